@@ -1,0 +1,24 @@
+// What a command handler is. Each command type is one file in this folder exporting a
+// handler, listed in ./index.ts.
+
+export type CommandIo = {
+  /** Streams output to the server (sent in order, with a sequence number). */
+  output(stream: 'stdout' | 'stderr', data: string): void
+  /** Aborted when the server cancels the command or the agent stops. */
+  signal: AbortSignal
+}
+
+/** What the rest of the agent offers to handlers. */
+export type AgentServices = {
+  refreshInventory(full: boolean): Promise<string[]>
+  heartbeatNow(): Promise<void>
+}
+
+export type Command = { id: string; type: string; payload: any }
+
+/**
+ * A handler runs one command and returns its result object. If the result has a `status`
+ * of 'failed' | 'timeout' | 'cancelled' (and optionally `error`), the command ends that way;
+ * otherwise it completed. A thrown error fails the command with its message.
+ */
+export type CommandHandler = (command: Command, io: CommandIo, agent: AgentServices) => Promise<Record<string, unknown>>

@@ -1,0 +1,1 @@
+ALTER TABLE "jobs" ALTER COLUMN "lease_ms" SET DATA TYPE bigint;

@@ -1,0 +1,2 @@
+ALTER TABLE "agent_commands" ADD COLUMN "timeout_ms" integer DEFAULT 3600000 NOT NULL;--> statement-breakpoint
+CREATE INDEX "agent_commands_status_expires" ON "agent_commands" USING btree ("status","expires_at");

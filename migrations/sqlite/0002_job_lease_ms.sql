@@ -1,0 +1,1 @@
+-- Custom SQL migration file, put your code below! ---- Nothing to change on SQLite: its integers are already 64-bit. (PostgreSQL widens jobs.lease_ms to bigint.)

@@ -1,0 +1,50 @@
+// What agents call: enrollment, heartbeat, inventory, command reports over HTTP, and the
+// downloads of the agent itself. Everything but enrollment and downloads needs the agent
+// credential, for the agent's own id.
+import { Elysia, t } from 'elysia'
+import type { AppContext } from '../context'
+import { ConflictError, NotFoundError } from '../lib/errors'
+import { agentMessageBatch, enrollRequest, heartbeatRequest, inventoryReport, isAgentPlatform } from '../protocol'
+import { actorPlugin } from '../web/actor-plugin'
+import { baseUrl } from '../web/request-info'
+import { installPs1, installSh } from './install-scripts'
+import { authenticateAgent } from './auth'
+import { findAgentBuilds } from './builds'
+import { handleCommandMessage } from './commands'
+import { enrollAgent } from './enroll'
+import { recordHeartbeat } from './heartbeat'
+import { ingestInventory } from './inventory'
+
+const agentParams = t.Object({ id: t.String({ maxLength: 64 }) })
+const hide = { hide: true }
+const installQuery = t.Object({ key: t.Optional(t.String({ maxLength: 100 })) })
+const scriptHeaders = { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }
+
+export function agentApiRoutes(ctx: AppContext) {
+  return new Elysia({ name: 'breeze.agents.api' })
+    .use(actorPlugin(ctx))
+    .post('/api/v1/agents/enroll', (c) => enrollAgent(ctx, c.body, c.info.ip), { body: enrollRequest, detail: hide })
+    .get('/agents/:platform', (c) => {
+      const build = isAgentPlatform(c.params.platform) ? findAgentBuilds(ctx.config.dataDir, true).get(c.params.platform) : undefined
+      if (!build) throw new NotFoundError(`agent build for ${c.params.platform}`)
+      // An update names the build it was offered; if the file changed since, the agent asks again later.
+      if (c.query.sha256 && c.query.sha256 !== build.sha256) throw new ConflictError('this build changed since it was offered; the next heartbeat offers the current one')
+      const name = build.file.split(/[\\/]/).pop()!
+      return new Response(Bun.file(build.file), {
+        headers: { 'content-type': 'application/octet-stream', 'content-disposition': `attachment; filename="${name}"`, 'x-agent-version': build.version, 'x-agent-sha256': build.sha256, 'cache-control': 'no-cache' },
+      })
+    }, { params: t.Object({ platform: t.String({ maxLength: 32 }) }), query: t.Object({ sha256: t.Optional(t.String({ maxLength: 64 })) }), detail: hide })
+    .get('/install.sh', (c) => new Response(installSh(baseUrl(ctx.config, c.info), c.query.key ?? '', findAgentBuilds(ctx.config.dataDir)), { headers: scriptHeaders }),
+      { query: installQuery, detail: hide })
+    .get('/install.ps1', (c) => new Response(installPs1(baseUrl(ctx.config, c.info), c.query.key ?? '', findAgentBuilds(ctx.config.dataDir)), { headers: scriptHeaders }),
+      { query: installQuery, detail: hide })
+    .group('/api/v1/agents/:id', (app) => app
+      // note: derive runs before body validation, so an unauthenticated caller learns nothing from 400s.
+      .derive(async (c) => ({ agent: await authenticateAgent(ctx, c.request.headers.get('authorization'), (c.params as { id: string }).id) }))
+      .post('/heartbeat', (c) => recordHeartbeat(ctx, c.agent, c.body, c.info.ip), { params: agentParams, body: heartbeatRequest, detail: hide })
+      .post('/inventory', (c) => ingestInventory(ctx, c.agent, c.body), { params: agentParams, body: inventoryReport, detail: hide })
+      .post('/messages', async (c) => {
+        for (const msg of c.body.messages) await handleCommandMessage(ctx, c.agent, msg)
+        return { ok: true }
+      }, { params: agentParams, body: agentMessageBatch, detail: hide }))
+}

@@ -1,0 +1,89 @@
+// The agent executables this server hands out: whatever `bun run build` produced, found in
+// <data dir>/agents, next to the server executable (agents/), or in dist/agents when running
+// from source. A manifest.json beside them gives each build's version and SHA-256.
+import { createHash, sign } from 'node:crypto'
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import path from 'node:path'
+import { agentPlatforms, updateSigningText, type AgentPlatform, type UpgradeInstruction } from '../protocol'
+import type { AppContext } from '../context'
+
+export type AgentBuild = { platform: AgentPlatform; file: string; version: string; sha256: string; size: number }
+
+type Manifest = Partial<Record<AgentPlatform, { version: string; sha256: string; size: number }>>
+
+export const agentFileName = (platform: AgentPlatform) => `breeze-agent-${platform}${platform.startsWith('windows') ? '.exe' : ''}`
+
+/** buildDirs lists where builds are looked for, first match wins. */
+export function buildDirs(dataDir: string): string[] {
+  const dirs = [path.join(dataDir, 'agents')]
+  const exe = path.basename(process.execPath)
+  if (!/^bun(\.exe)?$/.test(exe)) dirs.push(path.join(path.dirname(process.execPath), 'agents'))
+  else dirs.push(path.join(import.meta.dir, '..', '..', 'dist', 'agents'))
+  return dirs
+}
+
+// note: hashing a 100 MB executable takes ~100 ms, so results are kept per file, size and mtime.
+const hashCache = new Map<string, { key: string; sha256: string }>()
+
+function sha256File(file: string, stamp: string): string {
+  const hit = hashCache.get(file)
+  if (hit?.key === stamp) return hit.sha256
+  const sha256 = createHash('sha256').update(readFileSync(file)).digest('hex')
+  hashCache.set(file, { key: stamp, sha256 })
+  return sha256
+}
+
+const scanCache = new Map<string, { at: number; stamp: string; builds: Map<AgentPlatform, AgentBuild> }>()
+
+function manifestStamp(dataDir: string): string {
+  return buildDirs(dataDir).map((dir) => { try { return statSync(path.join(dir, 'manifest.json')).mtimeMs } catch { return 0 } }).join(':')
+}
+
+/**
+ * findAgentBuilds returns the build available for each platform. Heartbeats ask on every call,
+ * so a scan is reused for 5 s unless a manifest changed; `fresh` (downloads) always rescans.
+ */
+export function findAgentBuilds(dataDir: string, fresh = false): Map<AgentPlatform, AgentBuild> {
+  const cached = scanCache.get(dataDir)
+  const stamp = manifestStamp(dataDir)
+  if (!fresh && cached && cached.stamp === stamp && performance.now() - cached.at < 5_000) return cached.builds
+  const builds = scanBuilds(dataDir)
+  scanCache.set(dataDir, { at: performance.now(), stamp, builds })
+  return builds
+}
+
+function scanBuilds(dataDir: string): Map<AgentPlatform, AgentBuild> {
+  const found = new Map<AgentPlatform, AgentBuild>()
+  for (const dir of buildDirs(dataDir)) {
+    if (!existsSync(dir)) continue
+    let manifest: Manifest = {}
+    let manifestTime = 0
+    try {
+      const file = path.join(dir, 'manifest.json')
+      manifest = JSON.parse(readFileSync(file, 'utf8'))
+      manifestTime = statSync(file).mtimeMs
+    } catch {}
+    for (const platform of agentPlatforms) {
+      if (found.has(platform)) continue
+      const file = path.join(dir, agentFileName(platform))
+      if (!existsSync(file)) continue
+      const st = statSync(file)
+      const entry = manifest[platform]
+      // The manifest describes this very file when it was written after it, for its size;
+      // otherwise the file is hashed, and a build the manifest does not describe has no version.
+      const described = !!entry && entry.size === st.size && manifestTime >= st.mtimeMs
+      const sha256 = described ? entry.sha256 : sha256File(file, `${st.size}:${st.mtimeMs}`)
+      const version = entry && entry.sha256 === sha256 ? entry.version : 'unknown'
+      found.set(platform, { platform, file, version, sha256, size: st.size })
+    }
+  }
+  return found
+}
+
+/** upgradeFor returns the instruction to switch to the served build, when it differs from what the agent runs. */
+export function upgradeFor(ctx: Pick<AppContext, 'config' | 'keys'>, platform: string, agentVersion: string, failed: string[] = []): UpgradeInstruction | null {
+  const build = findAgentBuilds(ctx.config.dataDir).get(platform as AgentPlatform)
+  if (!build || build.version === 'unknown' || build.version === agentVersion || failed.includes(build.version)) return null
+  const signature = sign(null, Buffer.from(updateSigningText(platform, build.version, build.sha256)), ctx.keys.signingKey).toString('base64')
+  return { version: build.version, platform, url: `/agents/${platform}?sha256=${build.sha256}`, sha256: build.sha256, size: build.size, signature }
+}

@@ -1,0 +1,265 @@
+// The signed command queue: how the server asks an agent to do something.
+//
+//   queueCommand(ctx, { deviceId, type, payload, expiresAt?, timeoutMs?, sourceType?, sourceId?, createdBy? })
+//   commandRows + insertCommands (in the caller's transaction) + sendCommands   the same, in bulk
+//   cancelCommand(ctx, id)
+//   requestFromAgent(ctx, deviceId, type, payload, timeoutMs)   on-demand request/response
+//   registerCommandType(type, { prepare?, onStart?, onOutput?, onResult? })
+//
+// A command is a row in agent_commands: pending → sent → running → completed | failed |
+// timeout | cancelled (or expired when never delivered). It is signed at dispatch with the
+// server's Ed25519 key over id, device, agent, type, payload and expiry, and goes down the
+// agent's socket at once, or rides the next heartbeat answer when the socket is down.
+// Delivery is at-least-once (an unacknowledged command is sent again on reconnect); the
+// agent refuses ids it has already seen. Callers check permissions and audit; this module
+// only moves commands.
+import { sign } from 'node:crypto'
+import { recordAudit } from '../audit/service'
+import type { AppContext } from '../context'
+import { AppError, NotFoundError, ValidationError } from '../lib/errors'
+import { newId } from '../lib/ids'
+import { builtinCommandTypes, commandSigningText, type AgentMessage, type SignedCommand } from '../protocol'
+import type { AgentIdentity } from './auth'
+import { expireUndelivered, findCommand, insertCommands, listDeliverable, listRunning, timeOutOverdue, transition, type CommandRow } from './command-repo'
+import { findCredentialByDeviceId } from './device-repo'
+
+type Ctx = AppContext
+
+export type { CommandRow }
+export type OutputChunk = { seq: number; stream: 'stdout' | 'stderr'; data: string }
+export type CommandOutcome = { status: 'completed' | 'failed' | 'cancelled' | 'timeout' | 'expired'; result: Record<string, unknown> | null; error: string | null }
+
+/** What a feature plugs in for its command types. Every hook is optional. */
+export type CommandTypeHandler = {
+  /** prepare returns the payload to sign and send, at dispatch time (e.g. unseal secret parameters). The stored payload is never changed. */
+  prepare?(ctx: AppContext, command: CommandRow): Promise<Record<string, unknown>> | Record<string, unknown>
+  /** onStart runs when the agent acknowledges the command and starts it. */
+  onStart?(ctx: AppContext, command: CommandRow): Promise<void> | void
+  /** onOutput receives streamed output; `seq` counts 0, 1, 2… per command. */
+  onOutput?(ctx: AppContext, command: CommandRow, chunk: OutputChunk): Promise<void> | void
+  /** onResult runs once when the command ends, however it ends (completed, failed, refused, timeout, cancelled, expired). */
+  onResult?(ctx: AppContext, command: CommandRow, outcome: CommandOutcome): Promise<void> | void
+}
+
+// note: command types are static program structure (like routes): features register theirs at
+// import time, and the handlers receive the context of the server that runs the command.
+const commandTypes = new Map<string, CommandTypeHandler>(Object.keys(builtinCommandTypes).map((type) => [type, {}]))
+
+/** registerCommandType declares a command type and its server-side hooks. */
+export function registerCommandType(type: string, handler: CommandTypeHandler) {
+  commandTypes.set(type, handler)
+}
+
+export type QueueCommandInput = {
+  deviceId: string
+  type: string
+  payload: Record<string, unknown>
+  /** Not delivered after this instant (default: in 1 hour). */
+  expiresAt?: number
+  /** Once sent, how long the agent has to report a result (default: 1 hour). */
+  timeoutMs?: number
+  sourceType?: string
+  sourceId?: string
+  createdBy?: string
+  /** Set by callers that must know the id before the command can complete (requestFromAgent). */
+  id?: string
+}
+
+export class DeviceNotConnectedError extends AppError {
+  constructor() { super(409, 'device_not_connected', 'the device is not connected right now; try again when it is online') }
+}
+
+/** queueCommand stores a command and sends it at once when the device's socket is open here. */
+export async function queueCommand(ctx: Ctx, input: QueueCommandInput): Promise<CommandRow> {
+  const device = await findCredentialByDeviceId(ctx.db, input.deviceId)
+  if (!device || device.status === 'decommissioned') throw new NotFoundError('device')
+  const [row] = commandRows(ctx, [input])
+  await insertCommands(ctx.db, [row])
+  await sendCommands(ctx, [row])
+  return (await findCommand(ctx.db, row.id))!
+}
+
+/**
+ * commandRows validates and builds queue rows without storing them, for callers that store
+ * many at once inside their own transaction (a script run on thousands of devices) with
+ * insertCommands, then call sendCommands after the commit. Such callers have already checked
+ * that the devices exist and are not decommissioned.
+ */
+export function commandRows(ctx: Pick<Ctx, 'clock'>, inputs: QueueCommandInput[]): CommandRow[] {
+  const now = ctx.clock.now()
+  return inputs.map((input) => {
+    if (!commandTypes.has(input.type)) throw new ValidationError('type', `unknown command type "${input.type}"`)
+    const row: CommandRow = {
+      id: input.id ?? newId(), deviceId: input.deviceId, type: input.type, payload: input.payload, status: 'pending', sourceType: input.sourceType ?? null,
+      sourceId: input.sourceId ?? null, createdBy: input.createdBy ?? null, createdAt: now, expiresAt: input.expiresAt ?? now + 3600_000, sentAt: null,
+      startedAt: null, completedAt: null, timeoutMs: input.timeoutMs ?? 3600_000, result: null, error: null,
+    }
+    if (row.expiresAt <= now) throw new ValidationError('expiresAt', 'the command would expire before it is sent')
+    return row
+  })
+}
+
+export { insertCommands }
+
+/** sendCommands signs and sends stored commands whose device has its socket open here (the rest wait for it). */
+export async function sendCommands(ctx: Ctx, rows: CommandRow[]) {
+  for (const row of rows) {
+    const socket = ctx.agents.get(row.deviceId)
+    if (!socket) continue
+    const device = await findCredentialByDeviceId(ctx.db, row.deviceId)
+    if (!device || device.status === 'decommissioned') continue
+    for (const signed of await dispatch(ctx, [row], device)) socket.send({ type: 'command', command: signed })
+  }
+}
+
+export async function getCommand(ctx: Pick<Ctx, 'db'>, id: string): Promise<CommandRow | undefined> {
+  return findCommand(ctx.db, id)
+}
+
+/** cancelCommand ends a command that has not finished; a running one is told to stop. */
+export async function cancelCommand(ctx: Ctx, id: string): Promise<CommandRow> {
+  const row = await findCommand(ctx.db, id)
+  if (!row) throw new NotFoundError('command')
+  const now = ctx.clock.now()
+  const cancelled = await transition(ctx.db, id, ['pending', 'sent', 'running'], { status: 'cancelled', completedAt: now, error: 'cancelled' })
+  if (!cancelled) return row
+  if (row.status !== 'pending') ctx.agents.send(row.deviceId, { type: 'command.cancel', id })
+  await finish(ctx, cancelled, { status: 'cancelled', result: null, error: 'cancelled' })
+  return cancelled
+}
+
+/**
+ * requestFromAgent runs a command on a connected device and returns its result (processes
+ * list, live data). Throws DeviceNotConnectedError, or a 504 when no answer comes in time.
+ */
+export async function requestFromAgent<T = Record<string, unknown>>(ctx: Ctx, deviceId: string, type: string, payload: Record<string, unknown>, timeoutMs = 30_000): Promise<T> {
+  if (!ctx.agents.isConnected(deviceId)) throw new DeviceNotConnectedError()
+  const id = newId()
+  const outcome = new Promise<CommandOutcome>((resolve) => ctx.agents.waiters.set(id, { resolve: (o) => resolve(o as CommandOutcome) }))
+  const timer = setTimeout(async () => {
+    const timedOut = await transition(ctx.db, id, ['pending', 'sent', 'running'], { status: 'timeout', completedAt: ctx.clock.now(), error: 'no answer from the agent in time' }).catch(() => undefined)
+    if (timedOut) await finish(ctx, timedOut, { status: 'timeout', result: null, error: 'no answer from the agent in time' })
+  }, timeoutMs)
+  try {
+    await queueCommand(ctx, { id, deviceId, type, payload, expiresAt: ctx.clock.now() + timeoutMs, timeoutMs })
+    const o = await outcome
+    if (o.status === 'completed') return (o.result ?? {}) as T
+    if (o.status === 'timeout') throw new AppError(504, 'agent_timeout', `the agent did not answer within ${Math.round(timeoutMs / 1000)} s`)
+    throw new AppError(502, 'agent_command_failed', `the agent could not do it: ${o.error ?? o.status}`)
+  } finally {
+    clearTimeout(timer)
+    ctx.agents.waiters.delete(id)
+  }
+}
+
+/** dispatch signs commands for a device and marks them sent. */
+async function dispatch(ctx: Ctx, rows: CommandRow[], device: { id: string; agentId: string; orgId: string }): Promise<SignedCommand[]> {
+  const out: SignedCommand[] = []
+  for (const row of rows) {
+    let payload: Record<string, unknown>
+    try {
+      const prepare = commandTypes.get(row.type)?.prepare
+      payload = prepare ? await prepare(ctx, row) : row.payload
+    } catch (err) {
+      const failed = await transition(ctx.db, row.id, ['pending', 'sent'], { status: 'failed', completedAt: ctx.clock.now(), error: `could not prepare the command: ${(err as Error).message}` })
+      if (failed) await finish(ctx, failed, { status: 'failed', result: null, error: failed.error })
+      continue
+    }
+    const now = ctx.clock.now()
+    const unsigned = { id: row.id, deviceId: device.id, agentId: device.agentId, type: row.type, payload: JSON.stringify(payload), issuedAt: now, expiresAt: row.expiresAt }
+    const signature = sign(null, Buffer.from(commandSigningText(unsigned)), ctx.keys.signingKey).toString('base64')
+    if (await transition(ctx.db, row.id, ['pending', 'sent'], { status: 'sent', sentAt: now })) out.push({ ...unsigned, signature })
+  }
+  return out
+}
+
+/** signedCommandsFor dispatches everything waiting for an agent (socket connect, heartbeat answer). */
+export async function signedCommandsFor(ctx: Ctx, agent: Pick<AgentIdentity, 'id' | 'agentId' | 'orgId'>): Promise<SignedCommand[]> {
+  const rows = await listDeliverable(ctx.db, agent.id, ctx.clock.now())
+  return rows.length === 0 ? [] : dispatch(ctx, rows, agent)
+}
+
+type CommandMessage = Extract<AgentMessage, { type: 'command.ack' | 'command.refused' | 'command.output' | 'command.result' }>
+
+const commandQueues = new Map<string, Promise<void>>()
+
+/**
+ * handleCommandMessage applies an agent's report about one of its own commands. Reports of
+ * one command are applied in arrival order (all output before its result) even when the
+ * database answers out of order, as a PostgreSQL pool may.
+ */
+export function handleCommandMessage(ctx: Ctx, agent: Pick<AgentIdentity, 'id' | 'agentId' | 'orgId'>, msg: CommandMessage): Promise<void> {
+  const next = (commandQueues.get(msg.id) ?? Promise.resolve()).then(() => applyCommandMessage(ctx, agent, msg))
+  const tail = next.catch(() => {})
+  commandQueues.set(msg.id, tail)
+  void tail.then(() => { if (commandQueues.get(msg.id) === tail) commandQueues.delete(msg.id) })
+  return next
+}
+
+async function applyCommandMessage(ctx: Ctx, agent: Pick<AgentIdentity, 'id' | 'agentId' | 'orgId'>, msg: CommandMessage): Promise<void> {
+  const now = ctx.clock.now()
+  const row = await findCommand(ctx.db, msg.id)
+  // note: an agent can only speak about its own commands; anything else is ignored like an unknown id.
+  if (!row || row.deviceId !== agent.id) return
+  switch (msg.type) {
+    case 'command.ack': {
+      const started = await transition(ctx.db, row.id, ['pending', 'sent'], { status: 'running', startedAt: now })
+      if (started) await commandTypes.get(row.type)?.onStart?.(ctx, started)
+      return
+    }
+    case 'command.output':
+      await commandTypes.get(row.type)?.onOutput?.(ctx, row, { seq: msg.seq, stream: msg.stream, data: msg.data })
+      return
+    case 'command.result': {
+      const done = await transition(ctx.db, row.id, ['pending', 'sent', 'running'], { status: msg.status, completedAt: now, result: msg.result ?? null, error: msg.error ?? null })
+      if (done) await finish(ctx, done, { status: msg.status, result: msg.result ?? null, error: msg.error ?? null })
+      return
+    }
+    case 'command.refused': {
+      const error = `refused by the agent (${msg.reason}): ${msg.message}`
+      const done = await transition(ctx.db, row.id, ['pending', 'sent', 'running'], { status: 'failed', completedAt: now, error })
+      ctx.log.warn('agent refused a command', { deviceId: agent.id, commandId: row.id, reason: msg.reason })
+      if (msg.reason === 'bad_signature' || msg.reason === 'wrong_device') {
+        await recordAudit(ctx, { type: 'agent', id: agent.agentId, email: null, ip: null, userAgent: null }, { action: 'agent.command_refused', result: 'denied', orgId: agent.orgId, resourceType: 'device', resourceId: agent.id, details: { commandId: row.id, type: row.type, reason: msg.reason } })
+      }
+      if (done) await finish(ctx, done, { status: 'failed', result: null, error })
+      return
+    }
+  }
+}
+
+/** finish runs the type's onResult, announces command.completed and wakes a waiting caller. */
+async function finish(ctx: Ctx, row: CommandRow, outcome: CommandOutcome) {
+  try {
+    await commandTypes.get(row.type)?.onResult?.(ctx, row, outcome)
+  } catch (err) {
+    ctx.log.error('command result hook failed', { type: row.type, commandId: row.id, err })
+  }
+  const device = await findCredentialByDeviceId(ctx.db, row.deviceId)
+  ctx.events.emit('command.completed', { commandId: row.id, deviceId: row.deviceId, orgId: device?.orgId ?? '', type: row.type, status: row.status, sourceType: row.sourceType, sourceId: row.sourceId })
+  ctx.agents.waiters.get(row.id)?.resolve(outcome)
+}
+
+/**
+ * failLostCommands ends commands the server believes are running on a device that, on
+ * connecting, says it is not running them: the agent restarted (crash, reboot, upgrade)
+ * and their processes are gone. An agent that does not report (older version) is trusted.
+ */
+export async function failLostCommands(ctx: Ctx, deviceId: string, running: string[] | undefined) {
+  if (!running) return
+  const alive = new Set(running)
+  const now = ctx.clock.now()
+  for (const row of await listRunning(ctx.db, deviceId)) {
+    if (alive.has(row.id)) continue
+    const error = 'the agent restarted while running it'
+    const failed = await transition(ctx.db, row.id, ['running'], { status: 'failed', completedAt: now, error })
+    if (failed) await finish(ctx, failed, { status: 'failed', result: null, error })
+  }
+}
+
+/** sweepCommands (a job) expires undelivered commands and times out silent ones. */
+export async function sweepCommands(ctx: Ctx) {
+  const now = ctx.clock.now()
+  for (const row of await expireUndelivered(ctx.db, now)) await finish(ctx, row, { status: 'expired', result: null, error: row.error })
+  for (const row of await timeOutOverdue(ctx.db, now)) await finish(ctx, row, { status: 'timeout', result: null, error: row.error })
+}

@@ -1,0 +1,124 @@
+// The live channel: one WebSocket per agent at /ws/agents/:agentId, authenticated by the
+// agent credential during the upgrade. Handshakes are limited (ctx.agents.handshakes): when
+// thousands of agents reconnect at once the excess gets 429 with a Retry-After spread over a
+// window, so the server keeps answering everyone else. The socket counts only after the
+// agent's hello proves it is the enrolled machine.
+import { Elysia, t } from 'elysia'
+import { TypeCompiler } from '@sinclair/typebox/compiler'
+import type { AppContext } from '../context'
+import { agentMessage, closeCodes, PROTOCOL_VERSION, type AgentMessage, type ServerMessage } from '../protocol'
+import { authenticateAgent, platformOf, type AgentIdentity } from './auth'
+import { upgradeFor } from './builds'
+import { failLostCommands, handleCommandMessage, signedCommandsFor } from './commands'
+import { checkSameMachine, CloneSuspectedError } from './heartbeat'
+import { handshakeLimits, type AgentSocket } from './hub'
+import { markOnline } from './status'
+import { onAgentSignal } from '../remote/signaling'
+
+// One checker per message type, so an error names the field instead of "no union member matched".
+const checkers = new Map(agentMessage.anyOf.map((schema) => [schema.properties.type.const as string, TypeCompiler.Compile(schema)]))
+
+/** messageError says what is wrong with an incoming message, or null when it is valid. */
+function messageError(message: unknown): string | null {
+  const type = (message as { type?: unknown } | null)?.type
+  const check = typeof type === 'string' ? checkers.get(type) : undefined
+  if (!check) return `unknown message type ${JSON.stringify(type ?? null)}`
+  if (check.Check(message)) return null
+  const first = [...check.Errors(message)][0]
+  return `${type}: ${first?.path || '/'} ${first?.message ?? 'invalid'}`
+}
+const helloTimeoutMs = 10_000
+
+type Raw = { send(data: string): number; close(code?: number, reason?: string): void; data: SocketData }
+type SocketData = { agent?: AgentIdentity; retryAfter?: number; release?: () => void; session?: { socket: AgentSocket | null; helloTimer: Timer } }
+
+function retryAfter(): number {
+  const [min, max] = handshakeLimits.retryAfterSeconds
+  return min + Math.floor(Math.random() * (max - min + 1))
+}
+
+/** onHello admits the socket: same machine, attach (closing an older socket), online, pending commands. */
+async function onHello(ctx: AppContext, raw: Raw, agent: AgentIdentity, hello: Extract<AgentMessage, { type: 'agent.hello' }>) {
+  const session = raw.data.session!
+  try {
+    await checkSameMachine(ctx, agent, hello.hardwareId)
+  } catch (err) {
+    if (err instanceof CloneSuspectedError) return raw.close(closeCodes.cloneSuspected, 'another machine uses this agent identity')
+    throw err
+  }
+  clearTimeout(session.helloTimer)
+  const socket: AgentSocket = {
+    deviceId: agent.id, agentId: agent.agentId, orgId: agent.orgId,
+    send: (m: ServerMessage) => raw.send(JSON.stringify(m)) > 0,
+    close: (code, reason) => raw.close(code, reason),
+  }
+  session.socket = socket
+  ctx.agents.attach(socket)?.close(closeCodes.replaced, 'a newer connection of this agent replaced this one')
+  socket.send({ type: 'server.hello', protocolVersion: PROTOCOL_VERSION, serverTime: ctx.clock.now(), heartbeatSeconds: agent.heartbeatSeconds })
+  await markOnline(ctx, agent)
+  await failLostCommands(ctx, agent.id, hello.running)
+  for (const command of await signedCommandsFor(ctx, agent)) socket.send({ type: 'command', command })
+  const upgrade = upgradeFor(ctx, platformOf(agent), hello.agentVersion)
+  if (upgrade) socket.send({ type: 'upgrade', upgrade })
+}
+
+export function agentSocketRoutes(ctx: AppContext) {
+  return new Elysia({ name: 'breeze.agents.socket' })
+    .ws('/ws/agents/:id', {
+      params: t.Object({ id: t.String({ maxLength: 64 }) }),
+      async beforeHandle(c) {
+        const data = c as unknown as SocketData
+        const release = await ctx.agents.handshakes.enter()
+        if (!release) return void (data.retryAfter = retryAfter())
+        try {
+          data.agent = await authenticateAgent(ctx, c.request.headers.get('authorization'), c.params.id)
+          data.release = release
+          // note: a backstop, should the upgrade fail after this point and no socket ever open.
+          setTimeout(release, helloTimeoutMs * 3).unref()
+        } catch (err) {
+          release()
+          throw err
+        }
+      },
+      open(ws) {
+        const raw = ws.raw as unknown as Raw
+        if (raw.data.retryAfter) return raw.close(closeCodes.busy, `retry-after=${raw.data.retryAfter}`)
+        raw.data.session = { socket: null, helloTimer: setTimeout(() => raw.close(closeCodes.protocolError, 'no hello'), helloTimeoutMs) }
+      },
+      async message(ws, message) {
+        const raw = ws.raw as unknown as Raw
+        const agent = raw.data.agent
+        const session = raw.data.session
+        if (!agent || !session) return
+        const invalid = messageError(message)
+        if (invalid) return void raw.send(JSON.stringify({ type: 'error', message: `invalid message: ${invalid}` } satisfies ServerMessage))
+        const msg = message as AgentMessage
+        try {
+          switch (msg.type) {
+            case 'agent.hello':
+              try { return await onHello(ctx, raw, agent, msg) } finally { raw.data.release?.() }
+            case 'ping': return void raw.send(JSON.stringify({ type: 'pong', serverTime: ctx.clock.now() } satisfies ServerMessage))
+            case 'command.ack':
+            case 'command.refused':
+            case 'command.output':
+            case 'command.result':
+              if (!session.socket) return raw.close(closeCodes.protocolError, 'hello first')
+              return await handleCommandMessage(ctx, agent, msg)
+            case 'remote.signal':
+              if (!session.socket) return raw.close(closeCodes.protocolError, 'hello first')
+              return await onAgentSignal(ctx, agent, msg)
+          }
+        } catch (err) {
+          ctx.log.error('agent message failed', { deviceId: agent.id, type: msg.type, err })
+        }
+      },
+      close(ws) {
+        const raw = ws.raw as unknown as Raw
+        raw.data.release?.()
+        const session = raw.data.session
+        if (!session) return
+        clearTimeout(session.helloTimer)
+        if (session.socket) ctx.agents.detach(session.socket)
+      },
+    })
+}

@@ -1,0 +1,66 @@
+// Online/offline: a device is online while its socket is open or its heartbeats arrive; it
+// goes offline after `offlineAfterMissed` heartbeat intervals of silence (a job). Sockets of
+// decommissioned or re-enrolled devices are closed by an in-process sweep.
+import type { AppContext } from '../context'
+import { newId } from '../lib/ids'
+import { closeCodes } from '../protocol'
+import { sweepCommands } from './commands'
+import { findOverdue, insertDeviceChanges, liveIdentities, recentlyDecommissioned, setOfflineIfOnline, setOnlineIfOffline } from './device-repo'
+
+/** markOnline records a device coming back (socket opened or heartbeat while offline). */
+export async function markOnline(ctx: AppContext, device: { id: string; orgId: string }) {
+  const now = ctx.clock.now()
+  if (!(await setOnlineIfOffline(ctx.db, device.id, now))) return
+  await insertDeviceChanges(ctx.db, [{ id: newId(), deviceId: device.id, at: now, kind: 'status', action: 'online', summary: 'Came online', details: null }])
+  ctx.events.emit('device.online', { deviceId: device.id, orgId: device.orgId })
+}
+
+/** markOverdueOffline (job) turns silent online devices offline and announces each. */
+export async function markOverdueOffline(ctx: AppContext): Promise<number> {
+  const now = ctx.clock.now()
+  const missed = ctx.config.agents.offlineAfterMissed
+  // A socket open to this process is proof of life even if a heartbeat was lost.
+  const ids = (await findOverdue(ctx.db, now, missed)).filter((d) => !ctx.agents.isConnected(d.id)).map((d) => d.id)
+  const changed = await setOfflineIfOnline(ctx.db, ids, now, missed)
+  await insertDeviceChanges(ctx.db, changed.map((d) => ({ id: newId(), deviceId: d.id, at: now, kind: 'status' as const, action: 'offline', summary: `Went offline (no heartbeat for ${missed} intervals)`, details: { lastSeenAt: d.lastSeenAt } })))
+  for (const d of changed) ctx.events.emit('device.offline', { deviceId: d.id, orgId: d.orgId, lastSeenAt: d.lastSeenAt })
+  return changed.length
+}
+
+/** sweepSockets closes sockets whose device was decommissioned, deleted or re-enrolled elsewhere. */
+export async function sweepSockets(ctx: AppContext, deviceIds = ctx.agents.connectedIds()) {
+  if (deviceIds.length === 0) return
+  const current = new Map((await liveIdentities(ctx.db, deviceIds)).map((d) => [d.id, d]))
+  for (const id of deviceIds) {
+    const socket = ctx.agents.get(id)
+    if (!socket) continue
+    const row = current.get(id)
+    if (!row || row.status === 'decommissioned') ctx.agents.disconnect(id, closeCodes.revoked, 'device decommissioned')
+    else if (row.agentId !== socket.agentId) ctx.agents.disconnect(id, closeCodes.replaced, 'the agent re-enrolled')
+  }
+}
+
+/**
+ * sweepDecommissioned (every 2 s) closes sockets of devices decommissioned in the last minute,
+ * also by another process. It asks only for recent decommissions (the status index), since
+ * checking every held socket costs ~27 ms per 10,000 sockets; anything older is caught by the
+ * agent's next heartbeat (403 agent_revoked, the agent stops).
+ */
+export async function sweepDecommissioned(ctx: AppContext) {
+  if (ctx.agents.size === 0) return
+  for (const id of await recentlyDecommissioned(ctx.db, ctx.clock.now() - 60_000)) {
+    if (ctx.agents.isConnected(id)) ctx.agents.disconnect(id, closeCodes.revoked, 'device decommissioned')
+  }
+}
+
+/** startAgentRuntime wires the jobs, listeners and sweeps of the agents domain. */
+export async function startAgentRuntime(ctx: AppContext) {
+  await ctx.jobs.every('agents.offline', 30_000, async () => { await markOverdueOffline(ctx) })
+  await ctx.jobs.every('agents.commands.sweep', 30_000, () => sweepCommands(ctx))
+  // Decommissioning elsewhere (src/devices) announces device.updated: close the socket at once…
+  ctx.events.on('device.updated', async ({ deviceId, fields }) => {
+    if (fields.includes('status') && ctx.agents.isConnected(deviceId)) await sweepSockets(ctx, [deviceId])
+  })
+  // …and every 2 s look for recent decommissions, which also catches other processes' changes.
+  ctx.agents.startSweep(2_000, () => sweepDecommissioned(ctx))
+}

@@ -1,0 +1,75 @@
+// Wiring the alert engine into a running server: event listeners for data as it arrives, and
+// one recurring job for what only the clock changes (offline and stale devices, escalation
+// steps, the end of suppressions and maintenance windows).
+import type { AppContext } from '../context'
+import { registerDeliveryJob } from '../notifications/dispatch'
+import { dueUnsuppress } from './alerts-repo'
+import { evaluateDevice, pruneYoungStates, type EvaluationInput } from './engine'
+import { EvaluationQueue } from './queue'
+import { runDueEscalations } from './escalation'
+import { devicesSilentSince, findAlertDevice } from './facts-repo'
+import { notifyPlan, releaseAlert } from './lifecycle'
+import { activeMaintenance } from './maintenance'
+import { deviceGroupIds } from './facts-repo'
+import { updateAlertRow } from './alerts-repo'
+import { recordCustomMetrics } from './custom-metrics'
+import { compileRule } from './rule-cache'
+import { findRuleAnyState, listEnabledRules, orgIdsOfPartners } from './rules-repo'
+
+export const alertTickJob = 'alerts.tick'
+export const alertTickMs = 30_000
+
+/** startAlerting subscribes the engine to device events and registers its jobs. */
+export async function startAlerting(ctx: AppContext) {
+  const queue = new EvaluationQueue(ctx)
+  const evaluate = (input: EvaluationInput) => queue.push(input)
+  ctx.events.on('heartbeat.received', (p) => evaluate({ deviceId: p.deviceId, orgId: p.orgId, trigger: 'heartbeat', metrics: p.metrics }))
+  ctx.events.on('inventory.received', (p) => evaluate({ deviceId: p.deviceId, orgId: p.orgId, trigger: 'inventory' }))
+  ctx.events.on('software.changed', (p) => evaluate({ deviceId: p.deviceId, orgId: p.orgId, trigger: 'software', change: { installed: p.installed, removed: p.removed } }))
+  ctx.events.on('device.online', (p) => evaluate({ deviceId: p.deviceId, orgId: p.orgId, trigger: 'tick' }))
+  ctx.events.on('device.offline', (p) => evaluate({ deviceId: p.deviceId, orgId: p.orgId, trigger: 'tick' }))
+  ctx.events.on('script.completed', (p) => recordCustomMetrics(ctx, { id: p.deviceId, orgId: p.orgId }, p.customMetrics))
+  registerDeliveryJob(ctx)
+  await ctx.jobs.every(alertTickJob, alertTickMs, () => alertTick(ctx, evaluate))
+}
+
+/** alertTick is the recurring job's body. */
+export async function alertTick(ctx: AppContext, evaluate: (input: EvaluationInput) => Promise<void> = (input) => evaluateDevice(ctx, input)) {
+  await evaluateSilentDevices(ctx, evaluate)
+  await runDueEscalations(ctx)
+  await releaseDueSuppressions(ctx)
+  pruneYoungStates(ctx, ctx.clock.now())
+}
+
+/** evaluateSilentDevices runs the offline/stale rules on devices quiet for at least the shortest window. */
+async function evaluateSilentDevices(ctx: AppContext, evaluate: (input: EvaluationInput) => Promise<void>) {
+  const rules = (await listEnabledRules(ctx.db)).map(compileRule).filter((r) => r.triggers.has('tick'))
+  if (rules.length === 0) return
+  const minutes = Math.min(...rules.flatMap((r) => r.conditions.items.flatMap((c) => (c.type === 'offline' || c.type === 'stale' ? [c.minutes] : []))))
+  const orgIds = new Set(rules.flatMap((r) => (r.orgId ? [r.orgId] : [])))
+  for (const id of await orgIdsOfPartners(ctx.db, [...new Set(rules.filter((r) => !r.orgId).map((r) => r.partnerId))])) orgIds.add(id)
+  const devices = await devicesSilentSince(ctx.db, [...orgIds], ctx.clock.now() - minutes * 60_000)
+  // Queued together, so they are evaluated in batches.
+  await Promise.all(devices.map((device) => evaluate({ deviceId: device.id, orgId: device.orgId, trigger: 'tick', device })))
+}
+
+/** releaseDueSuppressions: suppression periods and maintenance windows that ended. */
+async function releaseDueSuppressions(ctx: AppContext) {
+  const now = ctx.clock.now()
+  for (const alert of await dueUnsuppress(ctx.db, now)) {
+    try {
+      if (alert.suppressReason === 'maintenance' && alert.deviceId) {
+        const device = await findAlertDevice(ctx.db, alert.deviceId)
+        const window = !device ? null : device.status === 'maintenance'
+          ? { until: now + 15 * 60_000 }
+          : await activeMaintenance(ctx, device, now, () => deviceGroupIds(ctx.db, device.id))
+        if (window) { await updateAlertRow(ctx.db, alert.id, { suppressedUntil: window.until }); continue }
+      }
+      const rule = alert.ruleId ? await findRuleAnyState(ctx.db, alert.ruleId) : undefined
+      const note = alert.suppressReason === 'maintenance' ? 'The maintenance window ended and the alert is still open' : 'The suppression period ended'
+      await releaseAlert(ctx, alert, await notifyPlan(ctx, rule?.channelIds ?? [], rule?.escalationPolicyId ?? null), note)
+    } catch (err) {
+      ctx.log.error('releasing a suppressed alert failed', { alertId: alert.id, err })
+    }
+  }
+}

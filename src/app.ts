@@ -1,0 +1,98 @@
+// The whole HTTP surface in one screen: global plugins first, in a fixed order, then every
+// domain's routes.
+import { Elysia, type AnyElysia } from 'elysia'
+import { accountRoutes } from './auth/account-routes'
+import { alertApiRoutes } from './alerts/api-routes'
+import { maintenanceRoutes } from './alerts/maintenance-routes'
+import { ruleRoutes } from './alerts/rule-routes'
+import { alertRoutes } from './alerts/routes'
+import { agentApiRoutes } from './agents/agent-routes'
+import { enrollmentKeyRoutes } from './agents/routes'
+import { agentSocketRoutes } from './agents/socket'
+import { authRoutes } from './auth/routes'
+import { auditRoutes } from './audit/routes'
+import { automationApiRoutes } from './automations/api-routes'
+import { automationRoutes } from './automations/routes'
+import { policyApiRoutes } from './policies/api-routes'
+import { policyRoutes } from './policies/routes'
+import type { AppContext } from './context'
+import { deviceApiRoutes } from './devices/device-api'
+import { groupApiRoutes } from './devices/group-api'
+import { deviceRoutes } from './devices/device-routes'
+import { groupRoutes } from './devices/group-routes'
+import { softwareRoutes } from './devices/software-routes'
+import { metricsRoutes } from './devices/metrics-routes'
+import { notificationApiRoutes } from './notifications/api-routes'
+import { remoteApiRoutes } from './remote/api-routes'
+import { remotePageRoutes } from './remote/page-routes'
+import { remoteSocketRoutes } from './remote/socket-routes'
+import { notificationRoutes } from './notifications/routes'
+import { scriptLibraryRoutes } from './scripts/library-routes'
+import { scriptRunRoutes } from './scripts/run-routes'
+import { settingsRoutes } from './settings/routes'
+import { ticketApiRoutes } from './tickets/api-routes'
+import { ticketRoutes } from './tickets/routes'
+import { healthRoutes, systemRoutes } from './system/routes'
+import { orgRoutes } from './tenancy/org-routes'
+import { partnerRoutes } from './tenancy/partner-routes'
+import { roleRoutes } from './tenancy/role-routes'
+import { siteRoutes } from './tenancy/site-routes'
+import { userRoutes } from './tenancy/user-routes'
+import { actorPlugin } from './web/actor-plugin'
+import { assetsPlugin, type loadAssets } from './web/assets'
+import { errorPlugin } from './web/errors'
+import { liveRoutes } from './web/live'
+import { securityHeaders } from './web/security-headers'
+
+export function createApp(ctx: AppContext, assets: Awaited<ReturnType<typeof loadAssets>>) {
+  let app: AnyElysia
+  app = new Elysia({ serve: { maxRequestBodySize: ctx.config.maxBodyBytes } })
+    // 1. headers on every response, 2. one error format, 3. static files and health (no session lookup)
+    .use(securityHeaders)
+    .use(errorPlugin(ctx))
+    // An empty query parameter means "not given": filter forms send every field, set or not.
+    .onTransform({ as: 'global' }, ({ query }) => { for (const key of Object.keys(query)) if (query[key] === '') delete query[key] })
+    .use(assetsPlugin(assets))
+    .use(healthRoutes(ctx))
+    // 4. who is calling, plus the Origin/CSRF checks on every state change
+    .use(actorPlugin(ctx))
+    // 5. the product
+    .use(systemRoutes(ctx, () => app))
+    .use(liveRoutes(ctx))
+    .use(authRoutes(ctx))
+    .use(accountRoutes(ctx))
+    .use(partnerRoutes(ctx))
+    .use(orgRoutes(ctx))
+    .use(siteRoutes(ctx))
+    .use(userRoutes(ctx))
+    .use(roleRoutes(ctx))
+    .use(deviceRoutes(ctx))
+    .use(deviceApiRoutes(ctx))
+    .use(groupApiRoutes(ctx))
+    .use(groupRoutes(ctx))
+    .use(softwareRoutes(ctx))
+    .use(metricsRoutes(ctx))
+    .use(scriptLibraryRoutes(ctx))
+    .use(scriptRunRoutes(ctx))
+    .use(alertRoutes(ctx))
+    .use(ruleRoutes(ctx))
+    .use(maintenanceRoutes(ctx))
+    .use(alertApiRoutes(ctx))
+    .use(notificationRoutes(ctx))
+    .use(notificationApiRoutes(ctx))
+    .use(ticketRoutes(ctx))
+    .use(ticketApiRoutes(ctx))
+    .use(automationRoutes(ctx))
+    .use(automationApiRoutes(ctx))
+    .use(policyRoutes(ctx))
+    .use(policyApiRoutes(ctx))
+    .use(auditRoutes(ctx))
+    .use(settingsRoutes(ctx))
+    .use(agentApiRoutes(ctx))
+    .use(agentSocketRoutes(ctx))
+    .use(remotePageRoutes(ctx))
+    .use(remoteApiRoutes(ctx))
+    .use(remoteSocketRoutes(ctx))
+    .use(enrollmentKeyRoutes(ctx))
+  return app
+}

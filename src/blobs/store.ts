@@ -1,0 +1,55 @@
+// Blob storage for large things (command output, file transfers, recordings, agent builds):
+// files under <data dir>/blobs. Keys are slash-separated names chosen by the server, never
+// by a client, and are checked so that no key escapes the folder.
+import { appendFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises'
+import path from 'node:path'
+
+export class BlobStore {
+  constructor(readonly root: string) {}
+
+  private file(key: string): string {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(key) || key.includes('..')) throw new Error(`invalid blob key: ${key}`)
+    return path.join(this.root, key)
+  }
+
+  /** put writes atomically: a temp file renamed into place, so readers never see half a blob. */
+  async put(key: string, data: Blob | Uint8Array | string | ReadableStream): Promise<number> {
+    const file = this.file(key)
+    await mkdir(path.dirname(file), { recursive: true })
+    const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`
+    const written = await Bun.write(tmp, (data instanceof ReadableStream ? new Response(data) : data) as Blob)
+    await rename(tmp, file)
+    return written
+  }
+
+  /** append adds to the end of a blob, creating it (for output that arrives in pieces). */
+  async append(key: string, data: Uint8Array | string): Promise<void> {
+    const file = this.file(key)
+    await mkdir(path.dirname(file), { recursive: true })
+    await appendFile(file, data)
+  }
+
+  /** get returns the blob as a lazy file handle, or null when it does not exist. */
+  async get(key: string) {
+    const f = Bun.file(this.file(key))
+    return (await f.exists()) ? f : null
+  }
+
+  async delete(key: string) {
+    await rm(this.file(key), { force: true })
+  }
+
+  async size(key: string): Promise<number | null> {
+    try { return (await stat(this.file(key))).size } catch { return null }
+  }
+
+  /** keys lists every blob key under the store (backup). */
+  async keys(): Promise<string[]> {
+    try {
+      const entries = await readdir(this.root, { recursive: true, withFileTypes: true })
+      return entries.filter((e) => e.isFile() && !e.name.includes('.tmp-')).map((e) => path.relative(this.root, path.join(e.parentPath, e.name)))
+    } catch {
+      return []
+    }
+  }
+}

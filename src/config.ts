@@ -1,0 +1,96 @@
+// The one place that reads process.env. Flags win over environment variables, which win
+// over defaults. Every value is checked here so a bad config fails before anything starts.
+import path from 'node:path'
+
+export type Config = {
+  port: number
+  host: string
+  dataDir: string
+  /** Empty means the embedded SQLite database in dataDir. */
+  databaseUrl: string
+  /** The URL endpoints and browsers reach this server at (links in emails, install commands). */
+  publicUrl: string | null
+  logLevel: LogLevel
+  maxBodyBytes: number
+  /** Honour X-Forwarded-For / X-Forwarded-Proto from a reverse proxy in front of Breeze. */
+  trustProxy: boolean
+  /** Serve HTTPS directly with this certificate and key (PEM files); null serves HTTP. */
+  tls: { certFile: string; keyFile: string } | null
+  /** How often agents send a heartbeat, and after how many missed ones a device is offline. */
+  agents: { heartbeatSeconds: number; offlineAfterMissed: number }
+}
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
+const logLevels: LogLevel[] = ['debug', 'info', 'warn', 'error']
+
+/** Flags shared by `serve` and every offline command. */
+export type ConfigFlags = {
+  port?: string
+  host?: string
+  'data-dir'?: string
+  'database-url'?: string
+  'public-url'?: string
+  'tls-cert'?: string
+  'tls-key'?: string
+}
+
+export class ConfigError extends Error {}
+
+/** loadConfig merges flags, environment and defaults, and throws ConfigError naming what to fix. */
+export function loadConfig(flags: ConfigFlags = {}, env: Record<string, string | undefined> = process.env): Config {
+  const port = parsePort(flags.port ?? env.PORT ?? '3000')
+  const publicUrl = flags['public-url'] ?? env.BREEZE_PUBLIC_URL ?? null
+  if (publicUrl !== null && !/^https?:\/\/[^/]+/.test(publicUrl)) {
+    throw new ConfigError(`BREEZE_PUBLIC_URL must be an http(s) URL such as https://rmm.example.com, got "${publicUrl}"`)
+  }
+  const databaseUrl = flags['database-url'] ?? env.DATABASE_URL ?? ''
+  if (databaseUrl !== '' && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError(`DATABASE_URL must start with postgres:// (leave it unset for the embedded SQLite database), got "${redactUrl(databaseUrl)}"`)
+  }
+  const logLevel = (env.BREEZE_LOG_LEVEL ?? 'info') as LogLevel
+  if (!logLevels.includes(logLevel)) throw new ConfigError(`BREEZE_LOG_LEVEL must be one of ${logLevels.join(', ')}`)
+  const maxBodyBytes = Number(env.BREEZE_MAX_BODY_BYTES ?? 16 * 1024 * 1024)
+  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1024) throw new ConfigError('BREEZE_MAX_BODY_BYTES must be an integer of at least 1024')
+  const certFile = flags['tls-cert'] ?? env.BREEZE_TLS_CERT
+  const keyFile = flags['tls-key'] ?? env.BREEZE_TLS_KEY
+  if (!!certFile !== !!keyFile) throw new ConfigError('give both BREEZE_TLS_CERT and BREEZE_TLS_KEY (or --tls-cert and --tls-key), or neither')
+  return {
+    port,
+    host: flags.host ?? env.HOST ?? '0.0.0.0',
+    dataDir: path.resolve(flags['data-dir'] ?? env.BREEZE_DATA_DIR ?? './data'),
+    databaseUrl,
+    publicUrl: publicUrl?.replace(/\/+$/, '') ?? null,
+    logLevel,
+    maxBodyBytes,
+    trustProxy: env.BREEZE_TRUST_PROXY === '1' || env.BREEZE_TRUST_PROXY === 'true',
+    tls: certFile && keyFile ? { certFile: path.resolve(certFile), keyFile: path.resolve(keyFile) } : null,
+    agents: {
+      heartbeatSeconds: intSetting(env.BREEZE_AGENT_HEARTBEAT_SECONDS, 60, 5, 3600, 'BREEZE_AGENT_HEARTBEAT_SECONDS'),
+      offlineAfterMissed: intSetting(env.BREEZE_AGENT_OFFLINE_AFTER_MISSED, 3, 1, 100, 'BREEZE_AGENT_OFFLINE_AFTER_MISSED'),
+    },
+  }
+}
+
+function intSetting(value: string | undefined, fallback: number, min: number, max: number, name: string): number {
+  if (value === undefined || value === '') return fallback
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${value}"`)
+  return n
+}
+
+function parsePort(value: string): number {
+  const port = Number(value)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`port must be an integer from 0 to 65535, got "${value}"`)
+  return port
+}
+
+/** redactUrl hides the password of a database URL for messages and logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:/@]+):([^@]*)@/, '//$1:***@')
+}
+
+/** Test-only knobs, read here so nothing else touches process.env. */
+export const testEnv = {
+  databaseUrl: process.env.DATABASE_URL ?? '',
+  chromiumPath: process.env.BREEZE_CHROMIUM ?? '/usr/bin/chromium',
+}

@@ -1,0 +1,38 @@
+// AppContext: everything a request or job needs, built once in server.ts and passed down
+// explicitly (no module-level singletons besides the dialect's tables).
+import type { Config } from './config'
+import type { Database, Db } from './db'
+import type { EventBus } from './events'
+import type { JobRunner } from './jobs/runner'
+import type { ServerKeys } from './keys'
+import type { Clock } from './lib/clock'
+import type { Logger } from './lib/log'
+import type { SecretBox } from './lib/secret-box'
+import type { AuthLimits } from './auth/rate-limit'
+import type { BlobStore } from './blobs/store'
+import type { LiveHub } from './web/live'
+import type { AgentHub } from './agents/hub'
+
+export type AppContext = {
+  config: Config
+  version: string
+  database: Database
+  db: Db
+  clock: Clock
+  log: Logger
+  events: EventBus
+  jobs: JobRunner
+  keys: ServerKeys
+  secrets: SecretBox
+  blobs: BlobStore
+  limits: AuthLimits
+  /** Live updates to open pages (src/web/live.ts). */
+  live: LiveHub
+  /** Agent sockets, handshake limit and heartbeat writer of this process (src/agents/hub.ts). */
+  agents: AgentHub
+}
+
+/** withDb returns the context with `db` swapped for a transaction handle. */
+export function withDb(ctx: AppContext, db: Db): AppContext {
+  return db === ctx.db ? ctx : { ...ctx, db }
+}

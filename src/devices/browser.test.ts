@@ -1,0 +1,122 @@
+// The device list in Chromium with a real agent: it enrolls while the list is open (the page
+// offers a refresh), shows online, turns offline and back online without a reload; bulk
+// selection tags devices; the metrics tab draws charts from the agent's real heartbeats.
+import { afterAll, beforeAll, expect, test } from 'bun:test'
+import { eq } from 'drizzle-orm'
+import type { Browser, Page } from 'playwright-core'
+import { t } from '../db/tables'
+import { markOverdueOffline } from '../agents/status'
+import { agentBinary, createTestAgent, stopTestAgents, waitFor, type TestAgent } from '../testing/agent'
+import { launchBrowser } from '../testing/browser'
+import type { TestClient } from '../testing/client'
+import { makeDevice } from '../testing/devices'
+import { makeOrg, makeSite, setupAdmin, testPassword } from '../testing/factories'
+import { startTestServer, type TestServer } from '../testing/server'
+
+let s: TestServer
+let browser: Browser
+let page: Page
+let admin: TestClient
+let agent: TestAgent
+let key: string
+let orgId: string
+const errors: string[] = []
+
+beforeAll(async () => {
+  await agentBinary()
+  s = await startTestServer()
+  const a = await setupAdmin(s.ctx)
+  orgId = (await makeOrg(s.ctx, a.partnerId, 'Acme')).id
+  const siteId = (await makeSite(s.ctx, orgId, 'HQ')).id
+  await makeDevice(s.ctx, { orgId, siteId, hostname: 'existing-pc', osType: 'windows' })
+  admin = s.client()
+  await admin.login(a.email, testPassword)
+  key = (await admin.post('/api/v1/enrollment-keys', { orgId, name: 'browser' })).json.key
+  agent = await createTestAgent()
+  browser = await launchBrowser()
+  const context = await browser.newContext()
+  const url = new URL(s.url)
+  await context.addCookies([...admin.cookies].map(([name, value]) => ({ name, value, domain: url.hostname, path: '/' })))
+  page = await context.newPage()
+  page.on('pageerror', (e) => errors.push(e.message))
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()) })
+}, 120_000)
+
+afterAll(async () => {
+  await browser?.close()
+  await stopTestAgents()
+  await s?.stop()
+})
+
+const badge = (deviceId: string) => page.locator(`[data-status-for="${deviceId}"]`).first()
+
+test('a real agent appears in the open device list and its status changes live', async () => {
+  await page.goto(`${s.url}/devices`)
+  await page.waitForSelector('text=existing-pc')
+  await waitFor(() => s.ctx.live.size > 0, 10_000, 'the page\'s live stream')
+  await Bun.sleep(2100) // the refresh offer ignores changes in the first two seconds after a page load
+
+  // The agent enrolls while the page is open: the page offers to refresh.
+  const enroll = await agent.cli(['enroll', '--server', s.url, '--key', key])
+  expect(enroll.code).toBe(0)
+  const deviceId = agent.identity().deviceId
+  await page.waitForSelector('#device-live-notice:not([hidden])', { timeout: 15_000 })
+  await page.click('#device-live-notice a')
+  await page.waitForSelector(`[data-status-for="${deviceId}"]`)
+
+  // Running: online. Stopped and overdue: offline, without a reload.
+  agent.start()
+  await waitFor(() => s.ctx.agents.isConnected(deviceId), 30_000, 'agent socket')
+  await waitFor(async () => (await s.ctx.db.select().from(t.devices).where(eq(t.devices.id, deviceId)))[0].status === 'online', 20_000, 'online')
+  await page.reload()
+  expect(await badge(deviceId).textContent()).toBe('Online')
+  const marker = await page.evaluate(() => { (window as unknown as { marker: number }).marker = 42; return 42 })
+  await agent.stop()
+  await waitFor(() => !s.ctx.agents.isConnected(deviceId), 10_000, 'socket closed')
+  s.clock.advance(3 * 60_000 + 1_000)
+  expect(await markOverdueOffline(s.ctx)).toBeGreaterThanOrEqual(1) // the fixture device went quiet too
+  await page.waitForFunction((id) => document.querySelector(`[data-status-for="${id}"]`)?.textContent === 'Offline', deviceId, { timeout: 10_000 })
+  expect(await badge(deviceId).getAttribute('class')).toContain('bad')
+
+  agent.start()
+  await page.waitForFunction((id) => document.querySelector(`[data-status-for="${id}"]`)?.textContent === 'Online', deviceId, { timeout: 30_000 })
+  // Same document all along: the changes came over the live stream.
+  expect(await page.evaluate(() => (window as unknown as { marker: number }).marker)).toBe(marker)
+}, 120_000)
+
+test('bulk selection tags the selected devices; the columns chooser changes the table', async () => {
+  await page.goto(`${s.url}/devices`)
+  await page.check('input[data-select-all]')
+  await page.waitForSelector('#bulk-form:visible')
+  expect(await page.textContent('#bulk-form strong')).toBe('2')
+  await page.selectOption('#bulk-form select[name=action]', 'tag')
+  await page.fill('#bulk-form input[name=tags]', 'Browser-Tested')
+  await page.click('#bulk-form button[type=submit]')
+  await page.waitForSelector('#flash:has-text("2 of 2 devices changed")')
+  expect(await page.locator('a.badge:has-text("browser-tested")').count()).toBe(2)
+
+  await page.click('summary:has-text("Columns")')
+  await page.check('.columns-chooser input[value=agent]')
+  await page.uncheck('.columns-chooser input[value=tags]')
+  await page.click('.columns-chooser button[type=submit]')
+  await page.waitForSelector('th:has-text("Agent")')
+  expect(await page.locator('th:has-text("Tags")').count()).toBe(0)
+
+  // Filtering swaps only the table.
+  await page.fill('#f-search', 'existing')
+  await page.waitForFunction(() => document.querySelectorAll('#device-table tbody tr').length === 1)
+  expect(page.url()).toContain('search=existing')
+}, 60_000)
+
+test('the metrics tab draws charts from the agent\'s heartbeats', async () => {
+  const deviceId = agent.identity().deviceId
+  await waitFor(async () => (await s.ctx.db.select().from(t.deviceMetrics).where(eq(t.deviceMetrics.deviceId, deviceId))).length > 0, 30_000, 'a heartbeat sample')
+  await page.goto(`${s.url}/devices/${deviceId}/metrics`)
+  await page.waitForSelector('[data-chart=cpu] canvas', { timeout: 15_000 })
+  expect(await page.locator('.chart canvas').count()).toBe(4)
+  await page.click('button[data-range="7d"]')
+  await page.waitForFunction(() => !['', 'Loading…'].includes(document.querySelector('[x-text=caption]')?.textContent ?? ''))
+  expect(await page.textContent('[x-text=caption]')).toContain('hourly')
+  expect(await page.getAttribute('button[data-range="7d"]', 'aria-pressed')).toBe('true')
+  expect(errors).toEqual([])
+}, 60_000)

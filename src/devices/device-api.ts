@@ -1,0 +1,68 @@
+// /api/v1/devices: list, read, update, decommission, inventory, metrics, bulk actions, CSV export.
+import { Elysia, t } from 'elysia'
+import { csvLine } from '../audit/query'
+import type { UserActor } from '../auth/actor'
+import type { AppContext } from '../context'
+import { actorPlugin, userOf } from '../web/actor-plugin'
+import { runBulkAction } from './bulk'
+import { chosenColumns, deviceColumns } from './columns'
+import { getMetrics, getRetention, updateRetention } from './metrics'
+import { bulkBody, changesQuery, deviceListQuery, idParams, metricsQuery, retentionBody, softwareQuery, updateDeviceBody, type DeviceListQuery } from './model'
+import { decommissionDevice, getChanges, getDevice, getHardware, getNetwork, getServices, getSoftware, listDevices, updateDevice } from './service'
+
+const tags = ['devices']
+
+/** exportCsv streams every device matching the filters, page by page (keyset), as CSV. */
+export function exportCsv(ctx: AppContext, actor: UserActor, q: DeviceListQuery, columnKeys: string[]): Response {
+  const columns = deviceColumns.filter((c) => columnKeys.includes(c.key))
+  const encoder = new TextEncoder()
+  const body = new ReadableStream<Uint8Array>({
+    async start(controller) {
+      try {
+        controller.enqueue(encoder.encode(csvLine(columns.map((c) => c.label))))
+        let cursor: string | undefined
+        for (let pages = 0; pages < 200; pages++) {
+          const page = await listDevices(ctx, actor, { ...q, perPage: 500, page: 1, cursor })
+          controller.enqueue(encoder.encode(page.rows.map((d) => csvLine(columns.map((c) => c.csv(d)))).join('')))
+          if (!page.nextCursor) break
+          cursor = page.nextCursor
+        }
+        controller.close()
+      } catch (err) {
+        controller.error(err)
+      }
+    },
+  })
+  return new Response(body, { headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': 'attachment; filename="devices.csv"', 'cache-control': 'no-store' } })
+}
+
+export function deviceApiRoutes(ctx: AppContext) {
+  return new Elysia({ name: 'breeze.devices.api' })
+    .use(actorPlugin(ctx))
+    .get('/api/v1/devices', async (c) => {
+      const page = await listDevices(ctx, userOf(c.actor), c.query)
+      return { data: page.rows, pagination: { page: page.page, perPage: page.perPage, total: page.total, nextCursor: page.nextCursor, sort: page.sort, order: page.order } }
+    }, { query: deviceListQuery, detail: { summary: 'List devices you can see (filter, sort, page or cursor)', tags } })
+    .get('/api/v1/devices/export', async (c) => {
+      const { columns, ...q } = c.query
+      return exportCsv(ctx, userOf(c.actor), q, columns ? chosenColumns(columns) : deviceColumns.map((x) => x.key))
+    }, { query: t.Object({ ...deviceListQuery.properties, columns: t.Optional(t.String({ maxLength: 500 })) }), detail: { summary: 'Export the matching devices as CSV (columns: comma-separated keys)', tags } })
+    .post('/api/v1/devices/bulk', (c) => runBulkAction(ctx, userOf(c.actor), c.body), { body: bulkBody, detail: { summary: 'Tag, untag, move, decommission or (un)group many devices (deviceIds ∪ groupIds ∪ siteIds)', tags } })
+    .get('/api/v1/devices/:id', (c) => getDevice(ctx, userOf(c.actor), c.params.id), { params: idParams, detail: { summary: 'Get a device', tags } })
+    .patch('/api/v1/devices/:id', (c) => updateDevice(ctx, userOf(c.actor), c.params.id, c.body),
+      { params: idParams, body: updateDeviceBody, detail: { summary: 'Rename, re-tag or move a device to another site of its organization', tags } })
+    .delete('/api/v1/devices/:id', (c) => decommissionDevice(ctx, userOf(c.actor), c.params.id),
+      { params: idParams, detail: { summary: 'Decommission a device (history is kept; the agent is disconnected)', tags } })
+    .get('/api/v1/devices/:id/hardware', (c) => getHardware(ctx, userOf(c.actor), c.params.id), { params: idParams, detail: { summary: 'Hardware and disks of a device', tags } })
+    .get('/api/v1/devices/:id/software', async (c) => ({ data: await getSoftware(ctx, userOf(c.actor), c.params.id, c.query.search) }), { params: idParams, query: softwareQuery, detail: { summary: 'Installed software of a device', tags } })
+    .get('/api/v1/devices/:id/network', async (c) => ({ data: await getNetwork(ctx, userOf(c.actor), c.params.id) }), { params: idParams, detail: { summary: 'Network interfaces of a device', tags } })
+    .get('/api/v1/devices/:id/services', async (c) => ({ data: await getServices(ctx, userOf(c.actor), c.params.id) }), { params: idParams, detail: { summary: 'Services of a device', tags } })
+    .get('/api/v1/devices/:id/changes', async (c) => ({ data: await getChanges(ctx, userOf(c.actor), c.params.id, c.query) }), { params: idParams, query: changesQuery, detail: { summary: 'Change history of a device (newest first; page with before=<at>)', tags } })
+    .get('/api/v1/devices/:id/metrics', (c) => getMetrics(ctx, userOf(c.actor), c.params.id, c.query),
+      { params: idParams, query: metricsQuery, detail: { summary: 'Metrics history (from, to: ISO or epoch ms; resolution raw|hour|day, chosen from the range when omitted)', tags } })
+    .get('/api/v1/device-metrics/retention', (c) => { userOf(c.actor); return getRetention(ctx) }, { detail: { summary: 'How long metrics are kept (days of raw samples, hourly and daily roll-ups)', tags } })
+    .put('/api/v1/device-metrics/retention', async (c) => {
+      await updateRetention(ctx, userOf(c.actor), c.body)
+      return getRetention(ctx)
+    }, { body: retentionBody, detail: { summary: 'Change metric retention (platform admins)', tags } })
+}

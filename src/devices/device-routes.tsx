@@ -1,0 +1,202 @@
+// Device pages: the list (filters, columns, bulk actions) and the detail tabs.
+import { Elysia, t } from 'elysia'
+import { DevicesPage, DeviceTable, listHref, type DeviceListFilters } from '../../views/devices/list'
+import {
+  HardwareTab, HistoryTab, MetricsTab, NetworkTab, OverviewTab, ProcessesTab, ProcessTable, SoftwareTab, SoftwareTable, type DeviceHeader, type ProcessRow,
+} from '../../views/devices/detail'
+import { queueCommand, requestFromAgent } from '../agents/commands'
+import { searchAlerts } from '../alerts/alerts'
+import type { UserActor } from '../auth/actor'
+import { recordAudit } from '../audit/service'
+import type { AppContext } from '../context'
+import { AppError, ValidationError } from '../lib/errors'
+import { can } from '../tenancy/scope'
+import { listSites } from '../tenancy/sites'
+import { actorPlugin, userOf } from '../web/actor-plugin'
+import { assetUrls } from '../web/assets'
+import { checkValues, fieldErrorsOf, type FieldErrors, type FormValues } from '../web/forms'
+import { htmxTarget } from '../web/htmx'
+import { pageProps, type PageContext } from '../web/page'
+import { redirect, render, setFlash } from '../web/render'
+import { idsMatchingFilter, runBulkAction } from './bulk'
+import { chosenColumns, deviceColumns } from './columns'
+import { groupOptions } from './groups'
+import { groupsOfDevice } from './group-repo'
+import { bulkActions, bulkBody, changesQuery, deviceListQuery, idParams, updateDeviceBody, type DeviceListQuery } from './model'
+import { findDevicePlace, listNetwork as listNetworkRows } from './repo'
+import { countVisibleDevices, decommissionDevice, deviceName, getChanges, getDevice, getHardware, getNetwork, getSoftware, listDevices, updateDevice } from './service'
+
+export const columnsCookie = 'breeze_device_columns'
+
+const filterKeys = ['orgId', 'siteId', 'groupId', 'os', 'status', 'tag', 'search', 'sort', 'order'] as const
+
+function filtersOf(q: Record<string, unknown>): DeviceListFilters {
+  const out: DeviceListFilters = {}
+  for (const k of filterKeys) if (typeof q[k] === 'string' && q[k]) out[k] = q[k] as string
+  return out
+}
+
+/** splitList turns "a, b,c" into ['a', 'b', 'c']. */
+function splitList(value: unknown): string[] {
+  return [value ?? []].flat().join(',').split(',').map((s) => String(s).trim()).filter(Boolean)
+}
+
+export function deviceRoutes(ctx: AppContext) {
+  async function header(actor: UserActor, id: string): Promise<DeviceHeader> {
+    const device = await getDevice(ctx, actor, id)
+    const place = await findDevicePlace(ctx.db, device.id)
+    return {
+      device, siteName: place?.siteName ?? '', orgName: place?.orgName ?? '', now: ctx.clock.now(), processes: true,
+      canWrite: can(actor.scope, 'devices:write', device.orgId) && (actor.scope.orgs.get(device.orgId)?.siteIds?.includes(device.siteId) ?? true),
+      canDelete: can(actor.scope, 'devices:delete', device.orgId) && (actor.scope.orgs.get(device.orgId)?.siteIds?.includes(device.siteId) ?? true),
+    }
+  }
+
+  async function overview(c: PageContext, id: string, extra: { values?: FormValues; errors?: FieldErrors } = {}, status = 200) {
+    const actor = userOf(c.actor)
+    const h = await header(actor, id)
+    const [groups, network, sites, alerts] = await Promise.all([
+      groupsOfDevice(ctx.db, id),
+      listNetworkRows(ctx.db, id),
+      h.canWrite ? listSites(ctx, actor, { orgId: h.device.orgId }) : Promise.resolve([]),
+      can(actor.scope, 'alerts:read', h.device.orgId) ? searchAlerts(ctx, actor, { deviceId: id, status: 'open', limit: 5 }) : Promise.resolve({ rows: [], total: 0 }),
+    ])
+    const primary = network.find((n) => n.isPrimary && n.ipAddress) ?? network.find((n) => n.ipAddress)
+    const writableSites = sites.filter((r) => can(actor.scope, 'devices:write', r.site.orgId)).map((r) => ({ id: r.site.id, name: r.site.name }))
+    return render(c, <OverviewTab page={await pageProps(ctx, c)} h={h} groups={groups} primaryIp={primary?.ipAddress ?? null} sites={writableSites} alerts={alerts} {...extra} />, status)
+  }
+
+  return new Elysia({ name: 'breeze.devices.pages' })
+    .use(actorPlugin(ctx))
+    .get('/devices', async (c) => {
+      const actor = userOf(c.actor)
+      const page = await pageProps(ctx, c)
+      const query: DeviceListQuery = { ...c.query, orgId: c.query.orgId ?? page.activeOrgId ?? undefined }
+      const filters = filtersOf(query)
+      const columns = chosenColumns(c.cookie[columnsCookie]?.value)
+      const result = await listDevices(ctx, actor, query)
+      const anyDevices = result.total > 0 || (await countVisibleDevices(ctx, actor)) > 0
+      const table = <DeviceTable result={result} query={filters} columns={columns} allColumns={deviceColumns} selectable={page.can.includes('devices:write') || page.can.includes('devices:delete')} now={ctx.clock.now()} anyDevices={anyDevices} />
+      if (htmxTarget(c.request) === 'device-table') return render(c, table)
+      const [sites, groups] = await Promise.all([listSites(ctx, actor, { orgId: query.orgId }), groupOptions(ctx, actor, query.orgId)])
+      const siteOptions = sites.map((r) => ({ id: r.site.id, name: r.site.name, orgName: r.orgName }))
+      const writableSites = siteOptions.filter((s) => can(actor.scope, 'devices:write', sites.find((r) => r.site.id === s.id)!.site.orgId))
+      return render(c, <DevicesPage page={page} table={table} query={filters} result={result} columns={columns} allColumns={deviceColumns}
+        orgs={page.orgs} sites={siteOptions} groups={groups}
+        bulk={{ sites: writableSites, groups, canWrite: page.can.includes('devices:write'), canDelete: page.can.includes('devices:delete') }} />)
+    }, { query: deviceListQuery })
+    .post('/devices/columns', (c) => {
+      userOf(c.actor)
+      const body = (c.body ?? {}) as Record<string, unknown>
+      const columns = chosenColumns(splitList(body.columns).join(','))
+      c.cookie[columnsCookie].set({ value: columns.join(','), path: '/', sameSite: 'lax', httpOnly: true, maxAge: 365 * 24 * 3600 })
+      return redirect(c, typeof body.back === 'string' && body.back.startsWith('/devices') ? body.back : '/devices')
+    })
+    .post('/devices/bulk', async (c) => {
+      const actor = userOf(c.actor)
+      const body = (c.body ?? {}) as Record<string, unknown>
+      const filter: Record<string, unknown> = {}
+      for (const k of filterKeys) if (typeof body[`filter.${k}`] === 'string') filter[k] = body[`filter.${k}`]
+      const back = listHref(filtersOf(filter))
+      const action = String(body.action ?? '')
+      const fail = (text: string) => { setFlash(c.cookie, { kind: 'error', text }); return redirect(c, back) }
+      if (!(bulkActions as readonly string[]).includes(action)) return fail('Choose a bulk action.')
+      const deviceIds = body.allMatching === 'true'
+        ? await idsMatchingFilter(ctx, actor, checkValues(deviceListQuery, filter).ok ? filter as DeviceListQuery : {}, action as (typeof bulkActions)[number])
+        : splitList(body.deviceIds)
+      const input = checkValues(bulkBody, {
+        action, deviceIds, ...(action === 'tag' || action === 'untag' ? { tags: splitList(body.tags) } : {}),
+        ...(action === 'move' && body.siteId ? { siteId: body.siteId } : {}), ...((action === 'addToGroup' || action === 'removeFromGroup') && body.groupId ? { groupId: body.groupId } : {}),
+      })
+      if (!input.ok) return fail(Object.entries(input.errors).map(([k, v]) => `${k}: ${v}`)[0])
+      if (deviceIds.length === 0) return fail('Select at least one device.')
+      try {
+        const r = await runBulkAction(ctx, actor, input.value)
+        setFlash(c.cookie, { kind: 'success', text: `${r.changed} of ${r.matched} device${r.matched === 1 ? '' : 's'} changed.` })
+      } catch (err) {
+        if (err instanceof AppError && err.status < 500) return fail(err.message)
+        throw err
+      }
+      return redirect(c, back)
+    })
+    .get('/devices/:id', (c) => overview(c, c.params.id), { params: idParams })
+    .post('/devices/:id', async (c) => {
+      const body = (c.body ?? {}) as Record<string, unknown>
+      const values: FormValues = { displayName: String(body.displayName ?? ''), tags: splitList(body.tags), ...(body.siteId ? { siteId: String(body.siteId) } : {}) }
+      const form = checkValues(updateDeviceBody, values)
+      const shown = { ...values, tags: splitList(body.tags).join(', ') }
+      if (!form.ok) return overview(c, c.params.id, { values: shown, errors: form.errors }, 400)
+      try {
+        await updateDevice(ctx, userOf(c.actor), c.params.id, form.value)
+      } catch (err) {
+        return overview(c, c.params.id, { values: shown, errors: fieldErrorsOf(err) }, 400)
+      }
+      setFlash(c.cookie, { kind: 'success', text: 'Saved.' })
+      return redirect(c, `/devices/${c.params.id}`)
+    }, { params: idParams })
+    .post('/devices/:id/decommission', async (c) => {
+      const device = await decommissionDevice(ctx, userOf(c.actor), c.params.id)
+      setFlash(c.cookie, { kind: 'success', text: `${deviceName(device)} was decommissioned.` })
+      return redirect(c, '/devices')
+    }, { params: idParams })
+    .post('/devices/:id/check-in', async (c) => {
+      const actor = userOf(c.actor)
+      const device = await getDevice(ctx, actor, c.params.id, 'devices:write')
+      if (device.status === 'decommissioned') throw new ValidationError('status', 'this device is decommissioned')
+      await queueCommand(ctx, { deviceId: device.id, type: 'inventory.refresh', payload: { full: true }, sourceType: 'device.check_in', createdBy: actor.user.id, expiresAt: ctx.clock.now() + 3600_000 })
+      await recordAudit(ctx, actor.audit, { action: 'device.check_in', partnerId: actor.scope.orgs.get(device.orgId)!.partnerId, orgId: device.orgId, resourceType: 'device', resourceId: device.id, resourceName: deviceName(device) })
+      setFlash(c.cookie, { kind: 'success', text: device.status === 'online' ? 'Asked the agent for a full inventory; it appears here in a few seconds.' : 'The device is offline: it will send a full inventory when it comes back (within the hour).' })
+      return redirect(c, `/devices/${device.id}`)
+    }, { params: idParams })
+    .get('/devices/:id/hardware', async (c) => {
+      const actor = userOf(c.actor)
+      const h = await header(actor, c.params.id)
+      const { hardware, disks } = await getHardware(ctx, actor, c.params.id)
+      return render(c, <HardwareTab page={await pageProps(ctx, c)} h={h} hardware={hardware} disks={disks} />)
+    }, { params: idParams })
+    .get('/devices/:id/software', async (c) => {
+      const actor = userOf(c.actor)
+      const search = c.query.search?.trim() || undefined
+      const table = <SoftwareTable software={await getSoftware(ctx, actor, c.params.id, search)} search={search} />
+      if (htmxTarget(c.request) === 'software-table') return render(c, table)
+      const h = await header(actor, c.params.id)
+      const history = await getChanges(ctx, actor, c.params.id, { kind: 'software', limit: 200 })
+      return render(c, <SoftwareTab page={await pageProps(ctx, c)} h={h} table={table} history={history} search={search} />)
+    }, { params: idParams, query: t.Object({ search: t.Optional(t.String({ maxLength: 200 })) }) })
+    .get('/devices/:id/network', async (c) => {
+      const actor = userOf(c.actor)
+      const h = await header(actor, c.params.id)
+      return render(c, <NetworkTab page={await pageProps(ctx, c)} h={h} interfaces={await getNetwork(ctx, actor, c.params.id)} />)
+    }, { params: idParams })
+    .get('/devices/:id/processes', async (c) => {
+      const actor = userOf(c.actor)
+      return render(c, <ProcessesTab page={await pageProps(ctx, c)} h={await header(actor, c.params.id)} />)
+    }, { params: idParams })
+    .get('/devices/:id/processes/list', async (c) => {
+      const actor = userOf(c.actor)
+      const device = await getDevice(ctx, actor, c.params.id)
+      const sortBy = c.query.sortBy ?? 'cpu'
+      try {
+        const result = await requestFromAgent<{ total: number; processes: ProcessRow[] }>(ctx, device.id, 'processes.list', { sortBy, limit: 50 }, 15_000)
+        return render(c, <ProcessTable result={result} sortBy={sortBy} />)
+      } catch (err) {
+        // Not connected (409), no answer in time (504) or the agent failed (502): say so in place.
+        if (err instanceof AppError) return render(c, <ProcessTable error={err.message} sortBy={sortBy} />)
+        throw err
+      }
+    }, { params: idParams, query: t.Object({ sortBy: t.Optional(t.Union([t.Literal('cpu'), t.Literal('memory')])) }) })
+    .get('/devices/:id/metrics', async (c) => {
+      const actor = userOf(c.actor)
+      const assets = ['uplot.js', 'uplot.css'].map((n) => assetUrls()[n]).join(' ')
+      return render(c, <MetricsTab page={await pageProps(ctx, c)} h={await header(actor, c.params.id)} assets={assets} />)
+    }, { params: idParams })
+    .get('/devices/:id/history', async (c) => {
+      const actor = userOf(c.actor)
+      const h = await header(actor, c.params.id)
+      const limit = 100
+      const changes = await getChanges(ctx, actor, c.params.id, { kind: c.query.kind, before: c.query.before, limit })
+      const last = changes[changes.length - 1]
+      const olderHref = changes.length === limit && last ? `/devices/${c.params.id}/history?${new URLSearchParams(c.query.kind ? { kind: c.query.kind, before: String(last.at) } : { before: String(last.at) })}` : null
+      return render(c, <HistoryTab page={await pageProps(ctx, c)} h={h} changes={changes} kind={c.query.kind} olderHref={olderHref} />)
+    }, { params: idParams, query: changesQuery })
+}

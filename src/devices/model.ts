@@ -1,0 +1,131 @@
+// Input shapes of the devices domain (forms and JSON API alike).
+import { t } from 'elysia'
+
+const lit = <T extends string>(values: readonly T[]) => t.Union(values.map((v) => t.Literal(v)))
+const id = t.String({ minLength: 1, maxLength: 64 })
+const ids = (max: number) => t.Array(id, { maxItems: max })
+
+export const deviceStatuses = ['online', 'offline', 'maintenance', 'decommissioned'] as const
+export const osTypes = ['windows', 'macos', 'linux'] as const
+export const deviceSorts = ['name', 'status', 'os', 'lastSeen', 'cpu', 'ram', 'disk', 'site', 'org', 'enrolled', 'agent'] as const
+
+export const idParams = t.Object({ id })
+
+/** A tag: letters, digits and - _ . : / (stored lower case so rules and filters match however typed). */
+export const tag = t.String({ minLength: 1, maxLength: 50, pattern: '^[A-Za-z0-9][A-Za-z0-9 _.:/-]{0,49}$', error: 'tags are letters, digits, spaces and - _ . : / (at most 50)' })
+
+/** Filter fields accept "" (an "All" choice in a filter form), meaning no filter. */
+const anyId = t.String({ maxLength: 64 })
+const orAll = <T extends string>(values: readonly T[]) => t.Union([lit(values), t.Literal('')])
+
+export const deviceListQuery = t.Object({
+  orgId: t.Optional(anyId),
+  siteId: t.Optional(anyId),
+  groupId: t.Optional(anyId),
+  os: t.Optional(orAll(osTypes)),
+  status: t.Optional(orAll(deviceStatuses)),
+  tag: t.Optional(t.String({ maxLength: 50 })),
+  search: t.Optional(t.String({ maxLength: 200 })),
+  sort: t.Optional(lit(deviceSorts)),
+  order: t.Optional(t.Union([t.Literal('asc'), t.Literal('desc')])),
+  page: t.Optional(t.Numeric({ minimum: 1, maximum: 100_000 })),
+  perPage: t.Optional(t.Numeric({ minimum: 1, maximum: 500 })),
+  /** Keyset pagination: the nextCursor of the previous page (ignores page). */
+  cursor: t.Optional(t.String({ maxLength: 600 })),
+})
+export type DeviceListQuery = typeof deviceListQuery.static
+
+export const updateDeviceBody = t.Object({
+  /** Display name; null or "" goes back to the hostname. */
+  displayName: t.Optional(t.Union([t.String({ maxLength: 200 }), t.Null()])),
+  tags: t.Optional(t.Array(tag, { maxItems: 50 })),
+  siteId: t.Optional(id),
+})
+export type UpdateDeviceInput = typeof updateDeviceBody.static
+
+export const softwareQuery = t.Object({ search: t.Optional(t.String({ maxLength: 200 })) })
+
+export const changesQuery = t.Object({
+  kind: t.Optional(lit(['software', 'hardware', 'os', 'network', 'status', 'admin', 'agent'] as const)),
+  before: t.Optional(t.Numeric({ minimum: 0 })),
+  limit: t.Optional(t.Numeric({ minimum: 1, maximum: 500 })),
+})
+
+export const metricResolutions = ['raw', 'hour', 'day'] as const
+export const metricsQuery = t.Object({
+  /** ISO 8601 time or epoch milliseconds; default: 24 hours before `to`. */
+  from: t.Optional(t.String({ maxLength: 40 })),
+  /** ISO 8601 time or epoch milliseconds; default: now. */
+  to: t.Optional(t.String({ maxLength: 40 })),
+  /** Default: chosen from the range (raw up to 2 days, hourly up to 60 days, daily beyond). */
+  resolution: t.Optional(lit(metricResolutions)),
+})
+export type MetricsQuery = typeof metricsQuery.static
+
+/** Which devices a bulk action applies to: the union of ids, groups and sites. */
+export const targetFields = {
+  deviceIds: t.Optional(ids(10_000)),
+  groupIds: t.Optional(ids(1000)),
+  siteIds: t.Optional(ids(1000)),
+}
+
+export const bulkActions = ['tag', 'untag', 'move', 'decommission', 'addToGroup', 'removeFromGroup'] as const
+export const bulkBody = t.Object({
+  ...targetFields,
+  action: lit(bulkActions),
+  /** tag / untag */
+  tags: t.Optional(t.Array(tag, { minItems: 1, maxItems: 50 })),
+  /** move */
+  siteId: t.Optional(id),
+  /** addToGroup / removeFromGroup */
+  groupId: t.Optional(id),
+})
+export type BulkInput = typeof bulkBody.static
+
+export const groupTypes = ['static', 'dynamic'] as const
+export const createGroupBody = t.Object({
+  orgId: id,
+  /** Bind the group to one site: only that site's devices can be members. */
+  siteId: t.Optional(t.Union([id, t.Null()])),
+  parentId: t.Optional(t.Union([id, t.Null()])),
+  name: t.String({ minLength: 1, maxLength: 200 }),
+  type: lit(groupTypes),
+  /** Dynamic groups: the membership rule (docs/device-groups.md). */
+  rule: t.Optional(t.String({ maxLength: 4000 })),
+})
+export type CreateGroupInput = typeof createGroupBody.static
+
+export const updateGroupBody = t.Object({
+  name: t.Optional(t.String({ minLength: 1, maxLength: 200 })),
+  parentId: t.Optional(t.Union([id, t.Null()])),
+  siteId: t.Optional(t.Union([id, t.Null()])),
+  type: t.Optional(lit(groupTypes)),
+  rule: t.Optional(t.String({ maxLength: 4000 })),
+})
+export type UpdateGroupInput = typeof updateGroupBody.static
+
+export const groupListQuery = t.Object({ orgId: t.Optional(id), search: t.Optional(t.String({ maxLength: 200 })) })
+
+export const membersBody = t.Object({ deviceIds: t.Array(id, { minItems: 1, maxItems: 10_000 }) })
+
+export const rulePreviewBody = t.Object({ orgId: id, siteId: t.Optional(t.Union([id, t.Null()])), rule: t.String({ maxLength: 4000 }) })
+
+export const fleetSoftwareQuery = t.Object({
+  search: t.Optional(t.String({ maxLength: 200 })),
+  orgId: t.Optional(id),
+  page: t.Optional(t.Numeric({ minimum: 1, maximum: 100_000 })),
+  perPage: t.Optional(t.Numeric({ minimum: 1, maximum: 500 })),
+})
+export const softwareDetailQuery = t.Object({
+  name: t.String({ minLength: 1, maxLength: 500 }),
+  /** Only devices with this version ("" = no version reported). */
+  version: t.Optional(t.String({ maxLength: 200 })),
+  page: t.Optional(t.Numeric({ minimum: 1, maximum: 100_000 })),
+})
+
+export const retentionBody = t.Object({
+  rawDays: t.Numeric({ minimum: 1, maximum: 90 }),
+  hourlyDays: t.Numeric({ minimum: 7, maximum: 730 }),
+  dailyDays: t.Numeric({ minimum: 30, maximum: 3650 }),
+})
+export type RetentionSettings = typeof retentionBody.static

@@ -1,0 +1,28 @@
+// Wiring the devices domain into a running server: its jobs and its event listeners.
+import type { AppContext } from '../context'
+import { groupEvaluator } from './group-eval'
+import { DeviceLivePublisher } from './live'
+import { rollupMetrics } from './metrics'
+
+/** registerDeviceWork declares the devices domain's jobs and listens to device events. */
+export async function registerDeviceWork(ctx: AppContext) {
+  const groups = groupEvaluator(ctx)
+  const live = new DeviceLivePublisher(ctx)
+  ctx.jobs.register('devices.groups.evaluate', async (payload: { orgId: string }) => { await groups.evaluateOrg(payload.orgId) })
+  await ctx.jobs.every('devices.groups.sweep', 15 * 60_000, () => groups.sweep())
+  await ctx.jobs.every('devices.metrics.rollup', 5 * 60_000, async () => { await rollupMetrics(ctx) })
+
+  // Dynamic groups: live state changes only matter to rules that test it.
+  ctx.events.on('heartbeat.received', (e) => groups.changed(e.orgId, e.deviceId, true))
+  ctx.events.on('device.online', (e) => groups.changed(e.orgId, e.deviceId, true))
+  ctx.events.on('device.offline', (e) => groups.changed(e.orgId, e.deviceId, true))
+  for (const name of ['device.enrolled', 'device.updated', 'inventory.received', 'software.changed', 'hardware.changed'] as const) {
+    ctx.events.on(name, (e) => groups.changed(e.orgId, e.deviceId, false))
+  }
+
+  // Open pages.
+  ctx.events.on('device.online', (e) => live.add('status', e.deviceId))
+  ctx.events.on('device.offline', (e) => live.add('status', e.deviceId))
+  ctx.events.on('device.updated', (e) => live.add('changed', e.deviceId))
+  ctx.events.on('device.enrolled', (e) => live.add('enrolled', e.deviceId))
+}

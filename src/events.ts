@@ -1,0 +1,76 @@
+// The in-process event bus. Every event the product emits is named here, with its payload,
+// so a reader sees the whole vocabulary in one screen. Listeners run after the emitting
+// request's work, each on its own turn of the event loop, and a failing listener is logged
+// without touching the emitter or the other listeners.
+import type { Logger } from './lib/log'
+
+export type Events = {
+  'audit.recorded': { id: string; orgId: string | null; action: string }
+  'user.invited': { userId: string; email: string }
+  // devices and agents (issue 3)
+  'device.enrolled': { deviceId: string; orgId: string; siteId: string; reattached: boolean }
+  'device.online': { deviceId: string; orgId: string }
+  'device.offline': { deviceId: string; orgId: string; lastSeenAt: number | null }
+  'device.updated': { deviceId: string; orgId: string; fields: string[] }
+  'heartbeat.received': { deviceId: string; orgId: string; at: number; metrics: HeartbeatMetrics }
+  'inventory.received': { deviceId: string; orgId: string; at: number; sections: string[] }
+  'software.changed': { deviceId: string; orgId: string; installed: SoftwareRef[]; removed: SoftwareRef[]; updated: (SoftwareRef & { previousVersion: string | null })[] }
+  'hardware.changed': { deviceId: string; orgId: string; changes: Record<string, { from: unknown; to: unknown }> }
+  'command.completed': { commandId: string; deviceId: string; orgId: string; type: string; status: string; sourceType: string | null; sourceId: string | null }
+  // scripts (issue 4)
+  'script.completed': { executionId: string; batchId: string; scriptId: string; deviceId: string; orgId: string; status: string; exitCode: number | null; customMetrics: Record<string, number> }
+  // alerting (issue 5); orgId is null only for a partner-wide channel's alert
+  'alert.triggered': { alertId: string; orgId: string | null; ruleId: string | null; deviceId: string | null; severity: string; kind: string; notifying: boolean }
+  'alert.acknowledged': { alertId: string; orgId: string | null; userId: string | null }
+  'alert.resolved': { alertId: string; orgId: string | null; ruleId: string | null; deviceId: string | null; auto: boolean }
+}
+
+export type SoftwareRef = { name: string; version: string | null }
+
+/** The metrics a heartbeat carries, as stored (percentages 0–100). */
+export type HeartbeatMetrics = {
+  cpuPercent: number | null
+  ramPercent: number | null
+  diskPercent: number | null
+  /** Per volume: mount → percent used. */
+  volumes: Record<string, number>
+  netInBytes: number | null
+  netOutBytes: number | null
+  processCount: number | null
+  pendingReboot: boolean
+  custom: Record<string, number>
+}
+
+type Listener<K extends keyof Events> = (payload: Events[K]) => void | Promise<void>
+
+export class EventBus {
+  private listeners = new Map<keyof Events, Listener<never>[]>()
+  private inFlight = new Set<Promise<unknown>>()
+
+  constructor(private log: Logger) {}
+
+  on<K extends keyof Events>(name: K, listener: Listener<K>): () => void {
+    const list = this.listeners.get(name) ?? []
+    list.push(listener as Listener<never>)
+    this.listeners.set(name, list)
+    return () => this.listeners.set(name, (this.listeners.get(name) ?? []).filter((l) => l !== listener))
+  }
+
+  emit<K extends keyof Events>(name: K, payload: Events[K]): void {
+    for (const listener of this.listeners.get(name) ?? []) {
+      // note: setImmediate gives each listener its own macrotask, so an emitter inside a
+      // SQLite transaction never has listener queries interleave with it (see withTx).
+      const done = new Promise<void>((resolve) => setImmediate(async () => {
+        try { await (listener as Listener<K>)(payload) } catch (err) { this.log.error('event listener failed', { event: name, err }) }
+        resolve()
+      }))
+      this.inFlight.add(done)
+      done.finally(() => this.inFlight.delete(done))
+    }
+  }
+
+  /** settle waits for every listener started so far (shutdown, tests). */
+  async settle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight])
+  }
+}

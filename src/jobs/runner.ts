@@ -1,0 +1,129 @@
+// The one job runner: a poll loop over the jobs table. A job is claimed by taking a lease;
+// if its worker dies the lease lapses and another claim picks it up, so a crash never
+// loses a job. Recurring jobs are single rows that are rescheduled after each run.
+import { and, eq, inArray, lte, or, sql } from 'drizzle-orm'
+import type { Db } from '../db'
+import { lockedForUpdate } from '../db/sql'
+import { t } from '../db/tables'
+import type { Clock } from '../lib/clock'
+import { newId } from '../lib/ids'
+import type { Logger } from '../lib/log'
+
+export type JobHandler = (payload: any, job: { id: string; attempts: number }) => Promise<void>
+
+type Registration = { handler: JobHandler; maxAttempts: number; leaseMs: number; everyMs?: number }
+
+export class JobRunner {
+  private handlers = new Map<string, Registration>()
+  private timer: Timer | null = null
+  private running = new Set<Promise<void>>()
+  private stopped = true
+
+  constructor(private db: Db, private clock: Clock, private log: Logger, private opts = { pollMs: 1000, concurrency: 4 }) {}
+
+  /** register declares how to run jobs of `type`. */
+  register(type: string, handler: JobHandler, opts: { maxAttempts?: number; leaseMs?: number } = {}) {
+    this.handlers.set(type, { handler, maxAttempts: opts.maxAttempts ?? 5, leaseMs: opts.leaseMs ?? 5 * 60_000 })
+  }
+
+  /** every registers a recurring job run every `intervalMs` (first run one interval after start). */
+  async every(type: string, intervalMs: number, handler: () => Promise<void>) {
+    this.handlers.set(type, { handler, maxAttempts: 1_000_000, leaseMs: Math.max(intervalMs, 60_000), everyMs: intervalMs })
+    await this.db.insert(t.jobs).values(this.row(type, {}, this.clock.now() + intervalMs, `every:${type}`)).onConflictDoNothing()
+  }
+
+  /** enqueue adds a job; with uniqueKey, a second enqueue while one is pending is a no-op. */
+  async enqueue(type: string, payload: unknown, opts: { runAt?: number; uniqueKey?: string; db?: Db } = {}) {
+    const row = this.row(type, payload, opts.runAt ?? this.clock.now(), opts.uniqueKey ?? null)
+    await (opts.db ?? this.db).insert(t.jobs).values(row).onConflictDoNothing()
+    if (row.runAt <= this.clock.now()) this.poke()
+    return row.id
+  }
+
+  private row(type: string, payload: unknown, runAt: number, uniqueKey: string | null) {
+    const reg = this.handlers.get(type)
+    return { id: newId(), type, payload, status: 'pending' as const, runAt, leaseUntil: null, leaseMs: reg?.leaseMs ?? 5 * 60_000, attempts: 0, maxAttempts: reg?.maxAttempts ?? 5, lastError: null, uniqueKey, createdAt: this.clock.now(), finishedAt: null }
+  }
+
+  start() {
+    this.stopped = false
+    this.schedule(0)
+  }
+
+  /** stop stops claiming and waits for the jobs in hand to finish. */
+  async stop() {
+    this.stopped = true
+    if (this.timer) clearTimeout(this.timer)
+    await Promise.all([...this.running])
+  }
+
+  private poke() { if (!this.stopped) this.schedule(0) }
+
+  private schedule(delay: number) {
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = setTimeout(() => this.tick(), delay)
+  }
+
+  private async tick() {
+    try { await this.runDue() } catch (err) { this.log.error('job poll failed', { err }) }
+    if (!this.stopped) this.schedule(this.opts.pollMs)
+  }
+
+  /** runDue claims and runs every due job now; tests call it after moving the clock. */
+  async runDue(): Promise<number> {
+    let total = 0
+    for (;;) {
+      const free = this.opts.concurrency - this.running.size
+      if (free <= 0) { await Promise.race([...this.running]); continue }
+      const claimed = await this.claim(free)
+      if (claimed.length === 0) break
+      total += claimed.length
+      for (const job of claimed) {
+        const p = this.execute(job).finally(() => this.running.delete(p))
+        this.running.add(p)
+      }
+    }
+    await Promise.all([...this.running])
+    return total
+  }
+
+  private async claim(limit: number) {
+    const now = this.clock.now()
+    const types = [...this.handlers.keys()]
+    if (types.length === 0) return []
+    const due = lockedForUpdate(this.db.select({ id: t.jobs.id }).from(t.jobs).where(and(
+      inArray(t.jobs.type, types),
+      or(and(eq(t.jobs.status, 'pending'), lte(t.jobs.runAt, now)), and(eq(t.jobs.status, 'running'), lte(t.jobs.leaseUntil, now))),
+    )).orderBy(t.jobs.runAt).limit(limit), { skipLocked: true })
+    return this.db.update(t.jobs)
+      .set({ status: 'running', attempts: sql`${t.jobs.attempts} + 1`, leaseUntil: sql`${t.jobs.leaseMs} + ${now}` })
+      .where(inArray(t.jobs.id, due))
+      .returning()
+  }
+
+  private async execute(job: typeof t.jobs.$inferSelect) {
+    const reg = this.handlers.get(job.type)!
+    try {
+      await reg.handler(job.payload, { id: job.id, attempts: job.attempts })
+      if (reg.everyMs) {
+        await this.db.update(t.jobs).set({ status: 'pending', attempts: 0, runAt: this.clock.now() + reg.everyMs, leaseUntil: null, lastError: null }).where(eq(t.jobs.id, job.id))
+      } else {
+        await this.db.update(t.jobs).set({ status: 'done', finishedAt: this.clock.now(), leaseUntil: null, uniqueKey: null }).where(eq(t.jobs.id, job.id))
+      }
+    } catch (err) {
+      const message = (err as Error)?.message ?? String(err)
+      const giveUp = !reg.everyMs && job.attempts >= job.maxAttempts
+      const retryIn = reg.everyMs ?? backoffMs(job.attempts)
+      this.log.warn('job failed', { type: job.type, id: job.id, attempts: job.attempts, giveUp, err: message })
+      await this.db.update(t.jobs).set(giveUp
+        ? { status: 'failed', finishedAt: this.clock.now(), leaseUntil: null, lastError: message, uniqueKey: null }
+        : { status: 'pending', runAt: this.clock.now() + retryIn, leaseUntil: null, lastError: message }).where(eq(t.jobs.id, job.id))
+    }
+  }
+}
+
+/** backoffMs: exponential from 5 s, capped at one hour, with up to 20% jitter. */
+export function backoffMs(attempt: number): number {
+  const base = Math.min(5_000 * 2 ** (attempt - 1), 3_600_000)
+  return Math.round(base * (1 + Math.random() * 0.2))
+}

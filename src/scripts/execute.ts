@@ -1,0 +1,123 @@
+// Running a library script on devices. One run is a batch with one execution per target
+// device; each execution becomes a signed `script.run` command on that device's queue.
+// Devices the script cannot run on (another OS, another tenant's script, offline when the
+// user chose "skip") get a `skipped` execution with the reason, so the run shows every
+// device that was asked for.
+import type { UserActor } from '../auth/actor'
+import { recordAudit, systemActor, type AuditActor } from '../audit/service'
+import type { AppContext } from '../context'
+import { withDb } from '../context'
+import { withTx } from '../db/tx'
+import { resolveTargetDevices, resolveTargetDevicesForOrg, type TargetDevice, type TargetSelector } from '../devices/targets'
+import { newId } from '../lib/ids'
+import { AppError, NotFoundError } from '../lib/errors'
+import { getScriptOutputSettings } from '../settings/service'
+import { findLiveOrg } from '../tenancy/repo'
+import { can } from '../tenancy/scope'
+import { commandRows, insertCommands, sendCommands } from '../agents/commands'
+import { scriptCommand } from './dispatch'
+import { insertBatch, type Batch, type Execution } from './execution-repo'
+import { getScript, scriptUsableIn } from './library'
+import { maskedParameters, resolveParameters, sealedParameters, type ParameterValue } from './parameters'
+import { findScript, type Script } from './repo'
+
+/** Runs on more devices than this need the caller to confirm the count. */
+export const confirmAbove = 50
+
+export type ExecuteInput = {
+  targets: TargetSelector
+  parameters?: Record<string, unknown>
+  /** Offline devices: keep the job until they return (until expiry) or skip them. */
+  offline?: 'queue' | 'skip'
+  expiresInMinutes?: number
+  /** Must equal the number of devices when there are more than `confirmAbove`. */
+  confirmCount?: number
+}
+
+export type Trigger = { type: Batch['triggerType']; userId: string | null; rerunOf?: string | null }
+
+export class ConfirmationRequiredError extends AppError {
+  constructor(readonly count: number) {
+    super(409, 'confirmation_required', `this run targets ${count} devices: confirm by sending confirmCount: ${count}`, { count })
+  }
+}
+
+type Ctx = AppContext
+
+/** executeScript runs a script the user can see on targets the user may run scripts on. */
+export async function executeScript(ctx: Ctx, actor: UserActor, scriptId: string, input: ExecuteInput, trigger: Partial<Trigger> = {}) {
+  const script = await getScript(ctx, actor, scriptId)
+  const devices = await resolveTargetDevices(ctx, actor, input.targets, { permission: 'scripts:execute' })
+  for (const orgId of new Set(devices.map((d) => d.orgId))) if (!can(actor.scope, 'scripts:execute', orgId)) throw new NotFoundError('device')
+  return startBatch(ctx, actor.audit, script, devices, input, { type: trigger.type ?? 'manual', userId: actor.user.id, rerunOf: trigger.rerunOf ?? null })
+}
+
+/** executeScriptForOrg is the system path (automations, policies, alerts) inside one organization. */
+export async function executeScriptForOrg(ctx: Ctx, orgId: string, scriptId: string, input: ExecuteInput, trigger: Trigger) {
+  const script = await findScript(ctx.db, scriptId)
+  const org = await findLiveOrg(ctx.db, orgId)
+  if (!script || !org || !scriptUsableIn(script, org.id, org.partnerId)) throw new NotFoundError('script')
+  const devices = await resolveTargetDevicesForOrg(ctx, orgId, { ...input.targets, wholeOrg: !!input.targets.orgIds?.includes(orgId) })
+  return startBatch(ctx, systemActor, script, devices, { ...input, confirmCount: devices.length }, trigger)
+}
+
+async function startBatch(ctx: Ctx, auditActor: AuditActor, script: Script, devices: TargetDevice[], input: ExecuteInput, trigger: Trigger) {
+  if (devices.length === 0) throw new AppError(422, 'no_devices', 'the targets contain no devices')
+  if (devices.length > confirmAbove && input.confirmCount !== devices.length) throw new ConfirmationRequiredError(devices.length)
+  const values = resolveParameters(script.parameters, input.parameters)
+  const now = ctx.clock.now()
+  const offline = input.offline ?? 'queue'
+  const expiresAt = now + (input.expiresInMinutes ?? 24 * 60) * 60_000
+  const orgPartners = await partnersOf(ctx, devices)
+
+  const batch: Batch = {
+    id: newId(), scriptId: script.id, scriptVersion: script.version, scriptName: script.name,
+    targets: { ...input.targets }, parameters: sealedParameters(script.parameters, values, ctx.secrets),
+    offline, expiresAt, deviceCount: devices.length, triggerType: trigger.type, triggeredBy: trigger.userId,
+    rerunOf: trigger.rerunOf ?? null, createdAt: now,
+  }
+  const executions: Execution[] = devices.map((device) => {
+    const skip = skipReason(script, device, orgPartners.get(device.orgId) ?? '', offline)
+    return {
+      id: newId(), batchId: batch.id, scriptId: script.id, deviceId: device.id, orgId: device.orgId, commandId: skip ? null : newId(),
+      status: skip ? 'skipped' : 'queued', exitCode: null, stdout: '', stderr: '', outputBlobKey: null, outputBytes: 0,
+      truncated: false, errorMessage: skip, triggeredBy: trigger.userId, createdAt: now, startedAt: null, completedAt: skip ? now : null,
+    }
+  })
+  // The batch, its executions and their commands are stored together (all or nothing); the
+  // commands go to connected agents only after the commit, so no result can beat its row.
+  const output = await getScriptOutputSettings(ctx)
+  const limits = { inlineBytes: output.inlineKiB * 1024, maxBytes: output.maxMiB * 1024 * 1024 }
+  const commands = commandRows(ctx, executions.filter((e) => e.status === 'queued').map((e) => scriptCommand(script, batch, e, limits)))
+
+  await withTx(ctx.db, async (tx) => {
+    await insertBatch(tx, batch, executions)
+    await insertCommands(tx, commands)
+    const orgIds = [...new Set(devices.map((d) => d.orgId))]
+    await recordAudit(withDb(ctx, tx), auditActor, {
+      action: 'script.execute', resourceType: 'script', resourceId: script.id, resourceName: script.name, orgId: orgIds.length === 1 ? orgIds[0] : null,
+      details: { batchId: batch.id, version: script.version, devices: devices.length, skipped: executions.filter((e) => e.status === 'skipped').length, parameters: maskedParameters(script.parameters, values), offline, trigger: trigger.type },
+    })
+  })
+  await sendCommands(ctx, commands)
+  for (const orgId of new Set(executions.map((e) => e.orgId))) ctx.live.publish({ orgId, perm: 'scripts:read' }, 'execution', { batchId: batch.id, status: 'queued' })
+  return { batch, executions }
+}
+
+function skipReason(script: Script, device: TargetDevice, partnerId: string, offline: 'queue' | 'skip'): string | null {
+  if (!scriptUsableIn(script, device.orgId, partnerId)) return 'the script belongs to another organization'
+  if (!script.osTypes.includes(device.osType)) return `the script is for ${script.osTypes.join('/')}; this device runs ${device.osType}`
+  if (offline === 'skip' && device.status !== 'online') return 'the device was offline'
+  return null
+}
+
+async function partnersOf(ctx: Ctx, devices: TargetDevice[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>()
+  for (const orgId of new Set(devices.map((d) => d.orgId))) {
+    const org = await findLiveOrg(ctx.db, orgId)
+    if (org) out.set(orgId, org.partnerId)
+  }
+  return out
+}
+
+export type { ParameterValue }

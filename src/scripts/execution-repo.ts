@@ -1,0 +1,127 @@
+// Queries for script runs: batches (one run on many devices) and executions (one device).
+import { and, count, desc, eq, getTableColumns, gte, inArray, lt, or, sql, type SQL } from 'drizzle-orm'
+import type { Db } from '../db'
+import { inIds } from '../db/sql'
+import { t } from '../db/tables'
+import type { DeviceVisibility } from '../devices/visibility'
+
+export type Batch = typeof t.scriptBatches.$inferSelect
+export type Execution = typeof t.scriptExecutions.$inferSelect
+export type ExecutionStatus = Execution['status']
+
+export const finishedStatuses: ExecutionStatus[] = ['completed', 'failed', 'timeout', 'cancelled', 'skipped']
+
+/** An execution with the names a list or page shows beside it. */
+export type ExecutionRow = Execution & { hostname: string | null; siteId: string | null; scriptName: string; userName: string | null }
+
+export type ExecutionFilter = {
+  scriptId?: string
+  deviceId?: string
+  userId?: string
+  status?: ExecutionStatus
+  batchId?: string
+  from?: number
+  to?: number
+  /** Keyset cursor: `<createdAt>.<id>` of the last row of the previous page. */
+  before?: string
+}
+
+// note: a function, not a constant: `t` points at the dialect's tables only once the database
+// is chosen, and columns captured at import time would be SQLite's (bigint read as text on PG).
+const rowColumns = () => ({
+  ...getTableColumns(t.scriptExecutions),
+  siteId: t.devices.siteId,
+  hostname: t.devices.hostname,
+  displayName: t.devices.displayName,
+  scriptName: t.scriptBatches.scriptName,
+  userName: t.users.name,
+  userEmail: t.users.email,
+})
+
+function toRow({ displayName, userEmail, ...r }: Execution & { siteId: string | null; hostname: string | null; displayName: string | null; scriptName: string; userName: string | null; userEmail: string | null }): ExecutionRow {
+  return { ...r, hostname: displayName ?? r.hostname, userName: r.userName ?? userEmail }
+}
+
+function joined(db: Db) {
+  return db.select(rowColumns()).from(t.scriptExecutions)
+    .innerJoin(t.scriptBatches, eq(t.scriptBatches.id, t.scriptExecutions.batchId))
+    .leftJoin(t.devices, eq(t.devices.id, t.scriptExecutions.deviceId))
+    .leftJoin(t.users, eq(t.users.id, t.scriptExecutions.triggeredBy))
+}
+
+/** visibleWhere: executions on devices the visibility covers (whole orgs, or some sites of an org). */
+function visibleWhere(v: DeviceVisibility): SQL | undefined {
+  return or(inIds(t.scriptExecutions.orgId, v.orgIds), and(inIds(t.scriptExecutions.orgId, v.siteOrgIds), inIds(t.devices.siteId, v.siteIds)))
+}
+
+export async function listExecutions(db: Db, v: DeviceVisibility, f: ExecutionFilter, limit: number): Promise<ExecutionRow[]> {
+  const [beforeAt, beforeId] = f.before ? f.before.split('.') : []
+  const cursor: SQL | undefined = f.before
+    ? or(lt(t.scriptExecutions.createdAt, Number(beforeAt)), and(eq(t.scriptExecutions.createdAt, Number(beforeAt)), lt(t.scriptExecutions.id, beforeId)))
+    : undefined
+  const rows = await joined(db).where(and(
+    visibleWhere(v),
+    f.scriptId ? eq(t.scriptExecutions.scriptId, f.scriptId) : undefined,
+    f.deviceId ? eq(t.scriptExecutions.deviceId, f.deviceId) : undefined,
+    f.userId ? eq(t.scriptExecutions.triggeredBy, f.userId) : undefined,
+    f.status ? eq(t.scriptExecutions.status, f.status) : undefined,
+    f.batchId ? eq(t.scriptExecutions.batchId, f.batchId) : undefined,
+    f.from !== undefined ? gte(t.scriptExecutions.createdAt, f.from) : undefined,
+    f.to !== undefined ? lt(t.scriptExecutions.createdAt, f.to) : undefined,
+    cursor,
+  )).orderBy(desc(t.scriptExecutions.createdAt), desc(t.scriptExecutions.id)).limit(limit)
+  return rows.map(toRow)
+}
+
+export async function findExecutionRow(db: Db, id: string): Promise<ExecutionRow | undefined> {
+  const [row] = await joined(db).where(eq(t.scriptExecutions.id, id))
+  return row && toRow(row)
+}
+
+export async function findExecution(db: Db, id: string): Promise<Execution | undefined> {
+  const [row] = await db.select().from(t.scriptExecutions).where(eq(t.scriptExecutions.id, id))
+  return row
+}
+
+export async function findExecutionByCommand(db: Db, commandId: string): Promise<Execution | undefined> {
+  const [row] = await db.select().from(t.scriptExecutions).where(eq(t.scriptExecutions.commandId, commandId))
+  return row
+}
+
+export async function findBatch(db: Db, id: string): Promise<Batch | undefined> {
+  const [row] = await db.select().from(t.scriptBatches).where(eq(t.scriptBatches.id, id))
+  return row
+}
+
+export async function insertBatch(db: Db, batch: Batch, executions: Execution[]) {
+  await db.insert(t.scriptBatches).values(batch)
+  // note: inserted in slices so a 10,000-device run stays under PostgreSQL's parameter limit.
+  for (let i = 0; i < executions.length; i += 500) await db.insert(t.scriptExecutions).values(executions.slice(i, i + 500))
+}
+
+export async function updateExecution(db: Db, id: string, patch: Partial<Execution>) {
+  await db.update(t.scriptExecutions).set(patch).where(eq(t.scriptExecutions.id, id))
+}
+
+/** appendInlineOutput adds text to the inline stdout or stderr and records the byte count so far. */
+export async function appendInlineOutput(db: Db, id: string, stream: 'stdout' | 'stderr', text: string, outputBytes: number) {
+  const column = stream === 'stdout' ? t.scriptExecutions.stdout : t.scriptExecutions.stderr
+  await db.update(t.scriptExecutions).set({ [stream]: sql`${column} || ${text}`, outputBytes }).where(eq(t.scriptExecutions.id, id))
+}
+
+export async function executionOutputBytes(db: Db, id: string): Promise<number> {
+  const [row] = await db.select({ n: t.scriptExecutions.outputBytes }).from(t.scriptExecutions).where(eq(t.scriptExecutions.id, id))
+  return Number(row?.n ?? 0)
+}
+
+/** Status counts of a batch, for its summary line. */
+export async function batchCounts(db: Db, batchId: string): Promise<Partial<Record<ExecutionStatus, number>>> {
+  const rows = await db.select({ status: t.scriptExecutions.status, n: count() }).from(t.scriptExecutions)
+    .where(eq(t.scriptExecutions.batchId, batchId)).groupBy(t.scriptExecutions.status)
+  return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]))
+}
+
+/** Executions still waiting on an agent, for the server-side timeout sweep. */
+export async function unfinishedExecutions(db: Db, statuses: ExecutionStatus[] = ['queued', 'running']): Promise<Execution[]> {
+  return db.select().from(t.scriptExecutions).where(inArray(t.scriptExecutions.status, statuses))
+}

@@ -1,0 +1,126 @@
+// Building the app context and running the server: data directory checks, keys, database,
+// migrations, jobs, HTTP, and a clean shutdown.
+import { accessSync, constants, mkdirSync, writeFileSync, rmSync } from 'node:fs'
+import path from 'node:path'
+import pkg from '../package.json'
+import { createApp } from './app'
+import { startAlerting } from './alerts/start'
+import { startTickets } from './tickets/ticket-rules'
+import { pruneAudit } from './audit/query'
+import { startAutomations } from './automations/start'
+import { startPolicies } from './policies/start'
+import { createAuthLimits } from './auth/rate-limit'
+import { deleteExpiredSessions } from './auth/session-repo'
+import { issueSetupToken } from './auth/setup'
+import { BlobStore } from './blobs/store'
+import { ConfigError, type Config } from './config'
+import type { AppContext } from './context'
+import { openDatabase } from './db'
+import { migrate } from './db/migrate'
+import { registerDeviceWork } from './devices/register'
+import { EventBus } from './events'
+import { JobRunner } from './jobs/runner'
+import { deleteFinishedJobs } from './jobs/cleanup'
+import { loadKeys } from './keys'
+import { systemClock, type Clock } from './lib/clock'
+import { createLogger, type Logger } from './lib/log'
+import { SecretBox } from './lib/secret-box'
+import { ensureSystemScripts } from './scripts/system-scripts'
+import { ensureBuiltinRoles } from './tenancy/roles'
+import { loadAssets } from './web/assets'
+import { LiveHub } from './web/live'
+import { createAgentHub } from './agents/hub'
+import { startAgentRuntime } from './agents/status'
+import { registerRemoteWork, stopRemoteWork } from './remote/register'
+
+export const version: string = pkg.version
+
+/** checkDataDir makes sure the data directory exists and is writable, or says how to fix it. */
+export function checkDataDir(dir: string) {
+  try {
+    mkdirSync(dir, { recursive: true })
+    accessSync(dir, constants.W_OK)
+    const probe = path.join(dir, `.write-test-${process.pid}`)
+    writeFileSync(probe, '')
+    rmSync(probe)
+  } catch (err) {
+    throw new ConfigError(`the data directory ${dir} is not writable (${(err as Error).message}). Create it and give the user running Breeze write access, or choose another with --data-dir / BREEZE_DATA_DIR.`)
+  }
+}
+
+export type ContextOptions = { clock?: Clock; log?: Logger }
+
+/** createContext opens everything a server or an offline command needs, migrating the database. */
+export async function createContext(config: Config, opts: ContextOptions = {}): Promise<AppContext> {
+  checkDataDir(config.dataDir)
+  const clock = opts.clock ?? systemClock
+  const log = opts.log ?? createLogger(config.logLevel)
+  const keys = loadKeys(config.dataDir)
+  const database = await openDatabase(config)
+  await migrate(database, clock.now())
+  const ctx: AppContext = {
+    config, version, database, db: database.db, clock, log, keys,
+    events: new EventBus(log),
+    jobs: new JobRunner(database.db, clock, log),
+    secrets: new SecretBox(keys.secretKey),
+    blobs: new BlobStore(path.join(config.dataDir, 'blobs')),
+    limits: createAuthLimits(() => clock.now()),
+    live: new LiveHub(),
+    agents: createAgentHub(database.db),
+  }
+  await ensureBuiltinRoles(ctx)
+  await ensureSystemScripts(ctx)
+  return ctx
+}
+
+/** registerJobs declares the recurring housekeeping jobs. */
+async function registerJobs(ctx: AppContext) {
+  await ctx.jobs.every('sessions.cleanup', 3600_000, () => deleteExpiredSessions(ctx.db, ctx.clock.now()))
+  await ctx.jobs.every('audit.prune', 24 * 3600_000, async () => { await pruneAudit(ctx) })
+  await registerDeviceWork(ctx)
+  await startAlerting(ctx)
+  startTickets(ctx)
+  await startAgentRuntime(ctx)
+  await registerRemoteWork(ctx)
+  await startAutomations(ctx)
+  await startPolicies(ctx)
+  await ctx.jobs.every('jobs.cleanup', 24 * 3600_000, () => deleteFinishedJobs(ctx.db, ctx.clock.now() - 7 * 24 * 3600_000))
+}
+
+export type RunningServer = { ctx: AppContext; url: string; port: number; stop(): Promise<void> }
+
+/** startServer runs Breeze until stop() is called. */
+export async function startServer(config: Config, opts: ContextOptions = {}): Promise<RunningServer> {
+  const ctx = await createContext(config, opts)
+  const assets = await loadAssets()
+  const app = createApp(ctx, assets)
+  const tls = config.tls ? { cert: Bun.file(config.tls.certFile), key: Bun.file(config.tls.keyFile) } : undefined
+  app.listen({ port: config.port, hostname: config.host, tls })
+  const port = app.server!.port!
+  const scheme = tls ? 'https' : 'http'
+  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host
+  const url = `${scheme}://${shownHost}:${port}`
+  await registerJobs(ctx)
+  ctx.jobs.start()
+  ctx.log.info('breeze started', { url, version, database: ctx.database.dialect, dataDir: config.dataDir })
+  const setupToken = await issueSetupToken(ctx)
+  if (setupToken && config.logLevel !== 'error') {
+    const base = config.publicUrl ?? url
+    ctx.log.info('first run: create the first administrator', { setupUrl: `${base}/setup?token=${setupToken}` })
+    process.stderr.write(`\n  Breeze is not set up yet. Open this one-time link to create the first administrator:\n\n    ${base}/setup?token=${setupToken}\n\n`)
+  }
+  let stopped = false
+  return {
+    ctx, url, port,
+    async stop() {
+      if (stopped) return
+      stopped = true
+      await stopRemoteWork(ctx)
+      await ctx.agents.stop()
+      await app.stop()
+      await ctx.jobs.stop()
+      await ctx.events.settle()
+      await ctx.database.close()
+    },
+  }
+}

@@ -1,0 +1,52 @@
+// Appliance settings: their shapes, defaults and input schemas.
+import { t } from 'elysia'
+
+export const securityDefaults = {
+  sessionIdleMinutes: 12 * 60,
+  sessionMaxHours: 7 * 24,
+  lockoutThreshold: 5,
+  lockoutMinutes: 15,
+}
+export type SecuritySettings = typeof securityDefaults
+
+export const securityBody = t.Object({
+  sessionIdleMinutes: t.Numeric({ minimum: 5, maximum: 60 * 24 * 30 }),
+  sessionMaxHours: t.Numeric({ minimum: 1, maximum: 24 * 365 }),
+  lockoutThreshold: t.Numeric({ minimum: 3, maximum: 100 }),
+  lockoutMinutes: t.Numeric({ minimum: 1, maximum: 24 * 60 }),
+})
+
+export const auditDefaults = { retentionDays: 365 }
+export type AuditSettings = typeof auditDefaults
+export const auditSettingsBody = t.Object({ retentionDays: t.Numeric({ minimum: 7, maximum: 3650 }) })
+
+/** Script output kept per execution: inline on the row (fast pages) and in total (blob). */
+export const scriptOutputDefaults = { inlineKiB: 1024, maxMiB: 50 }
+export type ScriptOutputSettings = typeof scriptOutputDefaults
+export const scriptOutputBody = t.Object({
+  inlineKiB: t.Numeric({ minimum: 16, maximum: 16 * 1024 }),
+  maxMiB: t.Numeric({ minimum: 1, maximum: 1024 }),
+})
+
+/** SMTP settings as stored; the password is sealed with the data-dir key. */
+export type SmtpSettings = {
+  host: string
+  port: number
+  security: 'tls' | 'starttls' | 'none'
+  username: string | null
+  passwordSealed: string | null
+  from: string
+}
+
+export const smtpBody = t.Object({
+  host: t.String({ minLength: 1, maxLength: 255 }),
+  port: t.Numeric({ minimum: 1, maximum: 65535 }),
+  security: t.Union([t.Literal('tls'), t.Literal('starttls'), t.Literal('none')]),
+  username: t.Optional(t.String({ maxLength: 255 })),
+  /** Empty or absent keeps the stored password. */
+  password: t.Optional(t.String({ maxLength: 1024 })),
+  clearPassword: t.Optional(t.BooleanString()),
+  from: t.String({ format: 'email', maxLength: 255 }),
+})
+
+export const testEmailBody = t.Object({ to: t.String({ format: 'email', maxLength: 255 }) })

@@ -1,0 +1,90 @@
+// Reading and changing appliance settings. Only platform admins change them.
+import type { AppContext } from '../context'
+import { recordAudit, type AuditActor } from '../audit/service'
+import { withDb } from '../context'
+import { withTx } from '../db/tx'
+import { AppError, ForbiddenError } from '../lib/errors'
+import type { Scope } from '../tenancy/scope'
+import { auditDefaults, scriptOutputDefaults, securityDefaults, type AuditSettings, type ScriptOutputSettings, type SecuritySettings, type SmtpSettings } from './model'
+import { findSetting, upsertSetting } from './repo'
+
+type Ctx = Pick<AppContext, 'db' | 'clock' | 'secrets' | 'events' | 'keys'>
+
+export function requirePlatformAdmin(scope: Scope) {
+  if (!scope.platformAdmin) throw new ForbiddenError('only platform administrators can change appliance settings')
+}
+
+export async function getSecuritySettings(ctx: Pick<Ctx, 'db'>): Promise<SecuritySettings> {
+  return { ...securityDefaults, ...((await findSetting(ctx.db, 'security')) as Partial<SecuritySettings> | undefined) }
+}
+
+export async function getAuditSettings(ctx: Pick<Ctx, 'db'>): Promise<AuditSettings> {
+  return { ...auditDefaults, ...((await findSetting(ctx.db, 'audit')) as Partial<AuditSettings> | undefined) }
+}
+
+export async function getScriptOutputSettings(ctx: Pick<Ctx, 'db'>): Promise<ScriptOutputSettings> {
+  return { ...scriptOutputDefaults, ...((await findSetting(ctx.db, 'scripts')) as Partial<ScriptOutputSettings> | undefined) }
+}
+
+export async function getSmtpSettings(ctx: Pick<Ctx, 'db'>): Promise<SmtpSettings | null> {
+  return ((await findSetting(ctx.db, 'smtp')) as SmtpSettings | undefined) ?? null
+}
+
+/** updateSettings stores one settings group and audits the change (never the secret values). */
+export async function updateSettings(ctx: Ctx, scope: Scope, actor: AuditActor, key: 'security' | 'audit' | 'scripts', value: SecuritySettings | AuditSettings | ScriptOutputSettings) {
+  requirePlatformAdmin(scope)
+  await withTx(ctx.db, async (tx) => {
+    await upsertSetting(tx, key, value, ctx.clock.now())
+    await recordAudit(withDb(ctx as AppContext, tx), actor, { action: `settings.${key}.update`, resourceType: 'settings', resourceName: key, details: { ...value } })
+  })
+}
+
+export type SmtpInput = { host: string; port: number; security: SmtpSettings['security']; username?: string; password?: string; clearPassword?: boolean; from: string }
+
+/** updateSmtp stores SMTP settings; an empty password keeps the stored one (it is never shown). */
+export async function updateSmtp(ctx: Ctx, scope: Scope, actor: AuditActor, input: SmtpInput) {
+  requirePlatformAdmin(scope)
+  const previous = await getSmtpSettings(ctx)
+  const passwordSealed = input.clearPassword ? null : input.password ? ctx.secrets.seal(input.password) : previous?.passwordSealed ?? null
+  const value: SmtpSettings = { host: input.host, port: input.port, security: input.security, username: input.username || null, passwordSealed, from: input.from }
+  await withTx(ctx.db, async (tx) => {
+    await upsertSetting(tx, 'smtp', value, ctx.clock.now())
+    await recordAudit(withDb(ctx as AppContext, tx), actor, { action: 'settings.smtp.update', resourceType: 'settings', resourceName: 'smtp', details: { host: value.host, port: value.port, security: value.security, username: value.username, from: value.from, passwordChanged: !!input.password || !!input.clearPassword } })
+  })
+}
+
+export type Mail = { to: string; subject: string; text: string }
+
+export class MailNotConfiguredError extends AppError {
+  constructor() { super(422, 'smtp_not_configured', 'email is not set up: a platform admin can configure SMTP under Settings → Email') }
+}
+
+/** sendMail sends through the configured SMTP server; throws when none is configured or it refuses. */
+export async function sendMail(ctx: Pick<Ctx, 'db' | 'secrets'>, mail: Mail): Promise<void> {
+  const smtp = await getSmtpSettings(ctx)
+  if (!smtp) throw new MailNotConfiguredError()
+  // note: loaded on first use; it is a large module and most starts never send mail.
+  const nodemailer = (await import('nodemailer')).default
+  const transport = nodemailer.createTransport({
+    host: smtp.host,
+    port: smtp.port,
+    secure: smtp.security === 'tls',
+    requireTLS: smtp.security === 'starttls',
+    ignoreTLS: smtp.security === 'none',
+    auth: smtp.username ? { user: smtp.username, pass: smtp.passwordSealed ? ctx.secrets.open(smtp.passwordSealed) : '' } : undefined,
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 20_000,
+  })
+  try {
+    await transport.sendMail({ from: smtp.from, to: mail.to, subject: mail.subject, text: mail.text })
+  } catch (err) {
+    throw new AppError(502, 'smtp_failed', `the SMTP server refused the message: ${(err as Error).message}`)
+  } finally {
+    transport.close()
+  }
+}
+
+export async function isMailConfigured(ctx: Pick<Ctx, 'db'>): Promise<boolean> {
+  return (await getSmtpSettings(ctx)) !== null
+}

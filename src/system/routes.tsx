@@ -1,0 +1,55 @@
+// Health, home and the API reference.
+import { Elysia, type AnyElysia } from 'elysia'
+import { ApiDocsPage, SetupPendingPage } from '../../views/system/pages'
+import { isInitialized } from '../auth/setup'
+import type { AppContext } from '../context'
+import { pingDatabase } from '../db'
+import { dashboardPage } from '../devices/dashboard-routes'
+import { actorPlugin } from '../web/actor-plugin'
+import { bareProps } from '../web/page'
+import { redirect, render } from '../web/render'
+
+export function healthRoutes(ctx: AppContext) {
+  return new Elysia({ name: 'breeze.health' }).get('/healthz', async ({ set }) => {
+    const db = await pingDatabase(ctx.database)
+    set.headers['cache-control'] = 'no-store'
+    if (!db) set.status = 503
+    return { status: db ? 'ok' : 'error', db: db ? 'ok' : 'unreachable', version: ctx.version }
+  }, { detail: { summary: 'Liveness and database health', tags: ['system'] } })
+}
+
+type OpenApiDoc = { openapi: string; info: object; paths: Record<string, Record<string, { summary?: string; tags?: string[]; parameters?: { name: string; in: string }[]; requestBody?: { content?: Record<string, { schema?: unknown }> } }>>; components: object }
+
+/** openApiDocument describes every /api/v1 route of `app` from its TypeBox schemas. */
+export async function openApiDocument(app: AnyElysia, version: string): Promise<OpenApiDoc> {
+  const { toOpenAPISchema } = await import('@elysiajs/openapi/openapi') // only when the document is asked for
+  const { paths, components } = toOpenAPISchema(app)
+  const apiPaths = Object.fromEntries(Object.entries(paths).filter(([p]) => p.startsWith('/api/v1/')))
+  return {
+    openapi: '3.0.3',
+    info: { title: 'Breeze RMM API', version },
+    paths: apiPaths as OpenApiDoc['paths'],
+    components: { ...components, securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'brz_… API key' } } },
+  }
+}
+
+export function systemRoutes(ctx: AppContext, root: () => AnyElysia) {
+  let cached: Promise<OpenApiDoc> | null = null
+  const doc = () => (cached ??= openApiDocument(root(), ctx.version))
+  return new Elysia({ name: 'breeze.system' })
+    .use(actorPlugin(ctx))
+    .get('/', async (c) => {
+      if (c.actor.kind === 'user') return dashboardPage(ctx, c)
+      if (!(await isInitialized(ctx))) return render(c, <SetupPendingPage page={bareProps(c)} />)
+      return redirect(c, '/login')
+    })
+    .get('/api/v1/openapi.json', () => doc(), { detail: { hide: true } })
+    .get('/api/v1/docs', async (c) => {
+      const operations = Object.entries((await doc()).paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({
+        method: method.toUpperCase(), path, summary: op.summary ?? '', tag: op.tags?.[0] ?? 'other',
+        params: (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name),
+        body: op.requestBody?.content?.['application/json']?.schema ?? null,
+      })))
+      return render(c, <ApiDocsPage page={bareProps(c)} operations={operations} version={ctx.version} />)
+    }, { detail: { hide: true } })
+}

@@ -1,0 +1,74 @@
+// Alerting fixtures: a real local HTTP receiver for webhooks (Slack, Teams, PagerDuty, ntfy,
+// Gotify, SMS gateways all arrive here), and heartbeats emitted on the real event bus.
+import type { AppContext } from '../context'
+import type { HeartbeatMetrics } from '../events'
+import { TestClient } from './client'
+
+export type Received = { method: string; path: string; query: URLSearchParams; headers: Headers; body: string; json: any; at: number }
+
+/**
+ * startReceiver listens on a random local port and records every request; `respond` decides
+ * the answer (default 200 "ok").
+ */
+export function startReceiver(respond: (req: Received, n: number) => Response | Promise<Response> = () => new Response('ok')) {
+  const requests: Received[] = []
+  const waiters: (() => void)[] = []
+  const server = Bun.serve({
+    port: 0, hostname: '127.0.0.1',
+    async fetch(request) {
+      const url = new URL(request.url)
+      const body = await request.text()
+      let json: unknown = undefined
+      try { json = JSON.parse(body) } catch {}
+      const r: Received = { method: request.method, path: url.pathname, query: url.searchParams, headers: request.headers, body, json, at: Date.now() }
+      requests.push(r)
+      waiters.splice(0).forEach((w) => w())
+      return respond(r, requests.length)
+    },
+  })
+  return {
+    url: `http://127.0.0.1:${server.port}`,
+    requests,
+    /** waitFor resolves once `count` requests matching `filter` arrived (10 s at most). */
+    async waitFor(count = 1, filter: (r: Received) => boolean = () => true): Promise<Received[]> {
+      const deadline = Date.now() + 10_000
+      for (;;) {
+        const hits = requests.filter(filter)
+        if (hits.length >= count) return hits
+        if (Date.now() > deadline) throw new Error(`expected ${count} request(s), got ${hits.length}`)
+        await new Promise<void>((resolve) => { waiters.push(resolve); setTimeout(resolve, 100) })
+      }
+    },
+    stop: () => server.stop(true),
+  }
+}
+
+export function metrics(over: Partial<HeartbeatMetrics> = {}): HeartbeatMetrics {
+  return { cpuPercent: 10, ramPercent: 40, diskPercent: 50, volumes: {}, netInBytes: 0, netOutBytes: 0, processCount: 120, pendingReboot: false, custom: {}, ...over }
+}
+
+/** heartbeat emits heartbeat.received as the agent side does, and waits for every listener. */
+export async function heartbeat(ctx: AppContext, device: { id: string; orgId: string }, over: Partial<HeartbeatMetrics> = {}) {
+  ctx.events.emit('heartbeat.received', { deviceId: device.id, orgId: device.orgId, at: ctx.clock.now(), metrics: metrics(over) })
+  await ctx.events.settle()
+}
+
+/** runJobs runs every due job (after moving the clock) and waits for the events they emit. */
+export async function runJobs(ctx: AppContext) {
+  await ctx.jobs.runDue()
+  await ctx.events.settle()
+  await ctx.jobs.runDue()
+  await ctx.events.settle()
+}
+
+/**
+ * bearerClient signs in and returns a client using a fresh API key: alert tests move the clock
+ * by hours or days, which would expire a browser session.
+ */
+export async function bearerClient(server: { url: string; client(): TestClient }, email: string, password: string): Promise<TestClient> {
+  const c = server.client()
+  await c.login(email, password)
+  const res = await c.post('/api/v1/api-keys', { name: `test ${email}` })
+  if (res.status !== 201) throw new Error(`could not create an API key: ${res.status} ${res.text}`)
+  return TestClient.withBearer(server.url, res.json.key)
+}

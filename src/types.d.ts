@@ -1,0 +1,24 @@
+// Module declarations for files Bun imports with `with { type: 'file' | 'text' }`.
+declare module '*.sql' { const text: string; export default text }
+declare module '*.css' { const path: string; export default path }
+declare module '*.svg' { const path: string; export default path }
+declare module '*.sh' { const text: string; export default text }
+declare module '*.ps1' { const text: string; export default text }
+// Browser libraries imported only for their embedded file path (src/web/assets.ts).
+declare module 'htmx.org/dist/htmx.min.js' { const path: string; export default path }
+declare module '@alpinejs/csp/dist/cdn.min.js' { const path: string; export default path }
+declare module 'uplot/dist/uPlot.iife.min.js' { const path: string; export default path }
+declare module '@xterm/xterm/lib/xterm.js' { const path: string; export default path }
+declare module '@xterm/addon-fit/lib/addon-fit.js' { const path: string; export default path }
+declare module '*/static/js/app.js' { const path: string; export default path }
+declare module '*/static/js/devices.js' { const path: string; export default path }
+declare module '*/static/js/automations.js' { const path: string; export default path }
+declare module '*/static/js/remote.js' { const path: string; export default path }
+declare module '*/static/js/remote-files.js' { const path: string; export default path }
+declare module '*/static/js/remote-desktop.js' { const path: string; export default path }
+declare module '*.py' { const text: string; export default text }
+declare module '*.cmd' { const text: string; export default text }
+declare module 'codemirror/lib/codemirror.js' { const path: string; export default path }
+declare module 'codemirror/mode/shell/shell.js' { const path: string; export default path }
+declare module 'codemirror/mode/python/python.js' { const path: string; export default path }
+declare module 'codemirror/mode/powershell/powershell.js' { const path: string; export default path }

@@ -1,0 +1,37 @@
+// Facts about the request that several layers need: client address, scheme, own origin.
+import type { Config } from '../config'
+
+export type RequestInfo = {
+  ip: string | null
+  userAgent: string | null
+  /** Served over HTTPS (directly or, with BREEZE_TRUST_PROXY, behind a TLS proxy). */
+  secure: boolean
+  /** scheme://host[:port] this request was addressed to. */
+  origin: string
+  path: string
+  /** Requests under /api/ (and agent sockets under /ws/) get JSON errors; everything else gets pages. */
+  api: boolean
+}
+
+export function requestInfo(config: Config, request: Request, peerIp: string | null): RequestInfo {
+  const url = new URL(request.url)
+  const h = request.headers
+  const forwardedProto = config.trustProxy ? h.get('x-forwarded-proto')?.split(',')[0].trim() : undefined
+  const forwardedHost = config.trustProxy ? h.get('x-forwarded-host')?.split(',')[0].trim() : undefined
+  const forwardedFor = config.trustProxy ? h.get('x-forwarded-for')?.split(',')[0].trim() : undefined
+  const scheme = forwardedProto ?? url.protocol.replace(':', '')
+  const host = forwardedHost ?? h.get('host') ?? url.host
+  return {
+    ip: forwardedFor || peerIp,
+    userAgent: h.get('user-agent'),
+    secure: scheme === 'https',
+    origin: `${scheme}://${host}`,
+    path: url.pathname,
+    api: url.pathname.startsWith('/api/') || url.pathname.startsWith('/ws/'),
+  }
+}
+
+/** baseUrl is where links in emails and install commands point: the configured public URL, else this request's origin. */
+export function baseUrl(config: Config, info: RequestInfo): string {
+  return config.publicUrl ?? info.origin
+}

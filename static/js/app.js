@@ -1,0 +1,209 @@
+// Breeze browser glue: htmx configuration and the Alpine components (CSP build: components are
+// registered here by name and markup refers to them; no inline expressions are evaluated).
+'use strict'
+
+document.addEventListener('htmx:configRequest', (event) => {
+  const token = document.querySelector('meta[name="csrf-token"]')?.getAttribute('content')
+  if (token) event.detail.headers['X-CSRF-Token'] = token
+})
+
+if (window.htmx) {
+  window.htmx.config.historyCacheSize = 0
+  // Form errors come back as 4xx pages/fragments and must be shown, not dropped.
+  window.htmx.config.responseHandling = [
+    { code: '204', swap: false },
+    { code: '[23]..', swap: true },
+    { code: '[45]..', swap: true, error: true },
+  ]
+}
+
+function setCookie(name, value) {
+  document.cookie = `${name}=${encodeURIComponent(value)}; Path=/; Max-Age=31536000; SameSite=Lax`
+}
+
+document.addEventListener('alpine:init', () => {
+  const Alpine = window.Alpine
+
+  Alpine.data('shell', () => ({
+    navOpen: false,
+    toggleNav() { this.navOpen = !this.navOpen },
+    closeNav() { this.navOpen = false },
+  }))
+
+  Alpine.data('dropdown', () => ({
+    open: false,
+    toggle() { this.open = !this.open },
+    close() { this.open = false },
+  }))
+
+  Alpine.data('themeToggle', () => ({
+    cycle() {
+      const order = ['system', 'light', 'dark']
+      const current = document.documentElement.dataset.theme || 'system'
+      const next = order[(order.indexOf(current) + 1) % order.length]
+      if (next === 'system') delete document.documentElement.dataset.theme
+      else document.documentElement.dataset.theme = next
+      setCookie('breeze_theme', next)
+      this.$el.setAttribute('title', `Theme: ${next}`)
+    },
+  }))
+
+  // A button that copies the text of the element named by its data-copy attribute.
+  Alpine.data('copy', () => ({
+    copied: false,
+    copy() {
+      const target = document.getElementById(this.$el.dataset.copy)
+      if (!target) return
+      navigator.clipboard.writeText(target.textContent.trim()).then(() => {
+        this.copied = true
+        setTimeout(() => { this.copied = false }, 1500)
+      })
+    },
+  }))
+
+  // Confirms a destructive form submit; the message is in data-confirm.
+  Alpine.data('confirmSubmit', () => ({
+    ask(event) {
+      if (!window.confirm(this.$el.dataset.confirm || 'Are you sure?')) event.preventDefault()
+    },
+  }))
+
+  // Shows the fields that belong to the chosen option of a select (data-show-for on children).
+  Alpine.data('switcher', () => ({
+    value: '',
+    init() {
+      const select = this.$el.querySelector('select[data-switch]')
+      if (select) this.value = select.value
+    },
+    pick(event) { this.value = event.target.value },
+    is(name) { return this.value === name },
+  }))
+
+  Alpine.data('dismissable', () => ({
+    shown: true,
+    dismiss() { this.shown = false },
+  }))
+})
+
+// Live updates (src/web/live.ts): one EventSource per tab; each server event becomes a DOM
+// event `live:<name>` on <body> (detail = its data), for hx-trigger="live:x from:body".
+// It survives hx-boost navigation because the page itself is never reloaded.
+;(function openLiveStream() {
+  if (window.breezeLive || !document.body || document.body.dataset.live !== 'on') return
+  const source = new EventSource('/live')
+  window.breezeLive = source
+  const relay = (name) => (e) => {
+    let detail = {}
+    try { detail = JSON.parse(e.data) } catch {}
+    document.body.dispatchEvent(new CustomEvent(`live:${name}`, { detail }))
+  }
+  const known = new Set()
+  // Events are registered as pages ask for them: any hx-trigger mentioning live:<name>.
+  const listen = () => {
+    for (const el of document.querySelectorAll('[hx-trigger*="live:"], [data-live-events]')) {
+      const spec = `${el.getAttribute('hx-trigger') || ''} ${el.dataset.liveEvents || ''}`
+      for (const m of spec.matchAll(/live:([\w.-]+)/g)) {
+        if (!known.has(m[1])) { known.add(m[1]); source.addEventListener(m[1], relay(m[1])) }
+      }
+    }
+  }
+  listen()
+  document.addEventListener('htmx:load', listen)
+})()
+
+// Page-specific libraries (CodeMirror, uPlot, xterm) are loaded on demand by the component
+// that needs them, so they work after hx-boost navigation too (htmx swaps only <body>).
+// Components pass the hashed asset URLs in data attributes.
+window.breezeLoad = (function () {
+  const loaded = new Map()
+  const one = (url) => {
+    if (!loaded.has(url)) {
+      loaded.set(url, new Promise((resolve, reject) => {
+        const el = url.endsWith('.css') ? Object.assign(document.createElement('link'), { rel: 'stylesheet', href: url }) : Object.assign(document.createElement('script'), { src: url, async: false })
+        el.onload = resolve
+        el.onerror = () => reject(new Error(`could not load ${url}`))
+        document.head.appendChild(el)
+      }))
+    }
+    return loaded.get(url)
+  }
+  // Scripts in order (a mode needs its library first), styles in parallel.
+  return async (urls) => {
+    for (const url of urls.filter((u) => !u.endsWith('.css'))) await one(url)
+    await Promise.all(urls.filter((u) => u.endsWith('.css')).map(one))
+  }
+})()
+
+document.addEventListener('alpine:init', () => {
+  const Alpine = window.Alpine
+
+  // A CodeMirror editor over the <textarea> inside; data-assets lists the library URLs and
+  // the language <select> (data-language-select) switches the highlighting mode.
+  Alpine.data('codeEditor', () => ({
+    async init() {
+      const area = this.$el.querySelector('textarea')
+      await window.breezeLoad((this.$el.dataset.assets || '').split(' ').filter(Boolean))
+      const modes = { bash: 'shell', sh: 'shell', python: 'python', powershell: 'powershell', cmd: null }
+      const select = document.querySelector(this.$el.dataset.languageSelect || 'nothing')
+      const editor = window.CodeMirror.fromTextArea(area, {
+        lineNumbers: true, indentUnit: 2, tabSize: 2, readOnly: area.readOnly ? 'nocursor' : false,
+        mode: modes[select ? select.value : this.$el.dataset.language] ?? null, viewportMargin: Infinity,
+      })
+      if (select) select.addEventListener('change', () => editor.setOption('mode', modes[select.value] ?? null))
+      // htmx serialises the form itself, so copy the text back before every request.
+      const form = area.closest('form')
+      if (form) form.addEventListener('htmx:configRequest', () => editor.save(), true)
+      this.$el.addEventListener('submit', () => editor.save(), true)
+    },
+  }))
+
+  // Adds parameter rows to the script editor by cloning the <template> inside.
+  Alpine.data('paramRows', () => ({
+    add() {
+      const tpl = this.$el.querySelector('template')
+      const list = this.$el.querySelector('[data-rows]')
+      const index = list.children.length
+      const html = tpl.innerHTML.replaceAll('__INDEX__', String(index))
+      list.insertAdjacentHTML('beforeend', html)
+    },
+    remove(event) { event.target.closest('[data-row]').remove() },
+  }))
+})
+
+// Live script output: an EventSource on data-stream. `reset` replaces the text with what the
+// server has stored, `chunk` appends, `end` reloads the page's summary (status, exit code).
+// Text is added with textContent only, and the view keeps the last 2 MB so a huge output
+// cannot exhaust the browser.
+document.addEventListener('alpine:init', () => {
+  window.Alpine.data('liveOutput', () => ({
+    init() {
+      const pre = this.$el
+      const source = new EventSource(pre.dataset.stream)
+      let size = 0
+      const add = (stream, text) => {
+        const span = document.createElement('span')
+        span.className = stream
+        span.textContent = text
+        pre.appendChild(span)
+        size += text.length
+        while (size > 2_000_000 && pre.firstChild) { size -= pre.firstChild.textContent.length; pre.removeChild(pre.firstChild) }
+        const nearBottom = pre.scrollHeight - pre.scrollTop - pre.clientHeight < 80
+        if (nearBottom) pre.scrollTop = pre.scrollHeight
+      }
+      source.addEventListener('reset', (e) => {
+        const { stdout, stderr } = JSON.parse(e.data)
+        pre.textContent = ''
+        size = 0
+        if (stdout) add('stdout', stdout)
+        if (stderr) add('stderr', stderr)
+      })
+      source.addEventListener('chunk', (e) => { const c = JSON.parse(e.data); add(c.stream, c.data) })
+      source.addEventListener('end', () => {
+        source.close()
+        window.htmx.ajax('GET', window.location.pathname, { target: '#execution-summary', select: '#execution-summary', swap: 'outerHTML' })
+      })
+      this.$cleanup = () => source.close()
+    },
+    destroy() { this.$cleanup?.() },
+  }))
+})

@@ -1,0 +1,360 @@
+// Device detail: a header with the device's identity and actions, and one tab per view
+// (overview, hardware, software, network, processes, metrics, history).
+import type { Children } from '@kitajs/html'
+import type { DeviceChange, Device, Disk, Hardware, NetworkInterface, Software } from '../../src/devices/repo'
+import type { PageProps } from '../../src/web/page'
+import type { FieldErrors, FormValues } from '../../src/web/forms'
+import { EmptyState, PageHeader, Time } from '../components/common'
+import { Csrf, FormError, PostButton } from '../components/form'
+import { Layout } from '../layout'
+import { Ago, bytes, deviceLabel, DeviceStatus, duration, Meter, osLabels, Tags } from './parts'
+
+export type DeviceTab = 'overview' | 'hardware' | 'software' | 'network' | 'processes' | 'metrics' | 'history'
+
+export type DeviceHeader = {
+  device: Device
+  siteName: string
+  orgName: string
+  canWrite: boolean
+  canDelete: boolean
+  /** The processes tab needs a connected agent to ask. */
+  processes: boolean
+  now: number
+}
+
+const tabs: { key: DeviceTab; label: string; path: string }[] = [
+  { key: 'overview', label: 'Overview', path: '' },
+  { key: 'hardware', label: 'Hardware', path: '/hardware' },
+  { key: 'software', label: 'Software', path: '/software' },
+  { key: 'network', label: 'Network', path: '/network' },
+  { key: 'processes', label: 'Processes', path: '/processes' },
+  { key: 'metrics', label: 'Metrics', path: '/metrics' },
+  { key: 'history', label: 'History', path: '/history' },
+]
+
+export function DeviceLayout({ page, h, tab, children }: { page: PageProps; h: DeviceHeader; tab: DeviceTab; children: Children }) {
+  const d = h.device
+  const active = d.status !== 'decommissioned'
+  return (
+    <Layout page={page} title={deviceLabel(d)}>
+      <div data-live-events="live:device.status">
+        <PageHeader title={deviceLabel(d)} subtitle={`${osLabels[d.osType] ?? d.osType} · ${d.osVersion} · ${h.orgName} / ${h.siteName}`}>
+          <DeviceStatus id={d.id} status={d.status} />
+          {active && h.canWrite ? <PostButton action={`/devices/${d.id}/check-in`} csrf={page.csrf} label="Check in now" /> : ''}
+          {active && page.can.includes('remote:access') ? <a class="btn" href={`/devices/${d.id}/remote`}>Remote</a> : ''}
+          {active && page.can.includes('scripts:execute') ? <a class="btn" href={`/scripts?forDevice=${d.id}`}>Run script</a> : ''}
+          {page.can.includes('scripts:read') ? <a class="btn" href={`/executions?deviceId=${d.id}`}>Script runs</a> : ''}
+          {active && h.canDelete ? <PostButton action={`/devices/${d.id}/decommission`} csrf={page.csrf} label="Decommission" danger confirm={`Decommission ${deviceLabel(d)}? It leaves every list and its agent is disconnected. Its history is kept.`} /> : ''}
+        </PageHeader>
+        {d.cloneSuspectedAt ? <div class="callout warn">Another machine presented this device's agent identity (a cloned VM?) at <Time ms={d.cloneSuspectedAt} />. Re-enroll the clone with its own key.</div> : ''}
+        {!active ? <div class="callout">This device was decommissioned <Ago ms={d.decommissionedAt} now={h.now} />. Re-enrolling the machine brings it back.</div> : ''}
+        <nav class="tabs" aria-label="Device">
+          {tabs.filter((t) => t.key !== 'processes' || h.processes).map((t) => <a href={`/devices/${d.id}${t.path}`} aria-current={t.key === tab ? 'page' : undefined} safe>{t.label}</a>)}
+        </nav>
+        <div class="stack">{children}</div>
+      </div>
+    </Layout>
+  )
+}
+
+type Group = { id: string; name: string; type: string }
+/** An open alert of the device (from the alerts domain), shown only when there are any. */
+export type OpenAlert = { id: string; severity: string; title: string; status: string; triggeredAt: number }
+
+const severityKinds: Record<string, string> = { critical: 'bad', high: 'bad', medium: 'warn', low: 'info', info: '' }
+
+function OpenAlerts({ alerts, total, deviceId, now }: { alerts: OpenAlert[]; total: number; deviceId: string; now: number }) {
+  if (alerts.length === 0) return ''
+  return (
+    <section class="card">
+      <h2>Open alerts</h2>
+      <table>
+        <tbody>{alerts.map((a) => (
+          <tr>
+            <td><span class={`badge ${severityKinds[a.severity] ?? ''}`} safe>{a.severity}</span></td>
+            <td><a href={`/alerts/${a.id}`} safe>{a.title}</a></td>
+            <td class="small" safe>{a.status}</td>
+            <td class="small nowrap"><Ago ms={a.triggeredAt} now={now} /></td>
+          </tr>
+        ))}</tbody>
+      </table>
+      {total > alerts.length ? <p class="small"><a href={`/alerts?deviceId=${deviceId}`}>All {total} open alerts</a></p> : ''}
+    </section>
+  )
+}
+
+export function OverviewTab({ page, h, groups, primaryIp, sites, alerts, values, errors }: {
+  page: PageProps; h: DeviceHeader; groups: Group[]; primaryIp: string | null; sites: { id: string; name: string }[]
+  alerts: { rows: OpenAlert[]; total: number }; values?: FormValues; errors?: FieldErrors
+}) {
+  const d = h.device
+  const v = values ?? { displayName: d.displayName ?? '', tags: d.tags.join(', '), siteId: d.siteId }
+  return (
+    <DeviceLayout page={page} h={h} tab="overview">
+      <div class="grid-4 stats">
+        <div class="card stat"><span class="label">CPU</span><Meter value={d.cpuPercent} /></div>
+        <div class="card stat"><span class="label">Memory</span><Meter value={d.ramPercent} /></div>
+        <div class="card stat"><span class="label">Fullest disk</span><Meter value={d.diskPercent} /></div>
+        <div class="card stat"><span class="label">Uptime</span><span class="value small">{d.bootTime && d.status === 'online' ? duration(h.now - d.bootTime) : '—'}</span></div>
+      </div>
+      <OpenAlerts alerts={alerts.rows} total={alerts.total} deviceId={d.id} now={h.now} />
+      <div class="grid-2">
+        <section class="card">
+          <h2>Status</h2>
+          <dl class="props">
+            <dt>Status</dt><dd><DeviceStatus id={d.id} status={d.status} /></dd>
+            <dt>Last seen</dt><dd><Ago ms={d.lastSeenAt} now={h.now} id={d.id} /></dd>
+            <dt>Last user</dt><dd safe>{d.lastUser ?? '—'}</dd>
+            <dt>Signed in now</dt><dd>{d.loggedInUsers.length ? <span safe>{d.loggedInUsers.join(', ')}</span> : '—'}</dd>
+            <dt>Pending reboot</dt><dd>{d.pendingReboot ? <span class="badge warn">Yes</span> : 'No'}</dd>
+            <dt>Last inventory</dt><dd><Ago ms={d.lastInventoryAt} now={h.now} /></dd>
+            <dt>Enrolled</dt><dd><Time ms={d.enrolledAt} /></dd>
+          </dl>
+        </section>
+        <section class="card">
+          <h2>System</h2>
+          <dl class="props">
+            <dt>Hostname</dt><dd class="mono" safe>{d.hostname}</dd>
+            <dt>Operating system</dt><dd safe>{d.osVersion}</dd>
+            <dt>Build</dt><dd safe>{d.osBuild ?? '—'}</dd>
+            <dt>Architecture</dt><dd safe>{d.architecture}</dd>
+            <dt>IP address</dt><dd class="mono" safe>{primaryIp ?? '—'}</dd>
+            <dt>Public IP</dt><dd class="mono" safe>{d.publicIp ?? '—'}</dd>
+            <dt>Agent</dt><dd class="mono" safe>{d.agentVersion}</dd>
+            <dt>Tags</dt><dd><Tags tags={d.tags} link /></dd>
+            <dt>Groups</dt><dd>{groups.length ? groups.map((g) => <a class="badge" href={`/groups/${g.id}`} safe>{g.name}</a>) : <span class="muted">—</span>}</dd>
+          </dl>
+        </section>
+      </div>
+      {h.canWrite && d.status !== 'decommissioned'
+        ? (
+          <section class="card form-narrow">
+            <h2>Manage</h2>
+            <form method="post" action={`/devices/${d.id}`}>
+              <Csrf token={page.csrf} />
+              <FormError errors={errors} />
+              <div class={errors?.displayName ? 'field invalid' : 'field'}>
+                <label for="f-displayName">Display name</label>
+                <input id="f-displayName" name="displayName" type="text" value={String(v.displayName ?? '')} placeholder={d.hostname} maxlength="200" />
+                <div class="hint">Leave empty to show the hostname.</div>
+                {errors?.displayName ? <div class="error" safe>{errors.displayName}</div> : ''}
+              </div>
+              <div class={Object.keys(errors ?? {}).some((k) => k.startsWith('tags')) ? 'field invalid' : 'field'}>
+                <label for="f-tags">Tags</label>
+                <input id="f-tags" name="tags" type="text" value={String(v.tags ?? '')} placeholder="servers, accounting" />
+                <div class="hint">Comma-separated; stored in lower case. Dynamic groups can select by tag.</div>
+                {Object.entries(errors ?? {}).filter(([k]) => k.startsWith('tags')).map(([, m]) => <div class="error" safe>{m}</div>)}
+              </div>
+              {sites.length > 1
+                ? (
+                  <div class={errors?.siteId ? 'field invalid' : 'field'}>
+                    <label for="f-siteId">Site</label>
+                    <select id="f-siteId" name="siteId">{sites.map((s) => <option value={s.id} selected={s.id === v.siteId} safe>{s.name}</option>)}</select>
+                    {errors?.siteId ? <div class="error" safe>{errors.siteId}</div> : ''}
+                  </div>
+                )
+                : ''}
+              <button class="btn primary" type="submit">Save</button>
+            </form>
+          </section>
+        )
+        : ''}
+    </DeviceLayout>
+  )
+}
+
+export function HardwareTab({ page, h, hardware, disks }: { page: PageProps; h: DeviceHeader; hardware: Hardware | null; disks: Disk[] }) {
+  return (
+    <DeviceLayout page={page} h={h} tab="hardware">
+      {!hardware
+        ? <section class="card"><EmptyState title="No hardware inventory yet" text="The agent reports hardware right after enrolling and every six hours; use “Check in now” to ask for it." /></section>
+        : (
+          <div class="grid-2">
+            <section class="card">
+              <h2>Machine</h2>
+              <dl class="props">
+                <dt>Manufacturer</dt><dd safe>{hardware.manufacturer ?? '—'}</dd>
+                <dt>Model</dt><dd safe>{hardware.model ?? '—'}</dd>
+                <dt>Serial number</dt><dd class="mono" safe>{hardware.serialNumber ?? '—'}</dd>
+                <dt>BIOS / firmware</dt><dd safe>{hardware.biosVersion ?? '—'}</dd>
+                <dt>Updated</dt><dd><Ago ms={hardware.updatedAt} now={h.now} /></dd>
+              </dl>
+            </section>
+            <section class="card">
+              <h2>Processor and memory</h2>
+              <dl class="props">
+                <dt>CPU</dt><dd safe>{hardware.cpuModel ?? '—'}</dd>
+                <dt>Cores / threads</dt><dd safe>{`${hardware.cpuCores ?? '—'} / ${hardware.cpuThreads ?? '—'}`}</dd>
+                <dt>Memory</dt><dd>{hardware.ramTotalMb ? bytes(hardware.ramTotalMb * 1024 * 1024) : '—'}</dd>
+                <dt>Disk capacity</dt><dd>{hardware.diskTotalGb ? `${hardware.diskTotalGb} GB` : '—'}</dd>
+                <dt>GPU</dt><dd safe>{hardware.gpuModel ?? '—'}</dd>
+              </dl>
+            </section>
+          </div>
+        )}
+      <section class="card flush">
+        <h2 class="card-title">Disks and volumes</h2>
+        {disks.length === 0
+          ? <EmptyState title="No volumes reported" text="Volumes appear with the next inventory." />
+          : (
+            <div class="table-wrap">
+              <table>
+                <thead><tr><th>Mount</th><th>File system</th><th>Size</th><th>Used</th><th>Free</th><th>Use</th></tr></thead>
+                <tbody>{disks.map((k) => (
+                  <tr>
+                    <td class="mono" safe>{k.mount}</td><td safe>{k.fsType ?? '—'}</td><td safe>{bytes(k.totalBytes)}</td><td safe>{bytes(k.usedBytes)}</td>
+                    <td safe>{bytes(Math.max(0, k.totalBytes - k.usedBytes))}</td><td><Meter value={k.totalBytes ? Math.round((k.usedBytes / k.totalBytes) * 100) : null} /></td>
+                  </tr>
+                ))}</tbody>
+              </table>
+            </div>
+          )}
+      </section>
+    </DeviceLayout>
+  )
+}
+
+export function SoftwareTable({ software, search }: { software: Software[]; search?: string }) {
+  if (software.length === 0) return search ? <EmptyState title="No software matches" text="Try another search." /> : <EmptyState title="No software reported yet" text="Installed software appears with the agent's first inventory." />
+  return (
+    <div class="table-wrap">
+      <table>
+        <thead><tr><th>Name</th><th>Version</th><th>Publisher</th><th>Installed</th><th>Source</th></tr></thead>
+        <tbody>{software.map((s) => (
+          <tr>
+            <td><a href={`/software/detail?name=${encodeURIComponent(s.name)}`} safe>{s.name}</a></td>
+            <td class="mono small" safe>{s.version ?? '—'}</td><td class="small" safe>{s.publisher ?? '—'}</td>
+            <td class="small" safe>{s.installDate ?? '—'}</td><td class="small muted" safe>{s.source ?? '—'}</td>
+          </tr>
+        ))}</tbody>
+      </table>
+      <div class="pagination muted small">{software.length} package{software.length === 1 ? '' : 's'}</div>
+    </div>
+  )
+}
+
+export function ChangeList({ changes, now }: { changes: DeviceChange[]; now: number }) {
+  if (changes.length === 0) return <EmptyState title="Nothing recorded yet" text="Installs, removals, upgrades, hardware and admin changes appear here as they happen." />
+  return (
+    <div class="table-wrap">
+      <table>
+        <thead><tr><th>When</th><th>Kind</th><th>What</th></tr></thead>
+        <tbody>{changes.map((c) => (
+          <tr><td class="nowrap small"><Ago ms={c.at} now={now} /><div class="muted"><Time ms={c.at} /></div></td><td><span class="badge">{c.kind}</span></td><td safe>{c.summary}</td></tr>
+        ))}</tbody>
+      </table>
+    </div>
+  )
+}
+
+export function SoftwareTab({ page, h, table, history, search }: { page: PageProps; h: DeviceHeader; table: JSX.Element; history: DeviceChange[]; search?: string }) {
+  return (
+    <DeviceLayout page={page} h={h} tab="software">
+      <form class="filters" id="software-filter" method="get" action={`/devices/${h.device.id}/software`} hx-get={`/devices/${h.device.id}/software`} hx-target="#software-table" hx-trigger="input changed delay:300ms from:(#software-filter input)" hx-push-url="true">
+        <div class="field"><label for="f-search">Search</label><input id="f-search" type="search" name="search" value={search} placeholder="Name or publisher" /></div>
+      </form>
+      <section class="card flush" id="software-table">{table}</section>
+      <section class="card flush">
+        <h2 class="card-title">Version history</h2>
+        <ChangeList changes={history} now={h.now} />
+      </section>
+    </DeviceLayout>
+  )
+}
+
+export function NetworkTab({ page, h, interfaces }: { page: PageProps; h: DeviceHeader; interfaces: NetworkInterface[] }) {
+  return (
+    <DeviceLayout page={page} h={h} tab="network">
+      <section class="card flush">
+        {interfaces.length === 0
+          ? <EmptyState title="No network interfaces reported" text="Interfaces appear with the agent's inventory." />
+          : (
+            <div class="table-wrap">
+              <table>
+                <thead><tr><th>Interface</th><th>Address</th><th>Type</th><th>MAC</th><th></th></tr></thead>
+                <tbody>{interfaces.map((n) => (
+                  <tr>
+                    <td safe>{n.interfaceName}</td><td class="mono" safe>{n.ipAddress ?? '—'}</td><td>{n.ipType ?? '—'}</td>
+                    <td class="mono small" safe>{n.macAddress ?? '—'}</td><td>{n.isPrimary ? <span class="badge info">Primary</span> : ''}</td>
+                  </tr>
+                ))}</tbody>
+              </table>
+            </div>
+          )}
+      </section>
+      {h.device.publicIp ? <p class="small muted">Public address seen by the server: <span class="mono" safe>{h.device.publicIp}</span></p> : ''}
+    </DeviceLayout>
+  )
+}
+
+export type ProcessRow = { pid: number; name: string; user: string | null; cpuPercent: number; memoryMb: number; command: string | null }
+
+export function ProcessTable({ result, error, sortBy }: { result?: { total: number; processes: ProcessRow[] }; error?: string; sortBy: string }) {
+  if (error) return <div class="callout warn" role="alert" safe>{error}</div>
+  if (!result) return <p class="muted">Loading…</p>
+  return (
+    <div class="table-wrap">
+      <table>
+        <thead><tr><th>Process</th><th>PID</th><th>User</th><th>CPU %</th><th>Memory</th><th>Command</th></tr></thead>
+        <tbody>{result.processes.map((p) => (
+          <tr>
+            <td safe>{p.name}</td><td class="mono small">{p.pid}</td><td class="small" safe>{p.user ?? '—'}</td>
+            <td safe>{p.cpuPercent.toFixed(1)}</td><td class="small" safe>{bytes(p.memoryMb * 1024 * 1024)}</td><td class="mono small truncate" safe>{p.command ?? ''}</td>
+          </tr>
+        ))}</tbody>
+      </table>
+      <div class="pagination muted small">Top {result.processes.length} of {result.total} processes by {sortBy === 'memory' ? 'memory' : 'CPU'}, as reported just now by the agent</div>
+    </div>
+  )
+}
+
+export function ProcessesTab({ page, h }: { page: PageProps; h: DeviceHeader }) {
+  const url = `/devices/${h.device.id}/processes/list`
+  return (
+    <DeviceLayout page={page} h={h} tab="processes">
+      <div class="row filters">
+        <button class="btn" type="button" hx-get={`${url}?sortBy=cpu`} hx-target="#process-table">Top by CPU</button>
+        <button class="btn" type="button" hx-get={`${url}?sortBy=memory`} hx-target="#process-table">Top by memory</button>
+        <span class="spinner" id="process-spinner"></span>
+      </div>
+      <section class="card flush" id="process-table" hx-get={`${url}?sortBy=cpu`} hx-trigger="load" hx-indicator="#process-spinner">
+        <p class="muted pad">Asking the agent for its processes…</p>
+      </section>
+    </DeviceLayout>
+  )
+}
+
+export function MetricsTab({ page, h, assets }: { page: PageProps; h: DeviceHeader; assets: string }) {
+  return (
+    <DeviceLayout page={page} h={h} tab="metrics">
+      <div x-data="metricsCharts" data-url={`/api/v1/devices/${h.device.id}/metrics`} data-assets={assets}>
+        <div class="row filters" role="group" aria-label="Range">
+          {['1h', '24h', '7d', '30d'].map((r) => <button class="btn small" type="button" data-range={r} x-on:click="pick" safe>{r}</button>)}
+          <span class="small muted" x-text="caption"></span>
+        </div>
+        <div class="grid-2">
+          <section class="card"><h3>CPU %</h3><div class="chart" data-chart="cpu"></div></section>
+          <section class="card"><h3>Memory %</h3><div class="chart" data-chart="ram"></div></section>
+          <section class="card"><h3>Fullest disk %</h3><div class="chart" data-chart="disk"></div></section>
+          <section class="card"><h3>Network (bytes per sample or period)</h3><div class="chart" data-chart="net"></div></section>
+        </div>
+      </div>
+    </DeviceLayout>
+  )
+}
+
+export function HistoryTab({ page, h, changes, kind, olderHref }: { page: PageProps; h: DeviceHeader; changes: DeviceChange[]; kind?: string; olderHref: string | null }) {
+  const kinds = ['software', 'hardware', 'os', 'network', 'status', 'admin', 'agent']
+  return (
+    <DeviceLayout page={page} h={h} tab="history">
+      <nav class="row filters" aria-label="Kind">
+        <a class="btn small" href={`/devices/${h.device.id}/history`} aria-current={!kind ? 'true' : undefined}>All</a>
+        {kinds.map((k) => <a class="btn small" href={`/devices/${h.device.id}/history?kind=${k}`} aria-current={kind === k ? 'true' : undefined} safe>{k}</a>)}
+      </nav>
+      <section class="card flush">
+        <ChangeList changes={changes} now={h.now} />
+        {olderHref ? <div class="pagination"><span></span><a class="btn small" href={olderHref}>Older</a></div> : ''}
+      </section>
+    </DeviceLayout>
+  )
+}

@@ -1,0 +1,183 @@
+// The device list: filters, sortable table with a columns chooser, bulk selection and actions,
+// CSV export, live status updates (static/js/devices.js).
+import type { DeviceColumn } from '../../src/devices/columns'
+import type { DeviceListRow } from '../../src/devices/repo'
+import type { DevicePage } from '../../src/devices/service'
+import type { PageProps } from '../../src/web/page'
+import { EmptyState, PageHeader, Pagination } from '../components/common'
+import { Csrf } from '../components/form'
+import { Layout } from '../layout'
+import { Ago, DeviceStatus, Meter, osLabels, statusLabels, Tags, deviceLabel } from './parts'
+
+export type DeviceListFilters = { orgId?: string; siteId?: string; groupId?: string; os?: string; status?: string; tag?: string; search?: string; sort?: string; order?: string }
+type Option = { id: string; name: string }
+
+/** listHref keeps the current filters and changes some of them. */
+export function listHref(q: DeviceListFilters, change: Record<string, string | number | undefined> = {}): string {
+  const params = new URLSearchParams()
+  for (const [k, v] of Object.entries({ ...q, ...change })) if (v !== undefined && v !== '') params.set(k, String(v))
+  const text = params.toString()
+  return text ? `/devices?${text}` : '/devices'
+}
+
+function Cell({ col, d, now }: { col: string; d: DeviceListRow; now: number }) {
+  switch (col) {
+    case 'name': return <td><a href={`/devices/${d.id}`} safe>{deviceLabel(d)}</a>{d.displayName ? <div class="small muted" safe>{d.hostname}</div> : ''}</td>
+    case 'hostname': return <td class="mono small" safe>{d.hostname}</td>
+    case 'status': return <td><DeviceStatus id={d.id} status={d.status} /></td>
+    case 'os': return <td><span safe>{osLabels[d.osType] ?? d.osType}</span><div class="small muted" safe>{d.osVersion}</div></td>
+    case 'org': return <td class="small" safe>{d.orgName}</td>
+    case 'site': return <td class="small" safe>{d.siteName}</td>
+    case 'lastSeen': return <td class="small nowrap"><Ago ms={d.lastSeenAt} now={now} id={d.id} /></td>
+    case 'lastUser': return <td class="small" safe>{d.lastUser ?? '—'}</td>
+    case 'publicIp': return <td class="mono small" safe>{d.publicIp ?? '—'}</td>
+    case 'cpu': return <td><Meter value={d.cpuPercent} /></td>
+    case 'ram': return <td><Meter value={d.ramPercent} /></td>
+    case 'disk': return <td><Meter value={d.diskPercent} /></td>
+    case 'tags': return <td><Tags tags={d.tags} link /></td>
+    case 'agent': return <td class="mono small" safe>{d.agentVersion}</td>
+    case 'enrolled': return <td class="small nowrap"><Ago ms={d.enrolledAt} now={now} /></td>
+    default: return <td></td>
+  }
+}
+
+export function DeviceTable({ result, query, columns, allColumns, selectable, now, anyDevices }: {
+  result: DevicePage; query: DeviceListFilters; columns: string[]; allColumns: DeviceColumn[]; selectable: boolean; now: number; anyDevices: boolean
+}) {
+  if (result.rows.length === 0) {
+    return anyDevices
+      ? <EmptyState title="No devices match" text="Try another search or clear the filters." action={{ href: '/devices', label: 'Clear filters' }} />
+      : <EmptyState title="No devices yet" text="Install the Breeze agent on a computer to see it here within seconds." action={{ href: '/devices/add', label: 'Add device' }} />
+  }
+  const shown = allColumns.filter((c) => columns.includes(c.key))
+  const sortLink = (c: DeviceColumn) => {
+    if (!c.sort) return <span safe>{c.label}</span>
+    const active = result.sort === c.sort
+    const order = active && result.order === 'asc' ? 'desc' : active ? 'asc' : undefined
+    return (
+      <a href={listHref(query, { sort: c.sort, order, page: undefined })} hx-get={listHref(query, { sort: c.sort, order, page: undefined })} hx-target="#device-table" hx-push-url="true"
+        aria-sort={active ? (result.order === 'asc' ? 'ascending' : 'descending') : undefined} class={active ? 'sorted' : undefined}>
+        <span safe>{c.label}</span>{active ? (result.order === 'asc' ? ' ▲' : ' ▼') : ''}
+      </a>
+    )
+  }
+  return (
+    <>
+      <div class="table-wrap">
+        <table class="devices" data-total={String(result.total)}>
+          <thead>
+            <tr>
+              {selectable ? <th class="select"><input type="checkbox" aria-label="Select all on this page" data-select-all="" /></th> : ''}
+              {shown.map((c) => <th>{sortLink(c)}</th>)}
+            </tr>
+          </thead>
+          <tbody>
+            {result.rows.map((d) => (
+              <tr data-device-id={d.id}>
+                {selectable ? <td class="select"><input type="checkbox" name="deviceIds" value={d.id} form="bulk-form" aria-label={`Select ${deviceLabel(d)}`} /></td> : ''}
+                {shown.map((c) => <Cell col={c.key} d={d} now={now} />)}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <Pagination page={result.page} perPage={result.perPage} total={result.total} href={(p) => listHref(query, { page: p })} />
+      {/* The filters this table shows, for "select all matching" in the bulk form. */}
+      {Object.entries(query).filter(([k, v]) => v && k !== 'sort' && k !== 'order').map(([k, v]) => <input type="hidden" form="bulk-form" name={`filter.${k}`} value={String(v)} />)}
+    </>
+  )
+}
+
+export type BulkOptions = { sites: (Option & { orgName: string })[]; groups: (Option & { type: string })[]; canWrite: boolean; canDelete: boolean }
+
+function BulkBar({ page, bulk }: { page: PageProps; bulk: BulkOptions }) {
+  return (
+    // note: x-show sits on a wrapper without an id; htmx copies the attributes of id'd elements
+    // across swaps, and copying Alpine's inline style would break the CSP.
+    <div x-show="count > 0 || all" x-cloak>
+      <form id="bulk-form" class="bulk-bar" method="post" action="/devices/bulk">
+        <Csrf token={page.csrf} />
+        <span class="small"><strong x-text="all ? total : count"></strong> selected</span>
+        <label class="check small" x-show="count > 0 && total > count"><input type="checkbox" name="allMatching" value="true" x-model="all" /> <span>Select all <span x-text="total"></span> matching devices</span></label>
+        <select name="action" aria-label="Bulk action" x-model="action" required>
+          <option value="">Choose an action…</option>
+          {bulk.canWrite ? <option value="tag">Add tags</option> : ''}
+          {bulk.canWrite ? <option value="untag">Remove tags</option> : ''}
+          {bulk.canWrite && bulk.sites.length > 1 ? <option value="move">Move to site</option> : ''}
+          {bulk.canWrite && bulk.groups.some((g) => g.type === 'static') ? <option value="addToGroup">Add to group</option> : ''}
+          {bulk.canWrite && bulk.groups.some((g) => g.type === 'static') ? <option value="removeFromGroup">Remove from group</option> : ''}
+          {bulk.canDelete ? <option value="decommission">Decommission</option> : ''}
+        </select>
+        <input type="text" name="tags" placeholder="tag1, tag2" aria-label="Tags" x-show="action === 'tag' || action === 'untag'" />
+        <select name="siteId" aria-label="Site" x-show="action === 'move'">
+          {bulk.sites.map((s) => <option value={s.id} safe>{`${s.orgName} · ${s.name}`}</option>)}
+        </select>
+        <select name="groupId" aria-label="Group" x-show="action === 'addToGroup' || action === 'removeFromGroup'">
+          {bulk.groups.filter((g) => g.type === 'static').map((g) => <option value={g.id} safe>{g.name}</option>)}
+        </select>
+        <button class="btn primary small" type="submit" x-bind:disabled="!action">Apply</button>
+      </form>
+    </div>
+  )
+}
+
+export function DevicesPage({ page, table, query, result, columns, allColumns, orgs, sites, groups, bulk }: {
+  page: PageProps; table: JSX.Element; query: DeviceListFilters; result: DevicePage; columns: string[]; allColumns: DeviceColumn[]
+  orgs: Option[]; sites: (Option & { orgName: string })[]; groups: (Option & { type: string })[]; bulk: BulkOptions
+}) {
+  const exportHref = `/api/v1/devices/export?${new URLSearchParams({ ...Object.fromEntries(Object.entries(query).filter(([, v]) => v)), columns: columns.join(',') })}`
+  return (
+    <Layout page={page} title="Devices">
+      <PageHeader title="Devices" subtitle={`${result.total} device${result.total === 1 ? '' : 's'}${query.search || query.status || query.os || query.tag || query.siteId || query.groupId ? ' match the filters' : ''}`}>
+        <details class="dropdown columns-chooser">
+          <summary class="btn">Columns</summary>
+          <form class="dropdown-menu" method="post" action="/devices/columns">
+            <Csrf token={page.csrf} />
+            <input type="hidden" name="back" value={listHref(query)} />
+            {allColumns.map((c) => <label class="check"><input type="checkbox" name="columns" value={c.key} checked={columns.includes(c.key)} disabled={c.key === 'name'} /> <span safe>{c.label}</span></label>)}
+            <button class="btn small primary" type="submit">Apply</button>
+          </form>
+        </details>
+        <a class="btn" href={exportHref} hx-boost="false" download="devices.csv">Export CSV</a>
+        {page.can.includes('enrollment:write') ? <a class="btn primary" href="/devices/add">Add device</a> : ''}
+      </PageHeader>
+      <form class="filters" id="device-filters" method="get" action="/devices" hx-get="/devices" hx-target="#device-table" hx-trigger="input changed delay:300ms from:(#device-filters input), change from:(#device-filters select)" hx-push-url="true">
+        <div class="field"><label for="f-search">Search</label><input id="f-search" type="search" name="search" value={query.search} placeholder="Name, user or IP" /></div>
+        {orgs.length > 1
+          ? (
+            <div class="field"><label for="f-org">Organization</label>
+              <select id="f-org" name="orgId"><option value="">All</option>{orgs.map((o) => <option value={o.id} selected={query.orgId === o.id} safe>{o.name}</option>)}</select>
+            </div>
+          )
+          : ''}
+        <div class="field"><label for="f-site">Site</label>
+          <select id="f-site" name="siteId"><option value="">All</option>{sites.map((s) => <option value={s.id} selected={query.siteId === s.id} safe>{orgs.length > 1 ? `${s.orgName} · ${s.name}` : s.name}</option>)}</select>
+        </div>
+        {groups.length
+          ? (
+            <div class="field"><label for="f-group">Group</label>
+              <select id="f-group" name="groupId"><option value="">All</option>{groups.map((g) => <option value={g.id} selected={query.groupId === g.id} safe>{g.name}</option>)}</select>
+            </div>
+          )
+          : ''}
+        <div class="field"><label for="f-os">OS</label>
+          <select id="f-os" name="os"><option value="">All</option>{Object.entries(osLabels).map(([v, l]) => <option value={v} selected={query.os === v} safe>{l}</option>)}</select>
+        </div>
+        <div class="field"><label for="f-status">Status</label>
+          <select id="f-status" name="status"><option value="">Active</option>{Object.entries(statusLabels).map(([v, l]) => <option value={v} selected={query.status === v} safe>{l}</option>)}</select>
+        </div>
+        <div class="field"><label for="f-tag">Tag</label><input id="f-tag" type="text" name="tag" value={query.tag} placeholder="servers" /></div>
+        {query.sort ? <input type="hidden" name="sort" value={query.sort} /> : ''}
+        {query.order ? <input type="hidden" name="order" value={query.order} /> : ''}
+        <noscript><button class="btn" type="submit">Filter</button></noscript>
+      </form>
+      <div class="callout live-notice" id="device-live-notice" hidden>
+        Devices were added or changed. <a href={listHref(query)}>Refresh the list</a>
+      </div>
+      <section x-data="bulkSelect" data-live-events="live:device.status live:device.enrolled live:device.changed">
+        {bulk.canWrite || bulk.canDelete ? <BulkBar page={page} bulk={bulk} /> : ''}
+        <div class="card flush" id="device-table">{table}</div>
+      </section>
+    </Layout>
+  )
+}

@@ -1,0 +1,102 @@
+// Appliance settings (platform admins): email, sign-in policy, audit retention, script output.
+import type { AuditSettings, ScriptOutputSettings, SecuritySettings, SmtpSettings } from '../../src/settings/model'
+import type { FieldErrors, FormValues } from '../../src/web/forms'
+import type { PageProps } from '../../src/web/page'
+import { PageHeader } from '../components/common'
+import { Checkbox, Csrf, FormError, Input, Select } from '../components/form'
+import { Layout } from '../layout'
+
+export type SettingsErrors = { smtp?: FieldErrors; test?: FieldErrors; security?: FieldErrors; audit?: FieldErrors; scripts?: FieldErrors }
+
+export function SettingsPage({ page, smtp, security, audit, scripts, errors, values, testResult, version, database }: {
+  page: PageProps
+  smtp: SmtpSettings | null
+  security: SecuritySettings
+  audit: AuditSettings
+  scripts: ScriptOutputSettings
+  errors?: SettingsErrors
+  values?: { smtp?: FormValues; security?: FormValues; audit?: FormValues; scripts?: FormValues }
+  testResult?: { ok: boolean; message: string }
+  version: string
+  database: string
+}) {
+  const smtpValues = values?.smtp ?? (smtp ? { ...smtp, username: smtp.username ?? '' } : { port: 587, security: 'starttls' })
+  return (
+    <Layout page={page} title="Settings">
+      <PageHeader title="Settings" subtitle={`Breeze ${version} · ${database}`} />
+      <div class="grid-2">
+        <section class="card" id="smtp">
+          <h2>Email (SMTP)</h2>
+          <p class="muted small">Used for invitations, password resets and alert emails.</p>
+          <form method="post" action="/settings/smtp">
+            <Csrf token={page.csrf} />
+            <FormError errors={errors?.smtp} />
+            <div class="grid-2">
+              <Input name="host" label="Host" values={smtpValues} errors={errors?.smtp} required placeholder="smtp.example.com" />
+              <Input name="port" label="Port" type="number" values={smtpValues} errors={errors?.smtp} required min={1} max={65535} />
+            </div>
+            <Select name="security" label="Encryption" options={[{ value: 'starttls', label: 'STARTTLS (port 587)' }, { value: 'tls', label: 'TLS (port 465)' }, { value: 'none', label: 'None (local relay only)' }]} values={smtpValues} errors={errors?.smtp} />
+            <Input name="username" label="Username" values={smtpValues} errors={errors?.smtp} autocomplete="off" />
+            <Input name="password" label="Password" type="password" errors={errors?.smtp} autocomplete="new-password" hint={smtp?.passwordSealed ? 'A password is stored (never shown). Leave empty to keep it.' : 'Stored encrypted; never shown again.'} />
+            {smtp?.passwordSealed ? <Checkbox name="clearPassword" label="Remove the stored password" /> : ''}
+            <Input name="from" label="From address" type="email" values={smtpValues} errors={errors?.smtp} required placeholder="breeze@example.com" />
+            <button class="btn primary" type="submit">Save email settings</button>
+          </form>
+          {smtp
+            ? (
+              <form method="post" action="/settings/smtp/test">
+                <Csrf token={page.csrf} />
+                <h3>Send a test email</h3>
+                {testResult ? <div class={testResult.ok ? 'callout' : 'callout bad'} safe>{testResult.message}</div> : ''}
+                <Input name="to" label="To" type="email" value={page.user.email} errors={errors?.test} required />
+                <button class="btn" type="submit">Send test email</button>
+              </form>
+            )
+            : ''}
+        </section>
+        <div class="stack">
+          <section class="card" id="security">
+            <h2>Sign-in policy</h2>
+            <form method="post" action="/settings/security">
+              <Csrf token={page.csrf} />
+              <FormError errors={errors?.security} />
+              <div class="grid-2">
+                <Input name="sessionIdleMinutes" label="Idle timeout (minutes)" type="number" values={values?.security ?? security} errors={errors?.security} min={5} />
+                <Input name="sessionMaxHours" label="Session lifetime (hours)" type="number" values={values?.security ?? security} errors={errors?.security} min={1} />
+              </div>
+              <div class="grid-2">
+                <Input name="lockoutThreshold" label="Lock after failed attempts" type="number" values={values?.security ?? security} errors={errors?.security} min={3} />
+                <Input name="lockoutMinutes" label="Lockout (minutes)" type="number" values={values?.security ?? security} errors={errors?.security} min={1} />
+              </div>
+              <button class="btn primary" type="submit">Save sign-in policy</button>
+            </form>
+          </section>
+          <section class="card" id="audit">
+            <h2>Audit log retention</h2>
+            <form method="post" action="/settings/audit">
+              <Csrf token={page.csrf} />
+              <FormError errors={errors?.audit} />
+              <Input name="retentionDays" label="Keep entries for (days)" type="number" values={values?.audit ?? audit} errors={errors?.audit} min={7} max={3650} hint="Older entries are deleted daily; the hash chain stays verifiable." />
+              <button class="btn primary" type="submit">Save retention</button>
+            </form>
+          </section>
+          <section class="card" id="metrics">
+            <h2>Device metrics</h2>
+            <p class="muted small">How long raw samples and hourly and daily roll-ups are kept.</p>
+            <a class="btn" href="/settings/metrics">Metric retention</a>
+          </section>
+          <section class="card" id="scripts">
+            <h2>Script output</h2>
+            <form method="post" action="/settings/scripts">
+              <Csrf token={page.csrf} />
+              <FormError errors={errors?.scripts} />
+              <Input name="inlineKiB" label="Shown on the page (KiB)" type="number" values={values?.scripts ?? scripts} errors={errors?.scripts} min={16} max={16384} hint="The first part of each run's output, kept with the run for fast pages." />
+              <Input name="maxMiB" label="Kept in total (MiB)" type="number" values={values?.scripts ?? scripts} errors={errors?.scripts} min={1} max={1024} hint="The full output is stored up to this size, then cut with a marker." />
+              <button class="btn primary" type="submit">Save output limits</button>
+            </form>
+          </section>
+        </div>
+      </div>
+    </Layout>
+  )
+}
