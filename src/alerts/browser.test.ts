@@ -22,7 +22,7 @@ const errors: string[] = []
 beforeAll(async () => {
   await agentBinary()
   // Heartbeats every 5 s (the minimum) so the test sees CPU load quickly.
-  s = await startTestServer({ env: { BREEZE_AGENT_HEARTBEAT_SECONDS: '5' } })
+  s = await startTestServer({ env: { BREEZE_AGENT_HEARTBEAT_SECONDS: '5' }, runningClock: true })
   const a = await setupAdmin(s.ctx)
   orgId = (await makeOrg(s.ctx, a.partnerId, 'Load Co')).id
   await makeSite(s.ctx, orgId, 'HQ')

@@ -19,7 +19,7 @@ const errors: string[] = []
 
 beforeAll(async () => {
   await agentBinary()
-  s = await startTestServer()
+  s = await startTestServer({ runningClock: true })
   const a = await setupAdmin(s.ctx)
   const orgId = (await makeOrg(s.ctx, a.partnerId, 'Acme')).id
   await makeSite(s.ctx, orgId, 'HQ')

@@ -26,7 +26,7 @@ beforeAll(async () => {
   await agentBinary()
   xvfb = Bun.spawn(['Xvfb', display, '-screen', '0', '1024x768x24', '-nolisten', 'tcp'], { stdout: 'ignore', stderr: 'ignore' })
   await waitFor(() => existsSync(`/tmp/.X11-unix/X${display.slice(1)}`), 10_000, 'Xvfb')
-  s = await startTestServer()
+  s = await startTestServer({ runningClock: true })
   const a = await setupAdmin(s.ctx)
   const orgId = (await makeOrg(s.ctx, a.partnerId, 'Acme')).id
   await makeSite(s.ctx, orgId, 'HQ')

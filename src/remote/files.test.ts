@@ -26,7 +26,7 @@ const policy = (over: Record<string, unknown> = {}) => ({ requireMfa: false, rec
 
 beforeAll(async () => {
   await agentBinary()
-  s = await startTestServer()
+  s = await startTestServer({ runningClock: true })
   const a = await setupAdmin(s.ctx)
   orgId = (await makeOrg(s.ctx, a.partnerId, 'Acme')).id
   await makeSite(s.ctx, orgId, 'HQ')

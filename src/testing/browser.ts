@@ -8,6 +8,9 @@ export async function launchBrowser(): Promise<Browser> {
   }
   return chromium.launch({
     executablePath: testEnv.chromiumPath,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
+      // Host ICE candidates as plain addresses, not mDNS names: the agent resolves those by
+      // multicast, which a CI machine's network may not carry.
+      '--disable-features=WebRtcHideLocalIpsWithMdns'],
   })
 }
