@@ -140,6 +140,18 @@ export const deviceChanges = table('device_changes', {
   details: json<Record<string, unknown>>(),
 }, (t) => [index('device_changes_device_at').on(t.deviceId, t.at)])
 
+/**
+ * Maintenance mode of a device (one row while devices.status is 'maintenance'): who put it there,
+ * why and until when (null: until someone ends it). The row goes when the maintenance ends.
+ */
+export const deviceMaintenance = table('device_maintenance', {
+  deviceId: text().primaryKey().references(() => devices.id),
+  startedAt: ms().notNull(),
+  endsAt: ms(),
+  reason: text(),
+  startedBy: text().references(() => users.id),
+}, (t) => [index('device_maintenance_ends').on(t.endsAt)])
+
 /** Raw metric samples, one per heartbeat; rolled up hourly and daily, then pruned. */
 export const deviceMetrics = table('device_metrics', {
   deviceId: text().notNull().references(() => devices.id),
