@@ -2,7 +2,7 @@
 // a build that cannot connect is rolled back; a download that does not match is refused.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createHash } from 'node:crypto'
 import os from 'node:os'
 import path from 'node:path'
@@ -37,7 +37,8 @@ async function agentWithOwnExe(name: string): Promise<TestAgent> {
 }
 
 const deviceOf = async (agent: TestAgent) => (await s.ctx.db.select().from(t.devices).where(eq(t.devices.id, agent.identity().deviceId)))[0]
-const failedUpdates = (agent: TestAgent) => JSON.parse(readFileSync(path.join(agent.configDir, 'state.json'), 'utf8')).failedUpdates as string[]
+// note: state.json appears with the agent's first save, which may come after the log line a test waits for.
+const failedUpdates = (agent: TestAgent): string[] => existsSync(path.join(agent.configDir, 'state.json')) ? JSON.parse(readFileSync(path.join(agent.configDir, 'state.json'), 'utf8')).failedUpdates : []
 
 beforeAll(async () => {
   base = await agentBinary()

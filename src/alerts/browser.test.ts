@@ -4,9 +4,9 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { createHmac } from 'node:crypto'
 import type { Browser } from 'playwright-core'
-import { agentBinary, startTestAgent, stopTestAgents, waitFor } from '../testing/agent'
+import { agentBinary, startConnectedAgent, stopTestAgents, waitFor } from '../testing/agent'
 import { startReceiver } from '../testing/alerts'
-import { launchBrowser } from '../testing/browser'
+import { launchBrowser, signedInPage } from '../testing/browser'
 import type { TestClient } from '../testing/client'
 import { makeOrg, makeSite, setupAdmin, testPassword } from '../testing/factories'
 import { startTestServer, type TestServer } from '../testing/server'
@@ -28,9 +28,7 @@ beforeAll(async () => {
   await makeSite(s.ctx, orgId, 'HQ')
   admin = s.client()
   await admin.login(a.email, testPassword)
-  const key = (await admin.post('/api/v1/enrollment-keys', { orgId, name: 'alerts browser' })).json.key
-  deviceId = (await startTestAgent(s.url, key)).identity().deviceId
-  await waitFor(() => s.ctx.agents.isConnected(deviceId), 30_000, 'agent socket')
+  deviceId = (await startConnectedAgent(s, admin, orgId)).deviceId
   browser = await launchBrowser()
 }, 120_000)
 
@@ -49,12 +47,7 @@ test('CPU load on a real agent fires an alert that appears live on the dashboard
   })).json
 
   // The dashboard is open (no alerts yet) before the rule even exists: what shows next arrives live.
-  const context = await browser.newContext()
-  const url = new URL(s.url)
-  await context.addCookies([...admin.cookies].map(([name, value]) => ({ name, value, domain: url.hostname, path: '/' })))
-  const page = await context.newPage()
-  page.on('pageerror', (e) => errors.push(e.message))
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()) })
+  const { page } = await signedInPage(browser, s.url, admin.cookies, errors)
   await page.goto(`${s.url}/alerts`)
   await page.waitForSelector('text=No open alerts')
 

@@ -5,7 +5,7 @@
 // steps run on it for real, and conditions read their exit code and output.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { bearerClient, runJobs } from '../testing/alerts'
-import { agentBinary, startTestAgent, stopTestAgents, waitFor, type TestAgent } from '../testing/agent'
+import { agentBinary, startConnectedAgent, stopTestAgents, waitFor, type TestAgent } from '../testing/agent'
 import type { TestClient } from '../testing/client'
 import { makeOrg, makeSite, setupAdmin, testPassword } from '../testing/factories'
 import { startTestServer, type TestServer } from '../testing/server'
@@ -68,10 +68,7 @@ beforeAll(async () => {
   await makeAutomation('loop', { event: 'script.completed', scriptId: script.loop }, [{ id: 'again', type: 'run_script', scriptId: script.loop, target: { triggerDevice: true } }])
   await makeAutomation('software', { event: 'software.changed', softwareName: 'breeze-test-pkg', change: 'installed' }, [{ id: 't', type: 'update_device', addTags: ['new-software'], customFields: { installed: '{{trigger.names}}' } }])
   await makeAutomation('offline', { event: 'device.offline', durationMinutes: 5 }, [{ id: 't', type: 'update_device', addTags: ['was-offline'] }])
-  const key = (await admin.post('/api/v1/enrollment-keys', { orgId, name: 'automations' })).json.key
-  agent = await startTestAgent(s.url, key)
-  deviceId = agent.identity().deviceId
-  await waitFor(() => s.ctx.agents.isConnected(deviceId), 30_000, 'agent socket')
+  ;({ agent, deviceId } = await startConnectedAgent(s, admin, orgId))
 }, 120_000)
 
 afterAll(async () => {
@@ -125,6 +122,8 @@ describe('event triggers from a real agent', () => {
 
   test('software.changed from an inventory report the agent sends', async () => {
     const id = agent.identity()
+    // The agent's first inventory is the baseline (no event); this report must come after it.
+    await waitFor(async () => (await device()).lastInventoryAt, 60_000, "the agent's first inventory")
     const current = (await admin.get(`/api/v1/devices/${deviceId}/software`)).json
     const list = (Array.isArray(current) ? current : current.software ?? current.data ?? []).map((x: Record<string, string | null>) => ({ name: x.name, version: x.version, publisher: x.publisher, installDate: x.installDate, installLocation: x.installLocation, source: x.source }))
     const res = await fetch(`${s.url}/api/v1/agents/${id.agentId}/inventory`, {

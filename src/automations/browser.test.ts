@@ -4,8 +4,8 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import type { Browser } from 'playwright-core'
 import { startReceiver } from '../testing/alerts'
-import { agentBinary, startTestAgent, stopTestAgents, waitFor } from '../testing/agent'
-import { launchBrowser } from '../testing/browser'
+import { agentBinary, startConnectedAgent, stopTestAgents, waitFor } from '../testing/agent'
+import { launchBrowser, signedInPage } from '../testing/browser'
 import type { TestClient } from '../testing/client'
 import { makeOrg, makeSite, setupAdmin, testPassword } from '../testing/factories'
 import { startTestServer, type TestServer } from '../testing/server'
@@ -28,9 +28,7 @@ beforeAll(async () => {
   receiver = startReceiver()
   await admin.post('/api/v1/notification-channels', { name: 'Ops hook', type: 'webhook', orgId, config: { url: `${receiver.url}/hook` }, secrets: { signingSecret: 'a-signing-secret-of-some-length' } })
   await admin.post('/api/v1/scripts', { name: 'Check disk', description: '', category: 'Test', tags: [], osTypes: ['linux'], language: 'bash', orgId, content: 'df -h / | tail -1\necho "disk ok"\n', parameters: [] })
-  const key = (await admin.post('/api/v1/enrollment-keys', { orgId, name: 'browser' })).json.key
-  deviceId = (await startTestAgent(s.url, key)).identity().deviceId
-  await waitFor(() => s.ctx.agents.isConnected(deviceId), 30_000, 'agent socket')
+  deviceId = (await startConnectedAgent(s, admin, orgId)).deviceId
   browser = await launchBrowser()
 }, 120_000)
 
@@ -42,12 +40,7 @@ afterAll(async () => {
 })
 
 test('build a three-step automation in the editor and test-run it on a real agent', async () => {
-  const context = await browser.newContext()
-  const url = new URL(s.url)
-  await context.addCookies([...admin.cookies].map(([name, value]) => ({ name, value, domain: url.hostname, path: '/' })))
-  const page = await context.newPage()
-  page.on('pageerror', (e) => errors.push(e.message))
-  page.on('console', (m) => { if (m.type() === 'error' && !m.text().includes('400')) errors.push(m.text()) })
+  const { page } = await signedInPage(browser, s.url, admin.cookies, errors, (text) => text.includes('400'))
 
   await page.goto(`${s.url}/automations`)
   await page.click('text=New automation')

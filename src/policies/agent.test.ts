@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { bearerClient, runJobs } from '../testing/alerts'
-import { agentBinary, startTestAgent, stopTestAgents, waitFor } from '../testing/agent'
+import { agentBinary, startConnectedAgent, stopTestAgents, waitFor } from '../testing/agent'
 import type { TestClient } from '../testing/client'
 import { makeOrg, makeSite, setupAdmin, testPassword } from '../testing/factories'
 import { startTestServer, type TestServer } from '../testing/server'
@@ -44,9 +44,7 @@ beforeAll(async () => {
   orgId = (await makeOrg(s.ctx, a.partnerId, 'Acme')).id
   await makeSite(s.ctx, orgId, 'HQ')
   admin = await bearerClient(s, a.email, testPassword)
-  const key = (await admin.post('/api/v1/enrollment-keys', { orgId, name: 'policies' })).json.key
-  deviceId = (await startTestAgent(s.url, key)).identity().deviceId
-  await waitFor(() => s.ctx.agents.isConnected(deviceId), 30_000, 'agent socket')
+  deviceId = (await startConnectedAgent(s, admin, orgId)).deviceId
 }, 120_000)
 
 afterAll(async () => {

@@ -5,9 +5,9 @@ import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { agentBinary, startTestAgent, stopTestAgents, waitFor } from '../testing/agent'
-import { launchBrowser } from '../testing/browser'
+import type { Browser, Page } from 'playwright-core'
+import { agentBinary, startConnectedAgent, stopTestAgents, waitFor } from '../testing/agent'
+import { launchBrowser, signedInPage } from '../testing/browser'
 import type { TestClient } from '../testing/client'
 import { makeOrg, makeSite, makeUser, setupAdmin, testPassword } from '../testing/factories'
 import { quietHome } from '../testing/remote'
@@ -32,9 +32,7 @@ beforeAll(async () => {
   await admin.login(a.email, testPassword)
   tech = s.client()
   await tech.login('tess@example.com', testPassword)
-  const key = (await admin.post('/api/v1/enrollment-keys', { orgId, name: 'browser' })).json.key
-  deviceId = (await startTestAgent(s.url, key, { env: quietHome() })).identity().deviceId
-  await waitFor(() => s.ctx.agents.isConnected(deviceId), 30_000, 'agent socket')
+  deviceId = (await startConnectedAgent(s, admin, orgId, { env: quietHome() })).deviceId
   browser = await launchBrowser()
 }, 120_000)
 
@@ -44,15 +42,7 @@ afterAll(async () => {
   await s.stop()
 })
 
-async function pageAs(client: TestClient): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext()
-  const url = new URL(s.url)
-  await context.addCookies([...client.cookies].map(([name, value]) => ({ name, value, domain: url.hostname, path: '/' })))
-  const page = await context.newPage()
-  page.on('pageerror', (e) => errors.push(e.message))
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()) })
-  return { context, page }
-}
+const pageAs = (client: TestClient) => signedInPage(browser, s.url, client.cookies, errors)
 
 const screen = (page: Page) => page.locator('.xterm-rows').innerText()
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { agentBinary, startTestAgent, stopTestAgents, waitFor, type TestAgent } from '../testing/agent'
+import { agentBinary, startConnectedAgent, stopTestAgents, waitFor, type TestAgent } from '../testing/agent'
 import type { TestClient } from '../testing/client'
 import { makeOrg, makeSite, makeUser, setupAdmin, testPassword } from '../testing/factories'
 import { quietHome, RemoteViewer, sha256Of } from '../testing/remote'
@@ -35,10 +35,7 @@ beforeAll(async () => {
   await admin.login(a.email, testPassword)
   tech = s.client()
   await tech.login('tess@example.com', testPassword)
-  const key = (await admin.post('/api/v1/enrollment-keys', { orgId, name: 'files' })).json.key
-  agent = await startTestAgent(s.url, key, { env: quietHome() })
-  deviceId = agent.identity().deviceId
-  await waitFor(() => s.ctx.agents.isConnected(deviceId), 30_000, 'agent socket')
+  ;({ agent, deviceId } = await startConnectedAgent(s, admin, orgId, { env: quietHome() }))
   dir = mkdtempSync(path.join(os.tmpdir(), 'breeze-files-'))
 }, 180_000)
 

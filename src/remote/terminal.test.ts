@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { and, eq } from 'drizzle-orm'
 import { readFileSync } from 'node:fs'
 import { t } from '../db/tables'
-import { agentBinary, startTestAgent, stopTestAgents, waitFor, type TestAgent } from '../testing/agent'
+import { agentBinary, startConnectedAgent, stopTestAgents, waitFor, type TestAgent } from '../testing/agent'
 import { bearerClient } from '../testing/alerts'
 import type { TestClient } from '../testing/client'
 import { makeOrg, makeSite, makeUser, setupAdmin, testPassword } from '../testing/factories'
@@ -33,10 +33,7 @@ beforeAll(async () => {
   admin = await bearerClient(s, a.email, testPassword)
   tech = s.client()
   await tech.login('tess@example.com', testPassword)
-  const key = (await admin.post('/api/v1/enrollment-keys', { orgId, name: 'remote' })).json.key
-  agent = await startTestAgent(s.url, key, { env: quietHome() })
-  deviceId = agent.identity().deviceId
-  await waitFor(() => s.ctx.agents.isConnected(deviceId), 30_000, 'agent socket')
+  ;({ agent, deviceId } = await startConnectedAgent(s, admin, orgId, { env: quietHome() }))
 }, 180_000)
 
 afterAll(async () => {

@@ -1,8 +1,8 @@
 // A technician runs a script from the browser on a real agent and watches the output arrive.
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import type { Browser } from 'playwright-core'
-import { agentBinary, startTestAgent, stopTestAgents, waitFor } from '../testing/agent'
-import { launchBrowser } from '../testing/browser'
+import { agentBinary, startConnectedAgent, stopTestAgents } from '../testing/agent'
+import { launchBrowser, signedInPage } from '../testing/browser'
 import type { TestClient } from '../testing/client'
 import { makeOrg, makeSite, setupAdmin, testPassword } from '../testing/factories'
 import { startTestServer, type TestServer } from '../testing/server'
@@ -22,9 +22,7 @@ beforeAll(async () => {
   await makeSite(s.ctx, orgId, 'HQ')
   admin = s.client()
   await admin.login(a.email, testPassword)
-  const key = (await admin.post('/api/v1/enrollment-keys', { orgId, name: 'browser' })).json.key
-  deviceId = (await startTestAgent(s.url, key)).identity().deviceId
-  await waitFor(() => s.ctx.agents.isConnected(deviceId), 30_000, 'agent socket')
+  deviceId = (await startConnectedAgent(s, admin, orgId)).deviceId
   scriptId = (await admin.post('/api/v1/scripts', {
     name: 'Slow greeting', description: 'prints twice', category: 'Test', tags: [], osTypes: ['linux'], language: 'bash', orgId,
     content: 'echo "first line"\nsleep 2\necho "hello $WHO"\n', parameters: [{ name: 'WHO', type: 'string', required: true, label: 'Who' }],
@@ -39,12 +37,7 @@ afterAll(async () => {
 })
 
 test('run a script on a device from the browser and watch its output live', async () => {
-  const context = await browser.newContext()
-  const url = new URL(s.url)
-  await context.addCookies([...admin.cookies].map(([name, value]) => ({ name, value, domain: url.hostname, path: '/' })))
-  const page = await context.newPage()
-  page.on('pageerror', (e) => errors.push(e.message))
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()) })
+  const { page } = await signedInPage(browser, s.url, admin.cookies, errors)
 
   await page.goto(`${s.url}/scripts/${scriptId}`)
   await page.click('nav.tabs >> text="Run"')

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
 import { existsSync, readFileSync } from 'node:fs'
 import { t } from '../db/tables'
-import { agentBinary, startTestAgent, stopTestAgents, waitFor, type TestAgent } from '../testing/agent'
+import { agentBinary, startConnectedAgent, stopTestAgents, waitFor, type TestAgent } from '../testing/agent'
 import type { TestClient } from '../testing/client'
 import { makeOrg, makeSite, setupAdmin, testPassword } from '../testing/factories'
 import { startTestServer, type TestServer } from '../testing/server'
@@ -26,10 +26,7 @@ beforeAll(async () => {
   await makeSite(s.ctx, orgId, 'HQ')
   admin = s.client()
   await admin.login(a.email, testPassword)
-  const key = (await admin.post('/api/v1/enrollment-keys', { orgId, name: 'scripts' })).json.key
-  agent = await startTestAgent(s.url, key)
-  deviceId = agent.identity().deviceId
-  await waitFor(() => s.ctx.agents.isConnected(deviceId), 30_000, 'agent socket')
+  ;({ agent, deviceId } = await startConnectedAgent(s, admin, orgId))
 }, 120_000)
 
 afterAll(async () => {

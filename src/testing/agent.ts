@@ -7,6 +7,8 @@ import { existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, renameSync,
 import os from 'node:os'
 import path from 'node:path'
 import { Glob, type Subprocess } from 'bun'
+import type { TestClient } from './client'
+import type { TestServer } from './server'
 
 const root = path.join(import.meta.dir, '..', '..')
 const cacheDir = path.join(os.tmpdir(), 'breeze-agent-cache')
@@ -130,6 +132,18 @@ export async function startTestAgent(serverUrl: string, key: string, opts: TestA
   if (res.code !== 0) throw new Error(`enroll failed (${res.code}): ${res.out}`)
   agent.start()
   return agent
+}
+
+/**
+ * startConnectedAgent makes an enrollment key for `orgId` through the API as `admin`, enrolls
+ * and starts an agent with it, and waits until its live socket is open.
+ */
+export async function startConnectedAgent(s: TestServer, admin: TestClient, orgId: string, opts: TestAgentOptions = {}): Promise<{ agent: TestAgent; deviceId: string }> {
+  const key = (await admin.post('/api/v1/enrollment-keys', { orgId, name: 'test agent' })).json.key
+  const agent = await startTestAgent(s.url, key, opts)
+  const deviceId = agent.identity().deviceId
+  await waitFor(() => s.ctx.agents.isConnected(deviceId), 30_000, 'agent socket')
+  return { agent, deviceId }
 }
 
 /** stopTestAgents stops every agent started in this process and removes their config directories. */

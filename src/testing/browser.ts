@@ -1,5 +1,5 @@
 // Debian's Chromium driven by playwright-core (never a downloaded browser).
-import { chromium, type Browser } from 'playwright-core'
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { testEnv } from '../config'
 
 export async function launchBrowser(): Promise<Browser> {
@@ -13,4 +13,19 @@ export async function launchBrowser(): Promise<Browser> {
       // multicast, which a CI machine's network may not carry.
       '--disable-features=WebRtcHideLocalIpsWithMdns'],
   })
+}
+
+/**
+ * signedInPage opens a page in a new context that carries `cookies` (a signed-in TestClient's)
+ * for `serverUrl`. Uncaught page errors and console errors (unless `ignore` says so) are pushed
+ * to `errors`, for the test to assert there were none.
+ */
+export async function signedInPage(browser: Browser, serverUrl: string, cookies: Map<string, string>, errors: string[], ignore: (consoleError: string) => boolean = () => false): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext()
+  const { hostname } = new URL(serverUrl)
+  await context.addCookies([...cookies].map(([name, value]) => ({ name, value, domain: hostname, path: '/' })))
+  const page = await context.newPage()
+  page.on('pageerror', (e) => errors.push(e.message))
+  page.on('console', (m) => { if (m.type() === 'error' && !ignore(m.text())) errors.push(m.text()) })
+  return { context, page }
 }
