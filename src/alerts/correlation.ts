@@ -46,7 +46,8 @@ export async function afterOfflineFired(ctx: Ctx, alert: Alert, rule: CompiledRu
     publishAlert(ctx, siteAlert)
     return
   }
-  const offline = await openDeviceAlertsOfRuleAtSite(ctx.db, rule.id, alert.siteId)
+  // note: devices under maintenance (their offline alert is held back) do not count toward a site outage.
+  const offline = (await openDeviceAlertsOfRuleAtSite(ctx.db, rule.id, alert.siteId)).filter((a) => !(a.status === 'suppressed' && a.suppressReason === 'maintenance'))
   if (offline.length < rule.siteOfflineThreshold) return
   const site = await siteName(ctx.db, alert.siteId)
   const created = await fireAlert(ctx, {

@@ -302,9 +302,7 @@ async function fire(ctx: Ctx, s: SubjectInput, pending: Record<string, number>, 
       return
     }
   }
-  const window = device.status === 'maintenance'
-    ? { until: now + 15 * 60_000, suppress: 'alerts' as const, name: 'device in maintenance mode' }
-    : await activeMaintenance(ctx, device, now, s.loader.groups)
+  const window = await activeMaintenance(ctx, device, now, s.loader.groups)
   const parent = await parentAtFire(ctx, rule, device.id, device.siteId, s.offlineRuleIds)
   const vars = templateVars({
     deviceName: device.displayName, hostname: device.hostname, os: device.osType, orgName: s.orgName, siteName: await siteName(ctx.db, device.siteId),

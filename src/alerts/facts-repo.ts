@@ -40,6 +40,12 @@ export async function devicesSilentSince(db: Db, orgIds: string[], cutoff: numbe
   ))
 }
 
+/** deviceMaintenanceEnd: when a device's maintenance mode ends (null: until turned off); undefined when not in maintenance. */
+export async function deviceMaintenanceEnd(db: Db, deviceId: string): Promise<number | null | undefined> {
+  const [row] = await db.select({ endsAt: t.deviceMaintenance.endsAt }).from(t.deviceMaintenance).where(eq(t.deviceMaintenance.deviceId, deviceId))
+  return row?.endsAt
+}
+
 export async function deviceGroupIds(db: Db, deviceId: string): Promise<string[]> {
   const rows = await db.select({ id: t.deviceGroupMembers.groupId }).from(t.deviceGroupMembers).where(eq(t.deviceGroupMembers.deviceId, deviceId))
   return rows.map((r) => r.id)

@@ -10,6 +10,7 @@ import { newId } from '../lib/ids'
 import { orgIdsWith, requireOrg } from '../tenancy/scope'
 import { findWindow, insertWindow, listEnabledWindowsOfOrg, listWindows, updateWindowRow, type MaintenanceWindow } from './maintenance-repo'
 import type { CreateWindowInput, UpdateWindowInput } from './model'
+import { deviceMaintenanceEnd } from './facts-repo'
 import { checkTargets, targetsMatch, type TargetDevice } from './targets'
 
 type Ctx = Pick<AppContext, 'db' | 'clock' | 'events' | 'keys'>
@@ -59,10 +60,27 @@ export function nextOccurrence(w: MaintenanceWindow, now: number): number | null
   return w.startsAt !== null && w.startsAt > now ? w.startsAt : null
 }
 
-export type ActiveMaintenance = { windowId: string; name: string; until: number; suppress: MaintenanceWindow['suppress'] }
+/** windowId is null for a device's own maintenance mode (src/devices/maintenance.ts). */
+export type ActiveMaintenance = { windowId: string | null; name: string; until: number; suppress: MaintenanceWindow['suppress'] }
 
-/** activeMaintenance: the window (longest-running if several) covering a device now. */
-export async function activeMaintenance(ctx: Pick<AppContext, 'db'>, device: TargetDevice, now: number, groupIds: () => Promise<string[]>): Promise<ActiveMaintenance | null> {
+/** How often suppression under open-ended device maintenance is re-checked (releaseDueSuppressions). */
+const deviceMaintenanceRecheckMs = 15 * 60_000
+
+/**
+ * activeMaintenance: the window (longest-running if several) covering a device now.
+ * note: a device put in maintenance mode (status 'maintenance') counts here as a device-scoped
+ * window that silences alerts, rather than being a second mechanism beside this check: the
+ * engine (new alerts are created suppressed) and the release job (suppression ends when no
+ * window covers the device any more) then treat both alike. Its `until` is the maintenance's
+ * end, capped so that ending it early by hand releases held alerts within the recheck period.
+ */
+export async function activeMaintenance(ctx: Pick<AppContext, 'db'>, device: TargetDevice & { status?: string }, now: number, groupIds: () => Promise<string[]>): Promise<ActiveMaintenance | null> {
+  // note: the row is read even when `device` says 'maintenance', since it may have ended since then.
+  const endsAt = device.status === 'maintenance' ? await deviceMaintenanceEnd(ctx.db, device.id) : undefined
+  if (endsAt !== undefined) {
+    const until = Math.min(endsAt ?? Number.POSITIVE_INFINITY, now + deviceMaintenanceRecheckMs)
+    if (until > now) return { windowId: null, name: 'device in maintenance mode', until, suppress: 'alerts' }
+  }
   const windows = await listEnabledWindowsOfOrg(ctx.db, device.orgId)
   let best: ActiveMaintenance | null = null
   for (const w of windows) {

@@ -60,9 +60,7 @@ async function releaseDueSuppressions(ctx: AppContext) {
     try {
       if (alert.suppressReason === 'maintenance' && alert.deviceId) {
         const device = await findAlertDevice(ctx.db, alert.deviceId)
-        const window = !device ? null : device.status === 'maintenance'
-          ? { until: now + 15 * 60_000 }
-          : await activeMaintenance(ctx, device, now, () => deviceGroupIds(ctx.db, device.id))
+        const window = device ? await activeMaintenance(ctx, device, now, () => deviceGroupIds(ctx.db, device.id)) : null
         if (window) { await updateAlertRow(ctx.db, alert.id, { suppressedUntil: window.until }); continue }
       }
       const rule = alert.ruleId ? await findRuleAnyState(ctx.db, alert.ruleId) : undefined

@@ -1,5 +1,6 @@
 // Bulk actions on a selection of devices, whole groups or sites: tag, untag, move to a site,
-// decommission, add to / remove from a static group. All or nothing, one audit entry.
+// decommission, add to / remove from a static group, start / end maintenance. All or nothing,
+// one audit entry per organization (ending maintenance: one transaction per device).
 import type { UserActor } from '../auth/actor'
 import { recordAudit } from '../audit/service'
 import type { AppContext } from '../context'
@@ -8,13 +9,14 @@ import { ValidationError } from '../lib/errors'
 import { newId } from '../lib/ids'
 import { removeFromOtherSiteGroups } from './group-repo'
 import { addGroupMembers, removeGroupMembers } from './groups'
+import { bulkEndMaintenance, bulkStartMaintenance } from './maintenance'
 import type { BulkInput, DeviceListQuery } from './model'
 import { findDevicesByIds, findSiteOrgs, insertDeviceChanges, listDeviceIds, updateDeviceRows, type Device } from './repo'
 import { deviceFilter, normalizeTags } from './service'
 import { resolveTargetDevices } from './targets'
 import { canSeeDevice, deviceVisibility } from './visibility'
 
-type Ctx = Pick<AppContext, 'db' | 'clock' | 'events' | 'keys'>
+type Ctx = Pick<AppContext, 'db' | 'clock' | 'events' | 'keys' | 'agents' | 'config'>
 
 export type BulkResult = { action: BulkInput['action']; matched: number; changed: number }
 
@@ -41,6 +43,8 @@ export async function runBulkAction(ctx: Ctx, actor: UserActor, input: BulkInput
   }
 
   const devices = await findDevicesByIds(ctx.db, ids)
+  if (input.action === 'maintenance') return { ...base, changed: await bulkStartMaintenance(ctx, actor, devices, { durationMinutes: input.durationMinutes, reason: input.reason }) }
+  if (input.action === 'endMaintenance') return { ...base, changed: await bulkEndMaintenance(ctx, actor, devices) }
   const now = ctx.clock.now()
   const changedIds = new Set<string>()
   let fields: string[] = []

@@ -7,8 +7,9 @@ import { actorPlugin, userOf } from '../web/actor-plugin'
 import { runBulkAction } from './bulk'
 import { chosenColumns, deviceColumns } from './columns'
 import { getMetrics, getRetention, updateRetention } from './metrics'
-import { bulkBody, changesQuery, deviceListQuery, idParams, metricsQuery, retentionBody, softwareQuery, updateDeviceBody, type DeviceListQuery } from './model'
-import { decommissionDevice, getChanges, getDevice, getHardware, getNetwork, getServices, getSoftware, listDevices, updateDevice } from './service'
+import { endMaintenance, getDeviceWithMaintenance, startMaintenance } from './maintenance'
+import { bulkBody, changesQuery, deviceListQuery, idParams, metricsQuery, retentionBody, softwareQuery, startMaintenanceBody, updateDeviceBody, type DeviceListQuery } from './model'
+import { decommissionDevice, getChanges, getHardware, getNetwork, getServices, getSoftware, listDevices, updateDevice } from './service'
 
 const tags = ['devices']
 
@@ -47,12 +48,16 @@ export function deviceApiRoutes(ctx: AppContext) {
       const { columns, ...q } = c.query
       return exportCsv(ctx, userOf(c.actor), q, columns ? chosenColumns(columns) : deviceColumns.map((x) => x.key))
     }, { query: t.Object({ ...deviceListQuery.properties, columns: t.Optional(t.String({ maxLength: 500 })) }), detail: { summary: 'Export the matching devices as CSV (columns: comma-separated keys)', tags } })
-    .post('/api/v1/devices/bulk', (c) => runBulkAction(ctx, userOf(c.actor), c.body), { body: bulkBody, detail: { summary: 'Tag, untag, move, decommission or (un)group many devices (deviceIds ∪ groupIds ∪ siteIds)', tags } })
-    .get('/api/v1/devices/:id', (c) => getDevice(ctx, userOf(c.actor), c.params.id), { params: idParams, detail: { summary: 'Get a device', tags } })
+    .post('/api/v1/devices/bulk', (c) => runBulkAction(ctx, userOf(c.actor), c.body), { body: bulkBody, detail: { summary: 'Tag, untag, move, decommission, (un)group or put in / take out of maintenance many devices (deviceIds ∪ groupIds ∪ siteIds)', tags } })
+    .get('/api/v1/devices/:id', (c) => getDeviceWithMaintenance(ctx, userOf(c.actor), c.params.id), { params: idParams, detail: { summary: 'Get a device (with its maintenance, if in maintenance)', tags } })
     .patch('/api/v1/devices/:id', (c) => updateDevice(ctx, userOf(c.actor), c.params.id, c.body),
       { params: idParams, body: updateDeviceBody, detail: { summary: 'Rename, re-tag or move a device to another site of its organization', tags } })
     .delete('/api/v1/devices/:id', (c) => decommissionDevice(ctx, userOf(c.actor), c.params.id),
       { params: idParams, detail: { summary: 'Decommission a device (history is kept; the agent is disconnected)', tags } })
+    .post('/api/v1/devices/:id/maintenance', (c) => startMaintenance(ctx, userOf(c.actor), c.params.id, c.body),
+      { params: idParams, body: startMaintenanceBody, detail: { summary: 'Put a device in maintenance (durationMinutes; omitted or null: until ended) with an optional reason, or change its current one', tags } })
+    .delete('/api/v1/devices/:id/maintenance', (c) => endMaintenance(ctx, userOf(c.actor), c.params.id),
+      { params: idParams, detail: { summary: 'End a device\'s maintenance now: it goes back to online or offline', tags } })
     .get('/api/v1/devices/:id/hardware', (c) => getHardware(ctx, userOf(c.actor), c.params.id), { params: idParams, detail: { summary: 'Hardware and disks of a device', tags } })
     .get('/api/v1/devices/:id/software', async (c) => ({ data: await getSoftware(ctx, userOf(c.actor), c.params.id, c.query.search) }), { params: idParams, query: softwareQuery, detail: { summary: 'Installed software of a device', tags } })
     .get('/api/v1/devices/:id/network', async (c) => ({ data: await getNetwork(ctx, userOf(c.actor), c.params.id) }), { params: idParams, detail: { summary: 'Network interfaces of a device', tags } })

@@ -22,7 +22,8 @@ import { idsMatchingFilter, runBulkAction } from './bulk'
 import { chosenColumns, deviceColumns } from './columns'
 import { groupOptions } from './groups'
 import { groupsOfDevice } from './group-repo'
-import { bulkActions, bulkBody, changesQuery, deviceListQuery, idParams, updateDeviceBody, type DeviceListQuery } from './model'
+import { endMaintenance, getDeviceWithMaintenance, maintenanceSpan, startMaintenance } from './maintenance'
+import { bulkActions, bulkBody, changesQuery, deviceListQuery, idParams, startMaintenanceBody, updateDeviceBody, type DeviceListQuery } from './model'
 import { findDevicePlace, listNetwork as listNetworkRows } from './repo'
 import { countVisibleDevices, decommissionDevice, deviceName, getChanges, getDevice, getHardware, getNetwork, getSoftware, listDevices, updateDevice } from './service'
 
@@ -43,16 +44,16 @@ function splitList(value: unknown): string[] {
 
 export function deviceRoutes(ctx: AppContext) {
   async function header(actor: UserActor, id: string): Promise<DeviceHeader> {
-    const device = await getDevice(ctx, actor, id)
+    const { maintenance, ...device } = await getDeviceWithMaintenance(ctx, actor, id)
     const place = await findDevicePlace(ctx.db, device.id)
     return {
-      device, siteName: place?.siteName ?? '', orgName: place?.orgName ?? '', now: ctx.clock.now(), processes: true,
+      device, maintenance, siteName: place?.siteName ?? '', orgName: place?.orgName ?? '', now: ctx.clock.now(), processes: true,
       canWrite: can(actor.scope, 'devices:write', device.orgId) && (actor.scope.orgs.get(device.orgId)?.siteIds?.includes(device.siteId) ?? true),
       canDelete: can(actor.scope, 'devices:delete', device.orgId) && (actor.scope.orgs.get(device.orgId)?.siteIds?.includes(device.siteId) ?? true),
     }
   }
 
-  async function overview(c: PageContext, id: string, extra: { values?: FormValues; errors?: FieldErrors } = {}, status = 200) {
+  async function overview(c: PageContext, id: string, extra: { values?: FormValues; errors?: FieldErrors; maintenanceErrors?: FieldErrors } = {}, status = 200) {
     const actor = userOf(c.actor)
     const h = await header(actor, id)
     const [groups, network, sites, alerts] = await Promise.all([
@@ -107,6 +108,7 @@ export function deviceRoutes(ctx: AppContext) {
       const input = checkValues(bulkBody, {
         action, deviceIds, ...(action === 'tag' || action === 'untag' ? { tags: splitList(body.tags) } : {}),
         ...(action === 'move' && body.siteId ? { siteId: body.siteId } : {}), ...((action === 'addToGroup' || action === 'removeFromGroup') && body.groupId ? { groupId: body.groupId } : {}),
+        ...(action === 'maintenance' ? { durationMinutes: String(body.durationMinutes ?? '') === '' ? null : Number(body.durationMinutes), ...(typeof body.reason === 'string' && body.reason.trim() ? { reason: body.reason } : {}) } : {}),
       })
       if (!input.ok) return fail(Object.entries(input.errors).map(([k, v]) => `${k}: ${v}`)[0])
       if (deviceIds.length === 0) return fail('Select at least one device.')
@@ -133,6 +135,26 @@ export function deviceRoutes(ctx: AppContext) {
       }
       setFlash(c.cookie, { kind: 'success', text: 'Saved.' })
       return redirect(c, `/devices/${c.params.id}`)
+    }, { params: idParams })
+    .post('/devices/:id/maintenance', async (c) => {
+      const body = (c.body ?? {}) as Record<string, unknown>
+      const minutes = String(body.durationMinutes ?? '').trim()
+      // "" is the "Until turned off" choice.
+      const form = checkValues(startMaintenanceBody, { durationMinutes: minutes === '' ? null : Number(minutes), reason: typeof body.reason === 'string' ? body.reason : undefined })
+      if (!form.ok) return overview(c, c.params.id, { maintenanceErrors: form.errors }, 400)
+      let device
+      try {
+        device = await startMaintenance(ctx, userOf(c.actor), c.params.id, form.value)
+      } catch (err) {
+        return overview(c, c.params.id, { maintenanceErrors: fieldErrorsOf(err) }, 400)
+      }
+      setFlash(c.cookie, { kind: 'success', text: `${deviceName(device)} is in maintenance ${maintenanceSpan(form.value.durationMinutes)}.` })
+      return redirect(c, `/devices/${device.id}`)
+    }, { params: idParams })
+    .post('/devices/:id/maintenance/end', async (c) => {
+      const device = await endMaintenance(ctx, userOf(c.actor), c.params.id)
+      setFlash(c.cookie, { kind: 'success', text: `Maintenance ended; ${deviceName(device)} is ${device.status}.` })
+      return redirect(c, `/devices/${device.id}`)
     }, { params: idParams })
     .post('/devices/:id/decommission', async (c) => {
       const device = await decommissionDevice(ctx, userOf(c.actor), c.params.id)

@@ -43,6 +43,16 @@ export const updateDeviceBody = t.Object({
 })
 export type UpdateDeviceInput = typeof updateDeviceBody.static
 
+/** Longest maintenance with an end: 30 days. */
+export const maxMaintenanceMinutes = 30 * 24 * 60
+
+export const startMaintenanceBody = t.Object({
+  /** How long; omitted or null: until someone ends it. */
+  durationMinutes: t.Optional(t.Union([t.Integer({ minimum: 1, maximum: maxMaintenanceMinutes }), t.Null()], { error: `a whole number of minutes from 1 to ${maxMaintenanceMinutes}, or null (until turned off)` })),
+  reason: t.Optional(t.String({ maxLength: 500, error: 'text of at most 500 characters' })),
+})
+export type StartMaintenanceInput = typeof startMaintenanceBody.static
+
 export const softwareQuery = t.Object({ search: t.Optional(t.String({ maxLength: 200 })) })
 
 export const changesQuery = t.Object({
@@ -69,7 +79,7 @@ export const targetFields = {
   siteIds: t.Optional(ids(1000)),
 }
 
-export const bulkActions = ['tag', 'untag', 'move', 'decommission', 'addToGroup', 'removeFromGroup'] as const
+export const bulkActions = ['tag', 'untag', 'move', 'decommission', 'addToGroup', 'removeFromGroup', 'maintenance', 'endMaintenance'] as const
 export const bulkBody = t.Object({
   ...targetFields,
   action: lit(bulkActions),
@@ -79,6 +89,9 @@ export const bulkBody = t.Object({
   siteId: t.Optional(id),
   /** addToGroup / removeFromGroup */
   groupId: t.Optional(id),
+  /** maintenance: how long (omitted or null: until turned off) and why */
+  durationMinutes: startMaintenanceBody.properties.durationMinutes,
+  reason: startMaintenanceBody.properties.reason,
 })
 export type BulkInput = typeof bulkBody.static
 

@@ -2,7 +2,11 @@
 import type { AppContext } from '../context'
 import { groupEvaluator } from './group-eval'
 import { DeviceLivePublisher } from './live'
+import { expireMaintenance } from './maintenance'
 import { rollupMetrics } from './metrics'
+
+/** The job that ends maintenance whose time ran out (tests run it after moving the clock). */
+export const maintenanceExpiryJob = 'devices.maintenance.expire'
 
 /** registerDeviceWork declares the devices domain's jobs and listens to device events. */
 export async function registerDeviceWork(ctx: AppContext) {
@@ -11,6 +15,7 @@ export async function registerDeviceWork(ctx: AppContext) {
   ctx.jobs.register('devices.groups.evaluate', async (payload: { orgId: string }) => { await groups.evaluateOrg(payload.orgId) })
   await ctx.jobs.every('devices.groups.sweep', 15 * 60_000, () => groups.sweep())
   await ctx.jobs.every('devices.metrics.rollup', 5 * 60_000, async () => { await rollupMetrics(ctx) })
+  await ctx.jobs.every(maintenanceExpiryJob, 30_000, async () => { await expireMaintenance(ctx) })
 
   // Dynamic groups: live state changes only matter to rules that test it.
   ctx.events.on('heartbeat.received', (e) => groups.changed(e.orgId, e.deviceId, true))

@@ -1,13 +1,14 @@
 // Device detail: a header with the device's identity and actions, and one tab per view
 // (overview, hardware, software, network, processes, metrics, history).
 import type { Children } from '@kitajs/html'
+import type { MaintenanceView } from '../../src/devices/maintenance-repo'
 import type { DeviceChange, Device, Disk, Hardware, NetworkInterface, Software } from '../../src/devices/repo'
 import type { PageProps } from '../../src/web/page'
 import type { FieldErrors, FormValues } from '../../src/web/forms'
 import { EmptyState, PageHeader, Time } from '../components/common'
 import { Csrf, FormError, PostButton } from '../components/form'
 import { Layout } from '../layout'
-import { Ago, bytes, deviceLabel, DeviceStatus, duration, Meter, osLabels, Tags } from './parts'
+import { Ago, bytes, deviceLabel, DeviceStatus, duration, MaintenanceDurationOptions, Meter, osLabels, Tags } from './parts'
 
 export type DeviceTab = 'overview' | 'hardware' | 'software' | 'network' | 'processes' | 'metrics' | 'history'
 
@@ -19,6 +20,8 @@ export type DeviceHeader = {
   canDelete: boolean
   /** The processes tab needs a connected agent to ask. */
   processes: boolean
+  /** Set while the device is in maintenance. */
+  maintenance: MaintenanceView | null
   now: number
 }
 
@@ -47,6 +50,7 @@ export function DeviceLayout({ page, h, tab, children }: { page: PageProps; h: D
           {active && h.canDelete ? <PostButton action={`/devices/${d.id}/decommission`} csrf={page.csrf} label="Decommission" danger confirm={`Decommission ${deviceLabel(d)}? It leaves every list and its agent is disconnected. Its history is kept.`} /> : ''}
         </PageHeader>
         {d.cloneSuspectedAt ? <div class="callout warn">Another machine presented this device's agent identity (a cloned VM?) at <Time ms={d.cloneSuspectedAt} />. Re-enroll the clone with its own key.</div> : ''}
+        {d.status === 'maintenance' ? <MaintenanceCallout page={page} h={h} /> : ''}
         {!active ? <div class="callout">This device was decommissioned <Ago ms={d.decommissionedAt} now={h.now} />. Re-enrolling the machine brings it back.</div> : ''}
         <nav class="tabs" aria-label="Device">
           {tabs.filter((t) => t.key !== 'processes' || h.processes).map((t) => <a href={`/devices/${d.id}${t.path}`} aria-current={t.key === tab ? 'page' : undefined} safe>{t.label}</a>)}
@@ -54,6 +58,44 @@ export function DeviceLayout({ page, h, tab, children }: { page: PageProps; h: D
         <div class="stack">{children}</div>
       </div>
     </Layout>
+  )
+}
+
+/** MaintenanceCallout: since when, by whom, until when and why; "End maintenance" for those who may. */
+function MaintenanceCallout({ page, h }: { page: PageProps; h: DeviceHeader }) {
+  const m = h.maintenance
+  return (
+    <div class="callout warn" id="maintenance-callout">
+      <strong>In maintenance</strong>{m ? <> since <Ago ms={m.startedAt} now={h.now} />{m.startedByEmail ? <> by <span safe>{m.startedByEmail}</span></> : ''}, {m.endsAt ? <>until <Time ms={m.endsAt} /></> : 'until turned off'}</> : ''}.
+      {' '}Alerts are held back and online/offline tracking is paused.
+      {m?.reason ? <div>Reason: <span safe>{m.reason}</span></div> : ''}
+      {h.canWrite ? <div><PostButton action={`/devices/${h.device.id}/maintenance/end`} csrf={page.csrf} label="End maintenance" small /></div> : ''}
+    </div>
+  )
+}
+
+/** MaintenanceForm starts maintenance (or changes the current one's end and reason). */
+function MaintenanceForm({ page, h, errors }: { page: PageProps; h: DeviceHeader; errors?: FieldErrors }) {
+  const inMaintenance = h.device.status === 'maintenance'
+  return (
+    <section class="card form-narrow" id="maintenance">
+      <h2>Maintenance mode</h2>
+      <p class="small muted">While in maintenance the device's alerts are held back and it is not marked offline. It goes back to online or offline when the maintenance ends.</p>
+      <form method="post" action={`/devices/${h.device.id}/maintenance`}>
+        <Csrf token={page.csrf} />
+        <div class={errors?.durationMinutes ? 'field invalid' : 'field'}>
+          <label for="f-durationMinutes">{inMaintenance ? 'New end: from now' : 'Duration'}</label>
+          <select id="f-durationMinutes" name="durationMinutes"><MaintenanceDurationOptions /></select>
+          {errors?.durationMinutes ? <div class="error" safe>{errors.durationMinutes}</div> : ''}
+        </div>
+        <div class={errors?.reason ? 'field invalid' : 'field'}>
+          <label for="f-reason">Reason</label>
+          <input id="f-reason" name="reason" type="text" maxlength="500" value={inMaintenance ? h.maintenance?.reason ?? '' : ''} placeholder="Patching, disk replacement…" />
+          {errors?.reason ? <div class="error" safe>{errors.reason}</div> : ''}
+        </div>
+        <button class="btn" type="submit">{inMaintenance ? 'Change maintenance' : 'Start maintenance'}</button>
+      </form>
+    </section>
   )
 }
 
@@ -83,9 +125,9 @@ function OpenAlerts({ alerts, total, deviceId, now }: { alerts: OpenAlert[]; tot
   )
 }
 
-export function OverviewTab({ page, h, groups, primaryIp, sites, alerts, values, errors }: {
+export function OverviewTab({ page, h, groups, primaryIp, sites, alerts, values, errors, maintenanceErrors }: {
   page: PageProps; h: DeviceHeader; groups: Group[]; primaryIp: string | null; sites: { id: string; name: string }[]
-  alerts: { rows: OpenAlert[]; total: number }; values?: FormValues; errors?: FieldErrors
+  alerts: { rows: OpenAlert[]; total: number }; values?: FormValues; errors?: FieldErrors; maintenanceErrors?: FieldErrors
 }) {
   const d = h.device
   const v = values ?? { displayName: d.displayName ?? '', tags: d.tags.join(', '), siteId: d.siteId }
@@ -159,6 +201,7 @@ export function OverviewTab({ page, h, groups, primaryIp, sites, alerts, values,
           </section>
         )
         : ''}
+      {h.canWrite && d.status !== 'decommissioned' ? <MaintenanceForm page={page} h={h} errors={maintenanceErrors} /> : ''}
     </DeviceLayout>
   )
 }

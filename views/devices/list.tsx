@@ -7,7 +7,7 @@ import type { PageProps } from '../../src/web/page'
 import { EmptyState, PageHeader, Pagination } from '../components/common'
 import { Csrf } from '../components/form'
 import { Layout } from '../layout'
-import { Ago, DeviceStatus, Meter, osLabels, statusLabels, Tags, deviceLabel } from './parts'
+import { Ago, DeviceStatus, MaintenanceDurationOptions, Meter, osLabels, statusLabels, Tags, deviceLabel } from './parts'
 
 export type DeviceListFilters = { orgId?: string; siteId?: string; groupId?: string; os?: string; status?: string; tag?: string; search?: string; sort?: string; order?: string }
 type Option = { id: string; name: string }
@@ -106,6 +106,8 @@ function BulkBar({ page, bulk }: { page: PageProps; bulk: BulkOptions }) {
           {bulk.canWrite && bulk.sites.length > 1 ? <option value="move">Move to site</option> : ''}
           {bulk.canWrite && bulk.groups.some((g) => g.type === 'static') ? <option value="addToGroup">Add to group</option> : ''}
           {bulk.canWrite && bulk.groups.some((g) => g.type === 'static') ? <option value="removeFromGroup">Remove from group</option> : ''}
+          {bulk.canWrite ? <option value="maintenance">Maintenance</option> : ''}
+          {bulk.canWrite ? <option value="endMaintenance">End maintenance</option> : ''}
           {bulk.canDelete ? <option value="decommission">Decommission</option> : ''}
         </select>
         <input type="text" name="tags" placeholder="tag1, tag2" aria-label="Tags" x-show="action === 'tag' || action === 'untag'" />
@@ -115,6 +117,10 @@ function BulkBar({ page, bulk }: { page: PageProps; bulk: BulkOptions }) {
         <select name="groupId" aria-label="Group" x-show="action === 'addToGroup' || action === 'removeFromGroup'">
           {bulk.groups.filter((g) => g.type === 'static').map((g) => <option value={g.id} safe>{g.name}</option>)}
         </select>
+        <select name="durationMinutes" aria-label="Maintenance duration" x-show="action === 'maintenance'">
+          <MaintenanceDurationOptions />
+        </select>
+        <input type="text" name="reason" placeholder="Reason (optional)" maxlength="500" aria-label="Maintenance reason" x-show="action === 'maintenance'" />
         <button class="btn primary small" type="submit" x-bind:disabled="!action">Apply</button>
       </form>
     </div>

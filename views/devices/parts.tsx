@@ -64,3 +64,12 @@ export function Tags({ tags, link }: { tags: string[]; link?: boolean }) {
   if (tags.length === 0) return <span class="muted">—</span>
   return <span class="tags">{tags.map((t) => (link ? <a class="badge" href={`/devices?tag=${encodeURIComponent(t)}`} safe>{t}</a> : <span class="badge" safe>{t}</span>))}</span>
 }
+
+/** The maintenance durations offered by forms (minutes; "" = until turned off). */
+export const maintenanceChoices = [
+  { value: '60', label: '1 hour' }, { value: '240', label: '4 hours' }, { value: '1440', label: '24 hours' }, { value: '', label: 'Until turned off' },
+]
+
+export function MaintenanceDurationOptions({ selected }: { selected?: string }) {
+  return <>{maintenanceChoices.map((c) => <option value={c.value} selected={c.value === (selected ?? '60')} safe>{c.label}</option>)}</>
+}
