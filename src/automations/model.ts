@@ -7,6 +7,7 @@ import type { TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { t } from 'elysia'
 import { severities } from '../alerts/types'
+import { customFieldsPatch } from '../devices/model'
 import { ticketPriorities } from '../tickets/types'
 import { checkCron, isTimeZone } from './schedule'
 import {
@@ -80,7 +81,7 @@ const stepFields = {
   addToGroupId: t.Optional(id),
   removeFromGroupId: t.Optional(id),
   siteId: t.Optional(id),
-  customFields: t.Optional(t.Record(t.String({ pattern: '^[A-Za-z][A-Za-z0-9_]{0,39}$' }), t.Union([t.String({ maxLength: 1000 }), t.Null()]))),
+  customFields: t.Optional(customFieldsPatch),
   automationId: t.Optional(id),
   seconds: t.Optional(t.Integer({ minimum: 1, maximum: 30 * 24 * 3600, error: 'wait between 1 second and 30 days' })),
   match: t.Optional(lit(['all', 'any'] as const)),

@@ -7,8 +7,9 @@ import { actorPlugin, userOf } from '../web/actor-plugin'
 import { runBulkAction } from './bulk'
 import { chosenColumns, deviceColumns } from './columns'
 import { getMetrics, getRetention, updateRetention } from './metrics'
+import { getCustomFields, updateCustomFields } from './custom-fields'
 import { endMaintenance, getDeviceWithMaintenance, startMaintenance } from './maintenance'
-import { bulkBody, changesQuery, deviceListQuery, idParams, metricsQuery, retentionBody, softwareQuery, startMaintenanceBody, updateDeviceBody, type DeviceListQuery } from './model'
+import { bulkBody, changesQuery, deviceListQuery, idParams, metricsQuery, putCustomFieldsBody, retentionBody, softwareQuery, startMaintenanceBody, updateDeviceBody, type DeviceListQuery } from './model'
 import { decommissionDevice, getChanges, getHardware, getNetwork, getServices, getSoftware, listDevices, updateDevice } from './service'
 
 const tags = ['devices']
@@ -58,6 +59,10 @@ export function deviceApiRoutes(ctx: AppContext) {
       { params: idParams, body: startMaintenanceBody, detail: { summary: 'Put a device in maintenance (durationMinutes; omitted or null: until ended) with an optional reason, or change its current one', tags } })
     .delete('/api/v1/devices/:id/maintenance', (c) => endMaintenance(ctx, userOf(c.actor), c.params.id),
       { params: idParams, detail: { summary: 'End a device\'s maintenance now: it goes back to online or offline', tags } })
+    .get('/api/v1/devices/:id/custom-fields', async (c) => ({ data: await getCustomFields(ctx, userOf(c.actor), c.params.id) }),
+      { params: idParams, detail: { summary: 'Custom fields of a device (name, value, updatedAt; updatedByRun when an automation set it)', tags } })
+    .put('/api/v1/devices/:id/custom-fields', async (c) => ({ data: await updateCustomFields(ctx, userOf(c.actor), c.params.id, c.body) }),
+      { params: idParams, body: putCustomFieldsBody, detail: { summary: 'Set custom fields ({ name: "value" }; null removes one; fields not named are kept)', tags } })
     .get('/api/v1/devices/:id/hardware', (c) => getHardware(ctx, userOf(c.actor), c.params.id), { params: idParams, detail: { summary: 'Hardware and disks of a device', tags } })
     .get('/api/v1/devices/:id/software', async (c) => ({ data: await getSoftware(ctx, userOf(c.actor), c.params.id, c.query.search) }), { params: idParams, query: softwareQuery, detail: { summary: 'Installed software of a device', tags } })
     .get('/api/v1/devices/:id/network', async (c) => ({ data: await getNetwork(ctx, userOf(c.actor), c.params.id) }), { params: idParams, detail: { summary: 'Network interfaces of a device', tags } })

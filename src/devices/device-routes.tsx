@@ -4,26 +4,28 @@ import { DevicesPage, DeviceTable, listHref, type DeviceListFilters } from '../.
 import {
   HardwareTab, HistoryTab, MetricsTab, NetworkTab, OverviewTab, ProcessesTab, ProcessTable, SoftwareTab, SoftwareTable, type DeviceHeader, type ProcessRow,
 } from '../../views/devices/detail'
+import { CustomFieldsCard } from '../../views/devices/custom-fields'
 import { queueCommand, requestFromAgent } from '../agents/commands'
 import { searchAlerts } from '../alerts/alerts'
 import type { UserActor } from '../auth/actor'
 import { recordAudit } from '../audit/service'
 import type { AppContext } from '../context'
-import { AppError, ValidationError } from '../lib/errors'
+import { AppError, ForbiddenError, ValidationError } from '../lib/errors'
 import { can } from '../tenancy/scope'
 import { listSites } from '../tenancy/sites'
 import { actorPlugin, userOf } from '../web/actor-plugin'
 import { assetUrls } from '../web/assets'
 import { checkValues, fieldErrorsOf, type FieldErrors, type FormValues } from '../web/forms'
-import { htmxTarget } from '../web/htmx'
+import { htmxTarget, isHtmx } from '../web/htmx'
 import { pageProps, type PageContext } from '../web/page'
 import { redirect, render, setFlash } from '../web/render'
 import { idsMatchingFilter, runBulkAction } from './bulk'
 import { chosenColumns, deviceColumns } from './columns'
 import { groupOptions } from './groups'
 import { groupsOfDevice } from './group-repo'
+import { getCustomFields, updateCustomFields } from './custom-fields'
 import { endMaintenance, getDeviceWithMaintenance, maintenanceSpan, startMaintenance } from './maintenance'
-import { bulkActions, bulkBody, changesQuery, deviceListQuery, idParams, startMaintenanceBody, updateDeviceBody, type DeviceListQuery } from './model'
+import { bulkActions, bulkBody, changesQuery, customFieldForm, deviceListQuery, idParams, startMaintenanceBody, updateDeviceBody, type DeviceListQuery } from './model'
 import { findDevicePlace, listNetwork as listNetworkRows } from './repo'
 import { countVisibleDevices, decommissionDevice, deviceName, getChanges, getDevice, getHardware, getNetwork, getSoftware, listDevices, updateDevice } from './service'
 
@@ -56,15 +58,16 @@ export function deviceRoutes(ctx: AppContext) {
   async function overview(c: PageContext, id: string, extra: { values?: FormValues; errors?: FieldErrors; maintenanceErrors?: FieldErrors } = {}, status = 200) {
     const actor = userOf(c.actor)
     const h = await header(actor, id)
-    const [groups, network, sites, alerts] = await Promise.all([
+    const [groups, network, sites, alerts, customFields] = await Promise.all([
       groupsOfDevice(ctx.db, id),
       listNetworkRows(ctx.db, id),
       h.canWrite ? listSites(ctx, actor, { orgId: h.device.orgId }) : Promise.resolve([]),
       can(actor.scope, 'alerts:read', h.device.orgId) ? searchAlerts(ctx, actor, { deviceId: id, status: 'open', limit: 5 }) : Promise.resolve({ rows: [], total: 0 }),
+      getCustomFields(ctx, actor, id),
     ])
     const primary = network.find((n) => n.isPrimary && n.ipAddress) ?? network.find((n) => n.ipAddress)
     const writableSites = sites.filter((r) => can(actor.scope, 'devices:write', r.site.orgId)).map((r) => ({ id: r.site.id, name: r.site.name }))
-    return render(c, <OverviewTab page={await pageProps(ctx, c)} h={h} groups={groups} primaryIp={primary?.ipAddress ?? null} sites={writableSites} alerts={alerts} {...extra} />, status)
+    return render(c, <OverviewTab page={await pageProps(ctx, c)} h={h} groups={groups} primaryIp={primary?.ipAddress ?? null} sites={writableSites} alerts={alerts} customFields={customFields} {...extra} />, status)
   }
 
   return new Elysia({ name: 'breeze.devices.pages' })
@@ -135,6 +138,30 @@ export function deviceRoutes(ctx: AppContext) {
       }
       setFlash(c.cookie, { kind: 'success', text: 'Saved.' })
       return redirect(c, `/devices/${c.params.id}`)
+    }, { params: idParams })
+    .post('/devices/:id/custom-fields', async (c) => {
+      // One field set or removed from the overview's card; htmx swaps the card, a plain post comes back to the page.
+      const actor = userOf(c.actor)
+      const body = (c.body ?? {}) as Record<string, unknown>
+      const values: FormValues = { name: String(body.name ?? '').trim(), value: String(body.value ?? ''), ...(body.remove ? { remove: String(body.remove) } : {}) }
+      const form = checkValues(customFieldForm, values)
+      let errors: FieldErrors | undefined = form.ok ? undefined : form.errors
+      if (form.ok) {
+        try {
+          await updateCustomFields(ctx, actor, c.params.id, { [form.value.name]: form.value.remove ? null : form.value.value ?? '' })
+        } catch (err) {
+          if (err instanceof ForbiddenError) throw err
+          errors = fieldErrorsOf(err)
+        }
+      }
+      if (!isHtmx(c.request)) {
+        if (errors) setFlash(c.cookie, { kind: 'error', text: Object.values(errors)[0] })
+        return redirect(c, `/devices/${c.params.id}`)
+      }
+      const h = await header(actor, c.params.id)
+      const card = <CustomFieldsCard deviceId={h.device.id} fields={await getCustomFields(ctx, actor, h.device.id)} canWrite={h.canWrite && h.device.status !== 'decommissioned'}
+        csrf={(await pageProps(ctx, c)).csrf} now={h.now} values={errors ? values : undefined} errors={errors} />
+      return render(c, card, errors ? 400 : 200)
     }, { params: idParams })
     .post('/devices/:id/maintenance', async (c) => {
       const body = (c.body ?? {}) as Record<string, unknown>

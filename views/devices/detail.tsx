@@ -1,6 +1,7 @@
 // Device detail: a header with the device's identity and actions, and one tab per view
 // (overview, hardware, software, network, processes, metrics, history).
 import type { Children } from '@kitajs/html'
+import type { CustomFieldView } from '../../src/devices/custom-fields'
 import type { MaintenanceView } from '../../src/devices/maintenance-repo'
 import type { DeviceChange, Device, Disk, Hardware, NetworkInterface, Software } from '../../src/devices/repo'
 import type { PageProps } from '../../src/web/page'
@@ -8,6 +9,7 @@ import type { FieldErrors, FormValues } from '../../src/web/forms'
 import { EmptyState, PageHeader, Time } from '../components/common'
 import { Csrf, FormError, PostButton } from '../components/form'
 import { Layout } from '../layout'
+import { CustomFieldsCard } from './custom-fields'
 import { Ago, bytes, deviceLabel, DeviceStatus, duration, MaintenanceDurationOptions, Meter, osLabels, Tags } from './parts'
 
 export type DeviceTab = 'overview' | 'hardware' | 'software' | 'network' | 'processes' | 'metrics' | 'history'
@@ -125,9 +127,9 @@ function OpenAlerts({ alerts, total, deviceId, now }: { alerts: OpenAlert[]; tot
   )
 }
 
-export function OverviewTab({ page, h, groups, primaryIp, sites, alerts, values, errors, maintenanceErrors }: {
+export function OverviewTab({ page, h, groups, primaryIp, sites, alerts, customFields, values, errors, maintenanceErrors }: {
   page: PageProps; h: DeviceHeader; groups: Group[]; primaryIp: string | null; sites: { id: string; name: string }[]
-  alerts: { rows: OpenAlert[]; total: number }; values?: FormValues; errors?: FieldErrors; maintenanceErrors?: FieldErrors
+  alerts: { rows: OpenAlert[]; total: number }; customFields: CustomFieldView[]; values?: FormValues; errors?: FieldErrors; maintenanceErrors?: FieldErrors
 }) {
   const d = h.device
   const v = values ?? { displayName: d.displayName ?? '', tags: d.tags.join(', '), siteId: d.siteId }
@@ -168,6 +170,7 @@ export function OverviewTab({ page, h, groups, primaryIp, sites, alerts, values,
           </dl>
         </section>
       </div>
+      <CustomFieldsCard deviceId={d.id} fields={customFields} canWrite={h.canWrite && d.status !== 'decommissioned'} csrf={page.csrf} now={h.now} />
       {h.canWrite && d.status !== 'decommissioned'
         ? (
           <section class="card form-narrow">
