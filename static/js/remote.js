@@ -125,10 +125,13 @@
         case 'hello':
           this.hello = frame
           this.h.state({ status: frame.status === 'active' ? 'Connected' : 'Waiting for the device…', path: this.path, role: frame.role })
-          if (!this.webrtcTried) { this.webrtcTried = true; this.startWebRTC() }
+          if (frame.status === 'active') this.tryDirect()
           return
         case 'signal': return this.onSignal(frame.signal)
-        case 'status': return this.h.state({ status: frame.status === 'active' ? 'Connected' : 'Waiting for the device…' })
+        case 'status':
+          this.h.state({ status: frame.status === 'active' ? 'Connected' : 'Waiting for the device…' })
+          if (frame.status === 'active') this.tryDirect()
+          return
         case 'viewers': return this.h.state({ viewers: frame.list })
         case 'ended': return this.finish(frame)
         case 'attached':
@@ -197,6 +200,13 @@
     input(data) { this.send({ t: 'input', seq: this.inputSeq++, data }) }
 
     // ---- WebRTC ----
+
+    /** tryDirect offers a direct path once per connection, when the agent is attached (an offer before that finds no session on the agent). */
+    tryDirect() {
+      if (this.webrtcTried) return
+      this.webrtcTried = true
+      this.startWebRTC()
+    }
 
     startWebRTC() {
       if (!window.RTCPeerConnection || !this.hello) return

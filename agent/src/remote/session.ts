@@ -56,13 +56,18 @@ export class RemoteSession {
       binary: (bytes) => this.viewerBinary(bytes, null),
       closed: (code, reason) => { log.warn('relay lost', { sessionId: this.id, code, reason }); this.requestStop('relay_lost') },
     })
-    await this.relay.open()
-    const unlisten = remoteBridge.listen(this.id, (viewer, viewOnly, signal) => this.onSignal(viewer, viewOnly, signal))
+    // note: signaling is listened for before the relay opens (the server tells browsers the agent
+    // is here as soon as it opens) and held until the work has started, so an early offer is not lost.
+    let early: Parameters<RemoteSession['onSignal']>[] | null = []
+    const unlisten = remoteBridge.listen(this.id, (...signal) => { if (early) early.push(signal); else this.onSignal(...signal) })
     const onAbort = () => this.requestStop('cancelled')
     abort.addEventListener('abort', onAbort)
-    this.handler = factory(this.io())
     try {
+      await this.relay.open()
+      this.handler = factory(this.io())
       await this.handler.start()
+      for (const signal of early.splice(0)) this.onSignal(...signal)
+      early = null
       const end = await Promise.race([this.handler.ended, this.stopRequested.then(async (reason) => { await this.handler.stop(reason); return this.handler.ended })])
       log.info('remote session ended', { sessionId: this.id, reason: end.reason })
       this.relay.sendText({ t: 'bye', reason: end.reason, exitCode: end.exitCode ?? null } satisfies AgentFrame)
