@@ -1,6 +1,7 @@
 // The device list in Chromium with a real agent: it enrolls while the list is open (the page
 // offers a refresh), shows online, turns offline and back online without a reload; bulk
-// selection tags devices; the metrics tab draws charts from the agent's real heartbeats.
+// selection tags devices; the metrics tab draws charts from the agent's real heartbeats;
+// maintenance mode and custom fields on the detail page.
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
 import type { Browser, Page } from 'playwright-core'
@@ -118,5 +119,34 @@ test('the metrics tab draws charts from the agent\'s heartbeats', async () => {
   await page.waitForFunction(() => !['', 'Loading…'].includes(document.querySelector('[x-text=caption]')?.textContent ?? ''))
   expect(await page.textContent('[x-text=caption]')).toContain('hourly')
   expect(await page.getAttribute('button[data-range="7d"]', 'aria-pressed')).toBe('true')
+  expect(errors).toEqual([])
+}, 60_000)
+
+test('maintenance from the detail page with the real agent, and a custom field edited in place', async () => {
+  const deviceId = agent.identity().deviceId
+  await waitFor(() => s.ctx.agents.isConnected(deviceId), 30_000, 'agent socket')
+  await page.goto(`${s.url}/devices/${deviceId}`)
+  await page.selectOption('#maintenance select[name=durationMinutes]', '240')
+  await page.fill('#maintenance input[name=reason]', 'Browser <b>patching</b>')
+  await page.click('#maintenance button[type=submit]')
+  await page.waitForSelector('#maintenance-callout')
+  expect(await page.textContent('#maintenance-callout')).toContain('Reason: Browser <b>patching</b>')
+  expect(await badge(deviceId).textContent()).toBe('Maintenance')
+
+  // A custom field, added and changed without leaving the page.
+  const marker = await page.evaluate(() => { (window as unknown as { marker: number }).marker = 7; return 7 })
+  await page.fill('#custom-fields input[aria-label="New field name"]', 'asset_tag')
+  await page.fill('#custom-fields input[aria-label="New field value"]', 'A-1')
+  await page.click('#custom-fields button:has-text("Add field")')
+  await page.waitForSelector('#custom-fields input[aria-label="Value of asset_tag"]')
+  await page.fill('#custom-fields input[aria-label="Value of asset_tag"]', 'A-2')
+  await page.click('#custom-fields tr:has-text("asset_tag") button:has-text("Save")')
+  await waitFor(async () => (await s.ctx.db.select().from(t.deviceCustomFields).where(eq(t.deviceCustomFields.deviceId, deviceId)))[0]?.value === 'A-2', 10_000, 'the field saved')
+  expect(await page.evaluate(() => (window as unknown as { marker: number }).marker)).toBe(marker)
+
+  // Ended by hand: the agent is connected, so it is online again.
+  await page.click('#maintenance-callout button:has-text("End maintenance")')
+  await page.waitForSelector('#flash:has-text("Maintenance ended")')
+  expect(await badge(deviceId).textContent()).toBe('Online')
   expect(errors).toEqual([])
 }, 60_000)
