@@ -122,6 +122,16 @@ describe('maintenance over the API', () => {
     expect(events.some((e) => e.name === 'device.offline' && e.deviceId === d.id)).toBe(true)
   })
 
+  test('a device decommissioned during maintenance stays decommissioned; the job drops its maintenance', async () => {
+    const d = await device({ hostname: 'maint-decommission' })
+    await tech.post(`/api/v1/devices/${d.id}/maintenance`, {})
+    expect((await admin.delete(`/api/v1/devices/${d.id}`)).json.status).toBe('decommissioned')
+    s.clock.advance(min)
+    await runJobs(s.ctx)
+    expect((await row(d.id)).status).toBe('decommissioned')
+    expect(await s.ctx.db.select().from(t.deviceMaintenance).where(eq(t.deviceMaintenance.deviceId, d.id))).toEqual([])
+  })
+
   test('bad input is a 400 naming the field and changes nothing', async () => {
     const d = await device({ hostname: 'maint-bad' })
     for (const [body, field] of [[{ durationMinutes: 0 }, 'durationMinutes'], [{ durationMinutes: 1.5 }, 'durationMinutes'], [{ durationMinutes: 'soon' }, 'durationMinutes'],
@@ -225,6 +235,9 @@ describe('maintenance on the pages', () => {
     expect(seen.text).not.toContain('/maintenance/end')
     // The list and the dashboard count it.
     expect((await techPage.get('/devices?status=maintenance')).text).toContain('maint-page')
+    const inMaintenance = (await admin.get('/api/v1/devices?status=maintenance')).json.pagination.total
+    expect(inMaintenance).toBeGreaterThanOrEqual(1)
+    expect((await techPage.get('/')).text).toContain(`status=maintenance"><span class="value">${inMaintenance}</span><span class="label">Maintenance</span>`)
     const end = await techPage.form(`/devices/${d.id}/maintenance/end`, {}, `/devices/${d.id}`)
     expect(end.status).toBe(303)
     expect((await row(d.id)).status).toBe('online')
