@@ -33,7 +33,7 @@ async function sample(pid: number, ms: number) {
   return { avgRss: rss.reduce((a, b) => a + b, 0) / rss.length, maxRss: Math.max(...rss), cpuPercent: ((cpuSeconds(pid) - cpu0) / elapsed) * 100 }
 }
 
-const s = await startTestServer()
+const s = await startTestServer({ runningClock: true })
 const admin = await setupAdmin(s.ctx)
 const org = await makeOrg(s.ctx, admin.partnerId, 'Footprint')
 await makeSite(s.ctx, org.id, 'HQ')

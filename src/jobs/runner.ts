@@ -17,6 +17,7 @@ export class JobRunner {
   private handlers = new Map<string, Registration>()
   private timer: Timer | null = null
   private running = new Set<Promise<void>>()
+  private polling: Promise<void> | null = null
   private stopped = true
 
   constructor(private db: Db, private clock: Clock, private log: Logger, private opts = { pollMs: 1000, concurrency: 4 }) {}
@@ -50,10 +51,11 @@ export class JobRunner {
     this.schedule(0)
   }
 
-  /** stop stops claiming and waits for the jobs in hand to finish. */
+  /** stop stops claiming and waits for a poll in progress and the jobs in hand to finish (before the database closes). */
   async stop() {
     this.stopped = true
     if (this.timer) clearTimeout(this.timer)
+    await this.polling
     await Promise.all([...this.running])
   }
 
@@ -64,9 +66,12 @@ export class JobRunner {
     this.timer = setTimeout(() => this.tick(), delay)
   }
 
-  private async tick() {
-    try { await this.runDue() } catch (err) { this.log.error('job poll failed', { err }) }
-    if (!this.stopped) this.schedule(this.opts.pollMs)
+  private tick() {
+    this.polling = (async () => {
+      try { await this.runDue() } catch (err) { this.log.error('job poll failed', { err }) }
+      this.polling = null
+      if (!this.stopped) this.schedule(this.opts.pollMs)
+    })()
   }
 
   /** runDue claims and runs every due job now; tests call it after moving the clock. */
@@ -115,9 +120,14 @@ export class JobRunner {
       const giveUp = !reg.everyMs && job.attempts >= job.maxAttempts
       const retryIn = reg.everyMs ?? backoffMs(job.attempts)
       this.log.warn('job failed', { type: job.type, id: job.id, attempts: job.attempts, giveUp, err: message })
-      await this.db.update(t.jobs).set(giveUp
-        ? { status: 'failed', finishedAt: this.clock.now(), leaseUntil: null, lastError: message, uniqueKey: null }
-        : { status: 'pending', runAt: this.clock.now() + retryIn, leaseUntil: null, lastError: message }).where(eq(t.jobs.id, job.id))
+      try {
+        await this.db.update(t.jobs).set(giveUp
+          ? { status: 'failed', finishedAt: this.clock.now(), leaseUntil: null, lastError: message, uniqueKey: null }
+          : { status: 'pending', runAt: this.clock.now() + retryIn, leaseUntil: null, lastError: message }).where(eq(t.jobs.id, job.id))
+      } catch (recordErr) {
+        // note: execute never rejects (nobody would handle it); the job's lease runs out and it is claimed again.
+        this.log.error('could not record a failed job; it runs again when its lease expires', { type: job.type, id: job.id, err: recordErr })
+      }
     }
   }
 }

@@ -7,7 +7,7 @@ import type { UserActor } from '../auth/actor'
 import type { AppContext } from '../context'
 import { getDevice } from '../devices/service'
 import type { RemoteCapabilities } from '../protocol/remote'
-import { findSession, updateSession } from './repo'
+import { advanceSession } from './repo'
 import { endSession, remoteHub } from './sessions'
 import { iceServers } from './settings'
 
@@ -21,10 +21,7 @@ registerCommandType('remote.open', {
 
   async onStart(ctx, command) {
     if (command.sourceType !== 'remote_session' || !command.sourceId) return
-    const row = await findSession(ctx.db, command.sourceId)
-    if (row?.status !== 'pending') return
-    await updateSession(ctx.db, row.id, { status: 'connecting' })
-    remoteHub(ctx).relays.get(row.id)?.status('connecting')
+    if (await advanceSession(ctx.db, command.sourceId, ['pending'], { status: 'connecting' })) remoteHub(ctx).relays.get(command.sourceId)?.status('connecting')
   },
 
   async onResult(ctx, command, outcome) {

@@ -37,6 +37,16 @@ export async function updateSession(db: Db, id: string, patch: Partial<RemoteSes
   await db.update(t.remoteSessions).set(patch).where(eq(t.remoteSessions.id, id))
 }
 
+/**
+ * advanceSession moves a session to `status` only from one of `from` (compare-and-set), so
+ * the agent's acknowledgement ('connecting') cannot overwrite its relay arriving ('active')
+ * when the two are handled at the same time. True when it moved.
+ */
+export async function advanceSession(db: Db, id: string, from: RemoteSessionRow['status'][], patch: Partial<RemoteSessionRow> & { status: RemoteSessionRow['status'] }): Promise<boolean> {
+  const rows = await db.update(t.remoteSessions).set(patch).where(and(eq(t.remoteSessions.id, id), inArray(t.remoteSessions.status, from))).returning({ id: t.remoteSessions.id })
+  return rows.length > 0
+}
+
 /** endSessionRow moves a live session to its end state once; returns the row, or undefined when it had already ended. */
 export async function endSessionRow(db: Db, id: string, patch: Partial<RemoteSessionRow>): Promise<RemoteSessionRow | undefined> {
   const [row] = await db.update(t.remoteSessions).set(patch).where(and(eq(t.remoteSessions.id, id), inArray(t.remoteSessions.status, [...liveStatuses]))).returning()

@@ -16,7 +16,7 @@ import { can } from '../tenancy/scope'
 import type { StartSessionBody } from './model'
 import { Recorder } from './recording'
 import { SessionRelay, type RelayHooks } from './relay'
-import { deleteRecording, endSessionRow, findSession, insertSession, listLiveSessions, listSessions as listSessionRows, updateSession, type RemoteSessionRow, type SessionListRow } from './repo'
+import { advanceSession, deleteRecording, endSessionRow, findSession, insertSession, listLiveSessions, listSessions as listSessionRows, updateSession, type RemoteSessionRow, type SessionListRow } from './repo'
 import { remotePolicy } from './settings'
 import { issueTicket, type TicketRole } from './tickets'
 import { onTransferFrame } from './transfers'
@@ -244,9 +244,9 @@ function relayHooks(ctx: AppContext, id: string): RelayHooks {
 export async function agentAttached(ctx: AppContext, id: string) {
   const row = await findSession(ctx.db, id)
   if (!row || row.status === 'ended' || row.status === 'failed') return
-  await updateSession(ctx.db, id, { status: 'active', startedAt: ctx.clock.now(), transport: row.transport ?? 'relay' })
+  const moved = await advanceSession(ctx.db, id, ['pending', 'connecting'], { status: 'active', startedAt: ctx.clock.now(), transport: row.transport ?? 'relay' })
   remoteHub(ctx).relays.get(id)?.status('active')
-  announce(ctx, row, 'active')
+  if (moved) announce(ctx, row, 'active')
 }
 
 /** agentAnswered records the controller's WebRTC answer and ICE candidate types (never addresses). */

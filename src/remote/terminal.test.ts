@@ -47,6 +47,8 @@ async function open(client: TestClient, body: Record<string, unknown> = {}) {
   expect(res.status).toBe(201)
   const viewer = await RemoteViewer.connect(client, res.json.session.id, res.json.ticket)
   await viewer.frame('ready', 15_000)
+  // note: the relay carries the shell's frames before the row says active (that write is async).
+  await waitFor(async () => (await session(res.json.session.id)).status === 'active', 10_000, 'the session to be active')
   return { id: res.json.session.id as string, viewer }
 }
 
