@@ -89,7 +89,7 @@ function connect(a: Agent, attempt = 1): Promise<void> {
       // The agent's rules: the server's retry hint (+ up to 1 s), else full jitter capped at 60 s.
       let delay: number
       if (e.code === 4029) { busyCloses++; delay = Number(/retry-after=(\d+)/.exec(e.reason)?.[1] ?? 10) * 1000 + Math.random() * 1000 }
-      else { errors++; delay = Math.random() * Math.min(60_000, 1000 * 2 ** (attempt - 1)) }
+      else { errors++; if (errors <= 3) step(`socket closed before admission: ${e.code} ${e.reason}`); delay = Math.random() * Math.min(60_000, 1000 * 2 ** (attempt - 1)) }
       setTimeout(() => connect(a, attempt + 1).then(resolve), delay)
     }
   })

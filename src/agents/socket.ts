@@ -68,6 +68,10 @@ export function agentSocketRoutes(ctx: AppContext) {
       params: t.Object({ id: t.String({ maxLength: 64 }) }),
       async beforeHandle(c) {
         const data = c as unknown as SocketData
+        // note: Elysia runs a ws route's beforeHandle twice (as a route hook and again before the
+        // upgrade); a second slot taken here was only freed by the backstop 30 s later, which held
+        // a reconnect storm of 10,000 agents to ~2 admissions a second.
+        if (data.release || data.retryAfter) return
         const release = await ctx.agents.handshakes.enter()
         if (!release) return void (data.retryAfter = retryAfter())
         try {
