@@ -8,8 +8,9 @@ import type { AppContext } from '../context'
 import { withTx } from '../db/tx'
 import { newId } from '../lib/ids'
 import { findDeviceFacts, findOrgFacts } from './facts-repo'
+import { listCustomFields } from '../devices/custom-fields-repo'
 import {
-  findAutomation, findRun, findStep, findWaitingStepsByRef, insertStep, leaseRun, listCustomFields, listQueuedRuns, listSteps, releaseSlot, takeSlot, updateRunRow, updateStepRow,
+  findAutomation, findRun, findStep, findWaitingStepsByRef, insertStep, leaseRun, listQueuedRuns, listSteps, releaseSlot, takeSlot, updateRunRow, updateStepRow,
   type AutomationRun, type RunStep,
 } from './repo'
 import { advanceJob, wake } from './runs'

@@ -187,22 +187,3 @@ export async function takeSlot(db: Db, runId: string, orgId: string, limit: numb
 export async function releaseSlot(db: Db, runId: string) {
   await db.delete(t.automationSlots).where(eq(t.automationSlots.runId, runId))
 }
-
-// ---- device custom fields ----
-
-export type CustomField = typeof t.deviceCustomFields.$inferSelect
-
-export async function listCustomFields(db: Db, deviceId: string): Promise<CustomField[]> {
-  return db.select().from(t.deviceCustomFields).where(eq(t.deviceCustomFields.deviceId, deviceId)).orderBy(asc(t.deviceCustomFields.name))
-}
-
-export async function upsertCustomField(db: Db, row: CustomField) {
-  await db.insert(t.deviceCustomFields).values(row).onConflictDoUpdate({
-    target: [t.deviceCustomFields.deviceId, t.deviceCustomFields.name],
-    set: { value: row.value, updatedAt: row.updatedAt, updatedByRun: row.updatedByRun },
-  })
-}
-
-export async function deleteCustomField(db: Db, deviceId: string, name: string) {
-  await db.delete(t.deviceCustomFields).where(and(eq(t.deviceCustomFields.deviceId, deviceId), eq(t.deviceCustomFields.name, name)))
-}
