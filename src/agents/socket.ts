@@ -14,6 +14,7 @@ import { checkSameMachine, CloneSuspectedError } from './heartbeat'
 import { handshakeLimits, type AgentSocket } from './hub'
 import { markOnline } from './status'
 import { onAgentSignal } from '../remote/signaling'
+import { alreadyHandled } from '../web/ws'
 
 // One checker per message type, so an error names the field instead of "no union member matched".
 const checkers = new Map(agentMessage.anyOf.map((schema) => [schema.properties.type.const as string, TypeCompiler.Compile(schema)]))
@@ -67,11 +68,10 @@ export function agentSocketRoutes(ctx: AppContext) {
     .ws('/ws/agents/:id', {
       params: t.Object({ id: t.String({ maxLength: 64 }) }),
       async beforeHandle(c) {
+        // note: run twice, a second handshake slot was only freed by the backstop 30 s later,
+        // which held a reconnect storm of 10,000 agents to ~2 admissions a second.
+        if (alreadyHandled(c)) return
         const data = c as unknown as SocketData
-        // note: Elysia runs a ws route's beforeHandle twice (as a route hook and again before the
-        // upgrade); a second slot taken here was only freed by the backstop 30 s later, which held
-        // a reconnect storm of 10,000 agents to ~2 admissions a second.
-        if (data.release || data.retryAfter) return
         const release = await ctx.agents.handshakes.enter()
         if (!release) return void (data.retryAfter = retryAfter())
         try {

@@ -23,7 +23,8 @@ import { idsMatchingFilter, runBulkAction } from './bulk'
 import { chosenColumns, deviceColumns } from './columns'
 import { groupOptions } from './groups'
 import { groupsOfDevice } from './group-repo'
-import { getCustomFields, updateCustomFields } from './custom-fields'
+import { updateCustomFields, type CustomFieldView } from './custom-fields'
+import { listCustomFields } from './custom-fields-repo'
 import { endMaintenance, getDeviceWithMaintenance, maintenanceSpan, startMaintenance } from './maintenance'
 import { bulkActions, bulkBody, changesQuery, customFieldForm, deviceListQuery, idParams, startMaintenanceBody, updateDeviceBody, type DeviceListQuery } from './model'
 import { findDevicePlace, listNetwork as listNetworkRows } from './repo'
@@ -42,6 +43,12 @@ function filtersOf(q: Record<string, unknown>): DeviceListFilters {
 /** splitList turns "a, b,c" into ['a', 'b', 'c']. */
 function splitList(value: unknown): string[] {
   return [value ?? []].flat().join(',').split(',').map((s) => String(s).trim()).filter(Boolean)
+}
+
+/** formDuration reads a maintenance duration field: "" is the "Until turned off" choice (null). */
+function formDuration(value: unknown): number | null {
+  const minutes = String(value ?? '').trim()
+  return minutes === '' ? null : Number(minutes)
 }
 
 export function deviceRoutes(ctx: AppContext) {
@@ -63,7 +70,7 @@ export function deviceRoutes(ctx: AppContext) {
       listNetworkRows(ctx.db, id),
       h.canWrite ? listSites(ctx, actor, { orgId: h.device.orgId }) : Promise.resolve([]),
       can(actor.scope, 'alerts:read', h.device.orgId) ? searchAlerts(ctx, actor, { deviceId: id, status: 'open', limit: 5 }) : Promise.resolve({ rows: [], total: 0 }),
-      getCustomFields(ctx, actor, id),
+      listCustomFields(ctx.db, id),
     ])
     const primary = network.find((n) => n.isPrimary && n.ipAddress) ?? network.find((n) => n.ipAddress)
     const writableSites = sites.filter((r) => can(actor.scope, 'devices:write', r.site.orgId)).map((r) => ({ id: r.site.id, name: r.site.name }))
@@ -111,7 +118,7 @@ export function deviceRoutes(ctx: AppContext) {
       const input = checkValues(bulkBody, {
         action, deviceIds, ...(action === 'tag' || action === 'untag' ? { tags: splitList(body.tags) } : {}),
         ...(action === 'move' && body.siteId ? { siteId: body.siteId } : {}), ...((action === 'addToGroup' || action === 'removeFromGroup') && body.groupId ? { groupId: body.groupId } : {}),
-        ...(action === 'maintenance' ? { durationMinutes: String(body.durationMinutes ?? '') === '' ? null : Number(body.durationMinutes), ...(typeof body.reason === 'string' && body.reason.trim() ? { reason: body.reason } : {}) } : {}),
+        ...(action === 'maintenance' ? { durationMinutes: formDuration(body.durationMinutes), ...(typeof body.reason === 'string' && body.reason.trim() ? { reason: body.reason } : {}) } : {}),
       })
       if (!input.ok) return fail(Object.entries(input.errors).map(([k, v]) => `${k}: ${v}`)[0])
       if (deviceIds.length === 0) return fail('Select at least one device.')
@@ -146,9 +153,10 @@ export function deviceRoutes(ctx: AppContext) {
       const values: FormValues = { name: String(body.name ?? '').trim(), value: String(body.value ?? ''), ...(body.remove ? { remove: String(body.remove) } : {}) }
       const form = checkValues(customFieldForm, values)
       let errors: FieldErrors | undefined = form.ok ? undefined : form.errors
+      let fields: CustomFieldView[] | undefined
       if (form.ok) {
         try {
-          await updateCustomFields(ctx, actor, c.params.id, { [form.value.name]: form.value.remove ? null : form.value.value ?? '' })
+          fields = await updateCustomFields(ctx, actor, c.params.id, { [form.value.name]: form.value.remove ? null : form.value.value ?? '' })
         } catch (err) {
           if (err instanceof ForbiddenError) throw err
           errors = fieldErrorsOf(err)
@@ -159,15 +167,13 @@ export function deviceRoutes(ctx: AppContext) {
         return redirect(c, `/devices/${c.params.id}`)
       }
       const h = await header(actor, c.params.id)
-      const card = <CustomFieldsCard deviceId={h.device.id} fields={await getCustomFields(ctx, actor, h.device.id)} canWrite={h.canWrite && h.device.status !== 'decommissioned'}
+      const card = <CustomFieldsCard deviceId={h.device.id} fields={fields ?? await listCustomFields(ctx.db, h.device.id)} canWrite={h.canWrite && h.device.status !== 'decommissioned'}
         csrf={(await pageProps(ctx, c)).csrf} now={h.now} values={errors ? values : undefined} errors={errors} />
       return render(c, card, errors ? 400 : 200)
     }, { params: idParams })
     .post('/devices/:id/maintenance', async (c) => {
       const body = (c.body ?? {}) as Record<string, unknown>
-      const minutes = String(body.durationMinutes ?? '').trim()
-      // "" is the "Until turned off" choice.
-      const form = checkValues(startMaintenanceBody, { durationMinutes: minutes === '' ? null : Number(minutes), reason: typeof body.reason === 'string' ? body.reason : undefined })
+      const form = checkValues(startMaintenanceBody, { durationMinutes: formDuration(body.durationMinutes), reason: typeof body.reason === 'string' ? body.reason : undefined })
       if (!form.ok) return overview(c, c.params.id, { maintenanceErrors: form.errors }, 400)
       let device
       try {

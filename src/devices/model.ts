@@ -63,10 +63,11 @@ export const customFieldName = t.String({ pattern: customFieldNamePattern, error
 export const customFieldValue = t.String({ maxLength: 1000, error: 'a value is at most 1000 characters' })
 // note: additionalProperties false, so a name off the pattern is an error wherever the record is nested
 // (TypeBox only lists the pattern; Elysia adds the rest for top-level bodies only).
-export const customFieldsPatch = t.Record(customFieldName, t.Union([customFieldValue, t.Null()]), { additionalProperties: false })
+const customFieldEntry = t.Union([customFieldValue, t.Null()])
+export const customFieldsPatch = t.Record(customFieldName, customFieldEntry, { additionalProperties: false })
 /** At most this many custom fields per device. */
 export const maxCustomFields = 100
-export const putCustomFieldsBody = t.Record(customFieldName, t.Union([customFieldValue, t.Null()]), { additionalProperties: false, maxProperties: maxCustomFields, error: `field names are a letter, then letters, digits or _ (at most 40); at most ${maxCustomFields} fields; values are text or null` })
+export const putCustomFieldsBody = t.Record(customFieldName, customFieldEntry, { additionalProperties: false, maxProperties: maxCustomFields, error: `field names are a letter, then letters, digits or _ (at most 40); at most ${maxCustomFields} fields; values are text or null` })
 export type CustomFieldsPatch = typeof customFieldsPatch.static
 /** The detail page's form: one field set or removed. */
 export const customFieldForm = t.Object({ name: customFieldName, value: t.Optional(t.String({ maxLength: 1000, error: 'a value is at most 1000 characters' })), remove: t.Optional(t.String({ maxLength: 10 })) })

@@ -7,6 +7,7 @@ import { authenticateAgent, parseAgentCredential } from '../agents/auth'
 import type { AppContext } from '../context'
 import { ForbiddenError, NotFoundError, UnauthorizedError } from '../lib/errors'
 import { actorPlugin } from '../web/actor-plugin'
+import { alreadyHandled } from '../web/ws'
 import type { RawSocket, SessionRelay, ViewerConn } from './relay'
 import { agentAttached, getSession, isLive, remoteHub } from './sessions'
 import { iceServers } from './settings'
@@ -25,6 +26,7 @@ export function remoteSocketRoutes(ctx: AppContext) {
     .ws('/ws/remote/:id/agent', {
       params: t.Object({ id: t.String({ maxLength: 64 }) }),
       async beforeHandle(c) {
+        if (alreadyHandled(c)) return
         const header = c.request.headers.get('authorization')
         const agent = await authenticateAgent(ctx, header, parseAgentCredential(header)?.agentId ?? '')
         const relay = remoteHub(ctx).relays.get(c.params.id)
@@ -55,6 +57,7 @@ export function remoteSocketRoutes(ctx: AppContext) {
       params: t.Object({ id: t.String({ maxLength: 64 }) }),
       query: t.Object({ ticket: t.String({ maxLength: 300 }) }),
       async beforeHandle(c) {
+        if (alreadyHandled(c)) return
         const { actor, info, request, params, query } = c
         if (actor.kind !== 'user') throw new UnauthorizedError()
         // note: browsers always send Origin on a WebSocket; a cookie-borne request from another site must not attach.
