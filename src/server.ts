@@ -87,6 +87,22 @@ async function registerJobs(ctx: AppContext) {
   await ctx.jobs.every('jobs.cleanup', 24 * 3600_000, () => deleteFinishedJobs(ctx.db, ctx.clock.now() - 7 * 24 * 3600_000))
 }
 
+/**
+ * listen binds the port, refusing one that is taken. note: Elysia asks Bun for SO_REUSEPORT,
+ * with which a second server on a busy port starts without error and the kernel spreads
+ * connections between the two (each answering with its own data directory); off, the bind fails.
+ */
+function listen(app: ReturnType<typeof createApp>, config: Config, tls: { cert: Bun.BunFile; key: Bun.BunFile } | undefined) {
+  try {
+    app.listen({ port: config.port, hostname: config.host, tls, reusePort: false })
+  } catch (err) {
+    const code = (err as { code?: string }).code
+    if (code === 'EADDRINUSE') throw new ConfigError(`port ${config.port} on ${config.host} is already in use (another Breeze, or another program, listens there). Stop it or choose another port with --port / PORT.`)
+    if (code === 'EACCES') throw new ConfigError(`not allowed to listen on port ${config.port} (ports below 1024 need privileges). Choose another port with --port / PORT.`)
+    throw err
+  }
+}
+
 export type RunningServer = { ctx: AppContext; url: string; port: number; stop(): Promise<void> }
 
 /** startServer runs Breeze until stop() is called. */
@@ -95,7 +111,12 @@ export async function startServer(config: Config, opts: ContextOptions = {}): Pr
   const assets = await loadAssets()
   const app = createApp(ctx, assets)
   const tls = config.tls ? { cert: Bun.file(config.tls.certFile), key: Bun.file(config.tls.keyFile) } : undefined
-  app.listen({ port: config.port, hostname: config.host, tls })
+  try {
+    listen(app, config, tls)
+  } catch (err) {
+    await ctx.database.close()
+    throw err
+  }
   const port = app.server!.port!
   const scheme = tls ? 'https' : 'http'
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host
