@@ -83,6 +83,25 @@ describe('lockout and rate limits', () => {
       await other.stop()
     }
   })
+
+  test('the address limit counts failed sign-ins only: an office behind one address signs in all day', async () => {
+    const other = await startTestServer()
+    try {
+      const a = await setupAdmin(other.ctx)
+      // More successful sign-ins from one address than the limit allows attempts…
+      for (let i = 0; i < 31; i++) expect((await other.client().login(a.email, testPassword)).status).toBe(200)
+      // …then failures, concurrently (a burst must not slip past the check): exactly 30 are answered, the rest refused.
+      const burst = await Promise.all(Array.from({ length: 32 }, (_, i) => other.client().login(`guess${i}@example.com`, 'guess guess')))
+      expect(burst.filter((r) => r.status === 401).length).toBe(30)
+      expect(burst.filter((r) => r.status === 429).length).toBe(2)
+      // Now the address is limited, also for the right password (a guesser must not find out it was right).
+      expect((await other.client().login(a.email, testPassword)).status).toBe(429)
+      other.clock.advance(16 * 60_000)
+      expect((await other.client().login(a.email, testPassword)).status).toBe(200)
+    } finally {
+      await other.stop()
+    }
+  }, 60_000)
 })
 
 describe('sessions', () => {

@@ -28,7 +28,11 @@ export async function login(ctx: Ctx, who: AuditActor, email: string, password: 
   const fail = async (user: User | undefined, reason: string) => {
     await recordAudit(ctx, { ...who, type: 'user', id: user?.id ?? null, email: normalized }, { action: 'auth.login', result: 'failure', partnerId: user ? await primaryPartnerOf(ctx.db, user.id) : null, resourceType: 'user', resourceId: user?.id, resourceName: normalized, errorMessage: reason })
   }
-  const wait = ctx.limits.loginByIp.hit(who.ip ?? 'unknown')
+  // note: every attempt is counted on arrival and a successful one refunded, so the limit
+  // counts failures only (an office behind one NAT address signs in all day) while a burst
+  // of concurrent guesses cannot slip past the check.
+  const ipKey = who.ip ?? 'unknown'
+  const wait = ctx.limits.loginByIp.hit(ipKey)
   if (wait > 0) {
     await fail(undefined, 'rate limited by IP')
     throw new RateLimitError(`too many sign-in attempts from your address; try again in ${Math.ceil(wait / 60)} minutes`, wait)
@@ -50,13 +54,15 @@ export async function login(ctx: Ctx, who: AuditActor, email: string, password: 
     if (failures >= policy.lockoutThreshold) throw new AccountLockedError(policy.lockoutMinutes)
     throw new UnauthorizedError(wrongCredentials)
   }
-  return withTx(ctx.db, async (tx) => {
+  const result = await withTx(ctx.db, async (tx) => {
     await updateUserRow(tx, user.id, { failedLoginCount: 0, lockedUntil: null, ...(user.mfaEnabled ? {} : { lastLoginAt: now }) })
     const stage = user.mfaEnabled ? 'mfa' : 'full'
     const { token, session } = await createSession(tx, now, { userId: user.id, stage, ip: who.ip, userAgent: who.userAgent, maxAgeMs: sessionMaxAgeMs(stage, policy) })
     await recordAudit({ ...ctx, db: tx }, { ...who, type: 'user', id: user.id, email: user.email }, { action: stage === 'mfa' ? 'auth.login.password' : 'auth.login', partnerId: await primaryPartnerOf(tx, user.id), resourceType: 'user', resourceId: user.id, resourceName: user.email })
     return { stage, token, session, user }
   })
+  ctx.limits.loginByIp.refund(ipKey)
+  return result
 }
 
 /**

@@ -19,6 +19,16 @@ export class RateLimiter {
     return w.count > this.limit ? Math.ceil((w.resetAt - now) / 1000) : 0
   }
 
+  /**
+   * refund takes back one attempt counted by `hit` (an attempt that turned out not to count,
+   * e.g. a successful sign-in). Counting first and refunding after keeps a concurrent burst
+   * bounded, which checking first and counting failures after would not.
+   */
+  refund(key: string) {
+    const w = this.windows.get(key)
+    if (w && w.count > 0 && w.resetAt > this.now()) w.count--
+  }
+
   reset(key: string) { this.windows.delete(key) }
 
   private sweep(now: number) {
