@@ -54,7 +54,7 @@ export async function login(ctx: Ctx, who: AuditActor, email: string, password: 
     if (failures >= policy.lockoutThreshold) throw new AccountLockedError(policy.lockoutMinutes)
     throw new UnauthorizedError(wrongCredentials)
   }
-  const result = await withTx(ctx.db, async (tx) => {
+  const result = await withTx(ctx.db, async (tx): Promise<LoginResult> => {
     await updateUserRow(tx, user.id, { failedLoginCount: 0, lockedUntil: null, ...(user.mfaEnabled ? {} : { lastLoginAt: now }) })
     const stage = user.mfaEnabled ? 'mfa' : 'full'
     const { token, session } = await createSession(tx, now, { userId: user.id, stage, ip: who.ip, userAgent: who.userAgent, maxAgeMs: sessionMaxAgeMs(stage, policy) })
