@@ -123,8 +123,9 @@ export function scriptLibraryRoutes(ctx: AppContext) {
       const form = checkValues(updateScriptBody, values)
       if (!form.ok) return editorPage(c, c.params.id, { values, errors: form.errors }, 400)
       try {
+        const before = await getScript(ctx, userOf(c.actor), c.params.id)
         const script = await updateScript(ctx, userOf(c.actor), c.params.id, form.value)
-        setFlash(c.cookie, { kind: 'success', text: `Saved version ${script.version}.` })
+        setFlash(c.cookie, script.version === before.version ? { kind: 'info', text: `Nothing changed: still version ${script.version}.` } : { kind: 'success', text: `Saved version ${script.version}.` })
         return redirect(c, `/scripts/${script.id}`)
       } catch (err) {
         return editorPage(c, c.params.id, { values, errors: fieldErrorsOf(err) }, 400)

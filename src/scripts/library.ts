@@ -115,7 +115,10 @@ export async function createScript(ctx: Ctx, actor: UserActor, input: CreateScri
   return script
 }
 
-/** updateScript saves a new version; `changelog` says what changed. */
+/**
+ * updateScript saves a new version; `changelog` says what changed. A save that changes nothing
+ * makes no version and returns the script as it was (same version number).
+ */
 export async function updateScript(ctx: Ctx, actor: UserActor, id: string, patch: UpdateScriptInput): Promise<Script> {
   const script = await getScript(ctx, actor, id)
   if (!canEditScript(actor.scope, script)) throw new ForbiddenError(script.isSystem ? 'built-in scripts are read-only; copy it to change it' : 'you need the scripts:write permission for this script', 'scripts:write')
@@ -126,6 +129,8 @@ export async function updateScript(ctx: Ctx, actor: UserActor, id: string, patch
     ...script, ...fields, name: fields.name?.trim() ?? script.name, tags: fields.tags ? [...new Set(fields.tags)] : script.tags,
     osTypes: fields.osTypes ? [...new Set(fields.osTypes)] : script.osTypes, version: script.version + 1, updatedBy: actor.user.id, updatedAt: now,
   }
+  const versioned = ['name', 'description', 'category', 'tags', 'osTypes', 'language', 'content', 'parameters', 'timeoutSeconds', 'runAs'] as const
+  if (versioned.every((k) => JSON.stringify(next[k]) === JSON.stringify(script[k]))) return script
   await withTx(ctx.db, async (tx) => {
     await updateScriptRow(tx, id, next)
     await insertScriptVersion(tx, versionRow(next, changelog || 'Updated', actor.user.id, now))

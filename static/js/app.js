@@ -9,6 +9,10 @@ document.addEventListener('htmx:configRequest', (event) => {
 
 if (window.htmx) {
   window.htmx.config.historyCacheSize = 0
+  // Settling copies these attributes from the old element to its same-id successor. Not `style`:
+  // the Content-Security-Policy forbids style attributes, and libraries set inline styles on
+  // elements they enhance (CodeMirror hides its <textarea>), which made every swap log a violation.
+  window.htmx.config.attributesToSettle = ['class', 'width', 'height']
   // Form errors come back as 4xx pages/fragments and must be shown, not dropped.
   window.htmx.config.responseHandling = [
     { code: '204', swap: false },
@@ -150,10 +154,11 @@ document.addEventListener('alpine:init', () => {
         mode: modes[select ? select.value : this.$el.dataset.language] ?? null, viewportMargin: Infinity,
       })
       if (select) select.addEventListener('change', () => editor.setOption('mode', modes[select.value] ?? null))
-      // htmx serialises the form itself, so copy the text back before every request.
-      const form = area.closest('form')
-      if (form) form.addEventListener('htmx:configRequest', () => editor.save(), true)
-      this.$el.addEventListener('submit', () => editor.save(), true)
+      // The <textarea> is the form field: keep it equal to the editor's text at every change.
+      // note: htmx reads the form's values before htmx:configRequest fires, so copying the text
+      // back "before the request" is too late (the typed text was lost that way); CodeMirror's
+      // own submit hook is too late for htmx's submit handler as well.
+      editor.on('change', () => editor.save())
     },
   }))
 
