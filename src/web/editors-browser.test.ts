@@ -48,7 +48,7 @@ test('a new script keeps what was typed into the code editor; saving an existing
   await page.fill('#f-name', 'Typed script')
   await typeInCodeMirror(page, 'echo "typed in the browser"\nexit 0')
   await page.click('button:has-text("Create script")')
-  await page.waitForURL(/\/scripts\/[\w-]+$/)
+  await page.waitForURL(/\/scripts\/[0-9a-f]{8}-[0-9a-f-]+$/)
   await page.waitForSelector('#flash:has-text("Created Typed script")')
   const list = (await admin.get('/api/v1/scripts?search=Typed')).json.data as { id: string; name: string }[]
   const created = list.find((x) => x.name === 'Typed script')!
@@ -92,7 +92,7 @@ test('the automation builder stores what was typed, on create and on edit', asyn
   await page.type('[data-path="actions.0"] [data-field="addTags"]', 'typed-tag')
   await page.waitForSelector('[data-problems]:has-text("No problems")', { timeout: 5_000 })
   await page.click('[data-action="save"]')
-  await page.waitForURL(/\/automations\/[\w-]+$/)
+  await page.waitForURL(/\/automations\/[0-9a-f]{8}-[0-9a-f-]+$/)
   const id = page.url().split('/').pop()!
   const a = (await admin.get(`/api/v1/automations/${id}`)).json
   expect(a.name).toBe('Typed automation')
@@ -119,7 +119,7 @@ test('the policy editor stores typed settings and rules, on create and on edit',
   await page.click('button:has-text("Add a rule")')
   await page.type('input[name="rules.0.name"]', 'sshd')
   await page.click('button:has-text("Create policy")')
-  await page.waitForURL(/\/policies\/[\w-]+$/)
+  await page.waitForURL(/\/policies\/[0-9a-f]{8}-[0-9a-f-]+$/)
   const id = page.url().split('/').pop()!
   const p = (await admin.get(`/api/v1/policies/${id}`)).json
   expect(p.name).toBe('Typed policy')
