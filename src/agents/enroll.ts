@@ -7,14 +7,15 @@ import { recordAudit } from '../audit/service'
 import type { AppContext } from '../context'
 import { withTx } from '../db/tx'
 import { randomToken, sha256Hex } from '../lib/crypto'
-import { AppError } from '../lib/errors'
+import { addressKey } from '../auth/rate-limit'
+import { AppError, RateLimitError } from '../lib/errors'
 import { newId } from '../lib/ids'
 import { capText, closeCodes, PROTOCOL_VERSION, type EnrollRefusal, type EnrollRequest, type EnrollResponse } from '../protocol'
 import { keyState } from './enrollment-keys'
 import { addToStaticGroup, findReattachable, insertDevice, insertDeviceChanges, updateDeviceRow, type DeviceRow } from './device-repo'
 import { consumeKeyUse, findEnrollmentKeyByHash, findOrgForEnrollment, firstSiteOf } from './keys-repo'
 
-type Ctx = Pick<AppContext, 'db' | 'clock' | 'events' | 'keys' | 'config' | 'agents'>
+type Ctx = Pick<AppContext, 'db' | 'clock' | 'events' | 'keys' | 'config' | 'agents' | 'limits'>
 
 export class EnrollmentRefused extends AppError {
   constructor(code: EnrollRefusal, message: string) { super(403, code, message) }
@@ -27,6 +28,15 @@ const refusalMessages: Record<Exclude<EnrollRefusal, 'key_unknown' | 'no_site'>,
   org_inactive: 'the organization of this enrollment key is not active',
 }
 
+/**
+ * countRefusal counts a refused enrollment against the caller's address and answers 429 (with
+ * Retry-After) past the limit, before anything is written. Valid keys are never counted.
+ */
+function countRefusal(ctx: Ctx, ip: string | null) {
+  const wait = ctx.limits.enrollRefusedByIp.hit(addressKey(ip))
+  if (wait > 0) throw new RateLimitError(`too many refused enrollments from this address; try again in ${Math.ceil(wait / 60)} minutes (check the enrollment key and the server URL)`, wait)
+}
+
 /** enrollAgent registers (or re-attaches) a device for a valid enrollment key. */
 export async function enrollAgent(ctx: Ctx, input: EnrollRequest, ip: string | null): Promise<EnrollResponse> {
   const now = ctx.clock.now()
@@ -35,9 +45,13 @@ export async function enrollAgent(ctx: Ctx, input: EnrollRequest, ip: string | n
   const agentActor: AuditActor = { type: 'agent', id: agentId, email: null, ip, userAgent: `breeze-agent/${input.agentVersion}` }
   if (input.protocolVersion > PROTOCOL_VERSION) throw new AppError(400, 'protocol_version', `this server speaks agent protocol ${PROTOCOL_VERSION}; install the agent this server serves`)
   const key = await findEnrollmentKeyByHash(ctx.db, sha256Hex(input.enrollmentKey))
-  if (!key) throw new EnrollmentRefused('key_unknown', 'this enrollment key was not issued by this server (check the key and the server URL)')
+  if (!key) {
+    countRefusal(ctx, ip)
+    throw new EnrollmentRefused('key_unknown', 'this enrollment key was not issued by this server (check the key and the server URL)')
+  }
   const org = await findOrgForEnrollment(ctx.db, key.orgId)
   const refuse = async (code: Exclude<EnrollRefusal, 'key_unknown' | 'no_site'>): Promise<never> => {
+    countRefusal(ctx, ip)
     await recordAudit(ctx, agentActor, { action: 'device.enroll', result: 'denied', partnerId: org?.partnerId, orgId: key.orgId, resourceType: 'enrollment_key', resourceId: key.id, resourceName: key.name, details: { reason: code, hostname: input.hostname } })
     throw new EnrollmentRefused(code, refusalMessages[code])
   }

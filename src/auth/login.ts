@@ -9,6 +9,7 @@ import { findUserByEmail, findUserById, primaryPartnerOf, recordLoginFailure, up
 import { acceptTotp } from './mfa'
 import { useRecoveryCode } from './recovery-code-repo'
 import { verifyAgainstNothing, verifyPassword } from './passwords'
+import { addressKey } from './rate-limit'
 import { createSession, deleteSession, sessionMaxAgeMs, type Session } from './session-repo'
 
 type Ctx = Pick<AppContext, 'db' | 'clock' | 'events' | 'keys' | 'secrets' | 'limits'>
@@ -31,7 +32,7 @@ export async function login(ctx: Ctx, who: AuditActor, email: string, password: 
   // note: every attempt is counted on arrival and a successful one refunded, so the limit
   // counts failures only (an office behind one NAT address signs in all day) while a burst
   // of concurrent guesses cannot slip past the check.
-  const ipKey = who.ip ?? 'unknown'
+  const ipKey = addressKey(who.ip)
   const wait = ctx.limits.loginByIp.hit(ipKey)
   if (wait > 0) {
     await fail(undefined, 'rate limited by IP')

@@ -7,6 +7,7 @@ import { NotFoundError, RateLimitError } from '../lib/errors'
 import { getSecuritySettings, isMailConfigured, sendMail } from '../settings/service'
 import { findUserByEmail, findUserById, primaryPartnerOf, updateUserRow } from '../tenancy/users-repo'
 import { checkPasswordStrength, hashPassword } from './passwords'
+import { addressKey } from './rate-limit'
 import { createSession, deleteUserSessions, sessionMaxAgeMs } from './session-repo'
 import { consumeUserToken, issueUserToken, peekUserToken } from './token-repo'
 
@@ -19,7 +20,7 @@ const resetTtlMs = 60 * 60_000
  * account. It answers the same either way, so it cannot be used to find accounts.
  */
 export async function requestPasswordReset(ctx: Ctx, who: AuditActor, email: string, baseUrl: string): Promise<void> {
-  const wait = ctx.limits.resetByIp.hit(who.ip ?? 'unknown')
+  const wait = ctx.limits.resetByIp.hit(addressKey(who.ip))
   if (wait > 0) throw new RateLimitError(`too many reset requests from your address; try again in ${Math.ceil(wait / 60)} minutes`, wait)
   const user = await findUserByEmail(ctx.db, email)
   const audit = { ...who, type: 'user' as const, id: user?.id ?? null, email: email.trim().toLowerCase() }

@@ -18,7 +18,10 @@ export function requestInfo(config: Config, request: Request, peerIp: string | n
   const h = request.headers
   const forwardedProto = config.trustProxy ? h.get('x-forwarded-proto')?.split(',')[0].trim() : undefined
   const forwardedHost = config.trustProxy ? h.get('x-forwarded-host')?.split(',')[0].trim() : undefined
-  const forwardedFor = config.trustProxy ? h.get('x-forwarded-for')?.split(',')[0].trim() : undefined
+  // note: the last address is the one the trusted proxy saw; earlier ones are whatever the
+  // client wrote into the header, so taking the first let anyone pick the address that
+  // per-address limits count (sign-in, enrollment) by.
+  const forwardedFor = config.trustProxy ? h.get('x-forwarded-for')?.split(',').at(-1)?.trim() : undefined
   const scheme = forwardedProto ?? url.protocol.replace(':', '')
   const host = forwardedHost ?? h.get('host') ?? url.host
   return {
