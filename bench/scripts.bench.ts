@@ -68,7 +68,7 @@ const rssBefore = process.memoryUsage().rss
 let rssPeak = rssBefore
 const t0 = performance.now()
 for (let i = 0; i < chunks; i++) {
-  await appendOutput(s.ctx, execution.id, { stream: 'stdout', data: chunk })
+  await appendOutput(s.ctx, execution.id, { seq: i, stream: 'stdout', data: chunk })
   if (i % 64 === 0) rssPeak = Math.max(rssPeak, process.memoryUsage().rss)
 }
 await finishOutput(s.ctx, execution.id, outputLimits.maxBytes)

@@ -202,13 +202,14 @@ async function applyCommandMessage(ctx: Ctx, agent: Pick<AgentIdentity, 'id' | '
   // note: an agent can only speak about its own commands; anything else is ignored like an unknown id.
   if (!row || row.deviceId !== agent.id) return
   switch (msg.type) {
-    case 'command.ack': {
-      const started = await transition(ctx.db, row.id, ['pending', 'sent'], { status: 'running', startedAt: now })
-      if (started) await commandTypes.get(row.type)?.onStart?.(ctx, started)
+    case 'command.ack':
+      await start(ctx, row, now)
       return
-    }
     case 'command.output':
-      await commandTypes.get(row.type)?.onOutput?.(ctx, row, { seq: msg.seq, stream: msg.stream, data: msg.data })
+      // note: output after the end (a late resend) is refused; output before the ack (the ack
+      // lost or behind it) means the command runs.
+      if (!unfinished.includes(row.status)) return
+      await commandTypes.get(row.type)?.onOutput?.(ctx, (await start(ctx, row, now)) ?? row, { seq: msg.seq, stream: msg.stream, data: msg.data })
       return
     case 'command.result': {
       const done = await transition(ctx.db, row.id, ['pending', 'sent', 'running'], { status: msg.status, completedAt: now, result: msg.result ?? null, error: msg.error ?? null })
@@ -226,6 +227,16 @@ async function applyCommandMessage(ctx: Ctx, agent: Pick<AgentIdentity, 'id' | '
       return
     }
   }
+}
+
+const unfinished: CommandRow['status'][] = ['pending', 'sent', 'running']
+
+/** start moves a delivered command to running (compare-and-set) and runs the type's onStart; undefined when it was running already or has ended. */
+async function start(ctx: Ctx, row: CommandRow, now: number): Promise<CommandRow | undefined> {
+  if (row.status !== 'pending' && row.status !== 'sent') return undefined
+  const started = await transition(ctx.db, row.id, ['pending', 'sent'], { status: 'running', startedAt: now })
+  if (started) await commandTypes.get(row.type)?.onStart?.(ctx, started)
+  return started
 }
 
 /** finish runs the type's onResult, announces command.completed and wakes a waiting caller. */

@@ -6,8 +6,8 @@ import { cancelCommand, registerCommandType, type CommandOutcome, type CommandRo
 import { parseCustomMetrics } from '../alerts/custom-metrics'
 import type { AppContext } from '../context'
 import type { ScriptRunPayload, ScriptRunResult } from '../protocol/scripts'
-import { findExecution, updateExecution, type Batch, type Execution, type ExecutionStatus } from './execution-repo'
-import { appendOutput, finishOutput, outputLimits, type OutputLimits } from './output'
+import { findExecution, startExecution, updateExecution, type Batch, type Execution, type ExecutionStatus } from './execution-repo'
+import { appendOutput, finishOutput, notifyStatus, outputLimits, type OutputLimits } from './output'
 import type { ParameterValue } from './parameters'
 import type { Script } from './repo'
 
@@ -54,13 +54,15 @@ registerCommandType('script.run', {
 
   async onStart(ctx, command) {
     const execution = await executionOf(ctx, command)
-    if (!execution || execution.status !== 'queued' && execution.status !== 'pending') return
-    await updateExecution(ctx.db, execution.id, { status: 'running', startedAt: command.startedAt ?? ctx.clock.now(), commandId: command.id })
-    announce(ctx, execution, 'running')
+    if (!execution) return
+    if (await startExecution(ctx.db, execution.id, { startedAt: command.startedAt ?? ctx.clock.now(), commandId: command.id })) {
+      notifyStatus(execution.id, 'running')
+      announce(ctx, execution, 'running')
+    }
   },
 
   async onOutput(ctx, command, chunk) {
-    if (command.sourceType === sourceType && command.sourceId) await appendOutput(ctx, command.sourceId, { stream: chunk.stream, data: chunk.data }, limitsOf(command))
+    if (command.sourceType === sourceType && command.sourceId) await appendOutput(ctx, command.sourceId, chunk, limitsOf(command))
   },
 
   async onResult(ctx, command, outcome) {

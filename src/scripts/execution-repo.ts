@@ -103,10 +103,38 @@ export async function updateExecution(db: Db, id: string, patch: Partial<Executi
   await db.update(t.scriptExecutions).set(patch).where(eq(t.scriptExecutions.id, id))
 }
 
-/** appendInlineOutput adds text to the inline stdout or stderr and records the byte count so far. */
-export async function appendInlineOutput(db: Db, id: string, stream: 'stdout' | 'stderr', text: string, outputBytes: number) {
+/** Executions still taking output (and status moves from them). */
+export const unfinishedStatuses: ExecutionStatus[] = ['pending', 'queued', 'running']
+
+/** startExecution moves a queued execution to running (compare-and-set); false when it had moved already. */
+export async function startExecution(db: Db, id: string, patch: { startedAt: number; commandId: string }): Promise<boolean> {
+  const rows = await db.update(t.scriptExecutions).set({ status: 'running', ...patch })
+    .where(and(eq(t.scriptExecutions.id, id), inArray(t.scriptExecutions.status, ['pending', 'queued']))).returning({ id: t.scriptExecutions.id })
+  return rows.length === 1
+}
+
+/** claimOutputChunk records chunk `seq` of an execution; false when it is stored already (a resent chunk). */
+export async function claimOutputChunk(db: Db, executionId: string, seq: number, bytes: number): Promise<boolean> {
+  const rows = await db.insert(t.scriptOutputChunks).values({ executionId, seq, bytes }).onConflictDoNothing().returning({ seq: t.scriptOutputChunks.seq })
+  return rows.length === 1
+}
+
+/** addOutputBytes counts a chunk on an execution that has not ended; returns the count before it, or null when it has ended. */
+export async function addOutputBytes(db: Db, id: string, bytes: number): Promise<number | null> {
+  const [row] = await db.update(t.scriptExecutions).set({ outputBytes: sql`${t.scriptExecutions.outputBytes} + ${bytes}` })
+    .where(and(eq(t.scriptExecutions.id, id), inArray(t.scriptExecutions.status, unfinishedStatuses))).returning({ n: t.scriptExecutions.outputBytes })
+  return row ? Number(row.n) - bytes : null
+}
+
+/** appendInlineOutput adds text to the inline stdout or stderr. */
+export async function appendInlineOutput(db: Db, id: string, stream: 'stdout' | 'stderr', text: string) {
   const column = stream === 'stdout' ? t.scriptExecutions.stdout : t.scriptExecutions.stderr
-  await db.update(t.scriptExecutions).set({ [stream]: sql`${column} || ${text}`, outputBytes }).where(eq(t.scriptExecutions.id, id))
+  await db.update(t.scriptExecutions).set({ [stream]: sql`${column} || ${text}` }).where(eq(t.scriptExecutions.id, id))
+}
+
+/** deleteOutputChunks forgets an ended execution's chunk numbers (nothing more is accepted). */
+export async function deleteOutputChunks(db: Db, executionId: string) {
+  await db.delete(t.scriptOutputChunks).where(eq(t.scriptOutputChunks.executionId, executionId))
 }
 
 export async function executionOutputBytes(db: Db, id: string): Promise<number> {

@@ -112,7 +112,7 @@ export function scriptRunRoutes(ctx: AppContext) {
       setFlash(c.cookie, { kind: 'success', text: 'Cancelled: the device stops the script.' })
       return redirect(c, `/executions/${c.params.id}`)
     }, { params: idParams })
-    /** The live output: a `reset` with what is stored so far, then each `chunk`, then `end`. */
+    /** The live output: a `reset` with the status and what is stored so far, then each `chunk` (and `status` when it starts running), then `end`. */
     .get('/executions/:id/stream', async ({ actor, params, request }) => {
       await getExecution(ctx, userOf(actor), params.id)
       return sseResponse(request, (stream) => {
@@ -120,6 +120,7 @@ export function scriptRunRoutes(ctx: AppContext) {
         let seen: number | null = null
         const deliver = (event: (typeof pending)[number]) => {
           if ('done' in event) { stream.send(sseEvent('end', {})); stream.close(); return }
+          if ('status' in event) return stream.send(sseEvent('status', { status: event.status }))
           if (event.offset < seen!) return
           stream.send(sseEvent('chunk', event.chunk))
         }
@@ -127,7 +128,7 @@ export function scriptRunRoutes(ctx: AppContext) {
         void findExecution(ctx.db, params.id).then((row) => {
           if (!row) return stream.close()
           seen = Number(row.outputBytes)
-          stream.send(sseEvent('reset', { stdout: row.stdout, stderr: row.stderr }))
+          stream.send(sseEvent('reset', { status: row.status, stdout: row.stdout, stderr: row.stderr }))
           if (['completed', 'failed', 'timeout', 'cancelled', 'skipped'].includes(row.status)) { stream.send(sseEvent('end', {})); return stream.close() }
           for (const event of pending.splice(0)) deliver(event)
         })

@@ -176,9 +176,11 @@ document.addEventListener('alpine:init', () => {
 })
 
 // Live script output: an EventSource on data-stream. `reset` replaces the text with what the
-// server has stored, `chunk` appends, `end` reloads the page's summary (status, exit code).
-// Text is added with textContent only, and the view keeps the last 2 MB so a huge output
-// cannot exhaust the browser.
+// server has stored, `chunk` appends, `status` (queued → running) and `end` reload the page's
+// summary (status, exit code) and its actions (Cancel goes once it has ended). Text is added
+// with textContent only, and the view keeps the last 2 MB so a huge output cannot exhaust
+// the browser. A stream the server closes (a reader too slow for its budget) reconnects and
+// starts again from `reset`.
 document.addEventListener('alpine:init', () => {
   window.Alpine.data('liveOutput', () => ({
     init() {
@@ -195,17 +197,34 @@ document.addEventListener('alpine:init', () => {
         const nearBottom = pre.scrollHeight - pre.scrollTop - pre.clientHeight < 80
         if (nearBottom) pre.scrollTop = pre.scrollHeight
       }
+      let refreshTimer = null
+      const refresh = () => {
+        clearTimeout(refreshTimer)
+        refreshTimer = setTimeout(() => {
+          for (const id of ['#execution-summary', '#execution-actions']) {
+            if (document.querySelector(id)) window.htmx.ajax('GET', window.location.pathname, { target: id, select: id, swap: 'outerHTML' })
+          }
+        }, 50)
+      }
+      const showStatus = (status) => {
+        if (!status || status === pre.dataset.status) return
+        pre.dataset.status = status
+        refresh()
+      }
       source.addEventListener('reset', (e) => {
-        const { stdout, stderr } = JSON.parse(e.data)
+        const { status, stdout, stderr } = JSON.parse(e.data)
         pre.textContent = ''
         size = 0
         if (stdout) add('stdout', stdout)
         if (stderr) add('stderr', stderr)
+        showStatus(status)
       })
       source.addEventListener('chunk', (e) => { const c = JSON.parse(e.data); add(c.stream, c.data) })
+      source.addEventListener('status', (e) => showStatus(JSON.parse(e.data).status))
       source.addEventListener('end', () => {
         source.close()
-        window.htmx.ajax('GET', window.location.pathname, { target: '#execution-summary', select: '#execution-summary', swap: 'outerHTML' })
+        pre.dataset.status = 'ended'
+        refresh()
       })
       this.$cleanup = () => source.close()
     },

@@ -205,7 +205,7 @@ export function ExecutionPage({ page, execution, batch, parameters, canCancel, i
     <Layout page={page} title={`${execution.scriptName} on ${execution.hostname ?? 'device'}`}>
       <PageHeader title={execution.scriptName} subtitle={`on ${execution.hostname ?? 'a removed device'}`}>
         <a class="btn" href={`/script-runs/${batch.id}`}>Whole run</a>
-        {canCancel && live ? <PostButton action={`/executions/${execution.id}/cancel`} csrf={page.csrf} label="Cancel" danger confirm="Stop this script on the device?" /> : ''}
+        <span id="execution-actions">{canCancel && live ? <PostButton action={`/executions/${execution.id}/cancel`} csrf={page.csrf} label="Cancel" danger confirm="Stop this script on the device?" /> : ''}</span>
       </PageHeader>
       <section class="card" id="execution-summary">
         <dl class="props">
@@ -224,7 +224,7 @@ export function ExecutionPage({ page, execution, batch, parameters, canCancel, i
       <section class="card">
         <h2>Output</h2>
         {execution.outputBytes > inlineLimit ? <p class="small muted">The first {Math.round(inlineLimit / 1024)} KiB are shown; download the full output above.</p> : ''}
-        <pre class="output" id="output" x-data={live ? 'liveOutput' : undefined} data-stream={live ? `/executions/${execution.id}/stream` : undefined}>
+        <pre class="output" id="output" x-data={live ? 'liveOutput' : undefined} data-stream={live ? `/executions/${execution.id}/stream` : undefined} data-status={execution.status}>
           {execution.stdout ? <span class="stdout" safe>{execution.stdout}</span> : ''}{execution.stderr ? <span class="stderr" safe>{execution.stderr}</span> : ''}
         </pre>
       </section>

@@ -1,4 +1,4 @@
-import { index, sqliteTable as table, uniqueIndex } from 'drizzle-orm/sqlite-core'
+import { index, primaryKey, sqliteTable as table, uniqueIndex } from 'drizzle-orm/sqlite-core'
 import { bool, id, int, json, ms, text } from './columns'
 import type { ScriptOs, ScriptParameter } from '../../../scripts/types'
 import { organizations, partners } from './tenancy'
@@ -99,3 +99,14 @@ export const scriptExecutions = table('script_executions', {
   index('script_executions_org_created').on(t.orgId, t.createdAt),
   index('script_executions_command').on(t.commandId),
 ])
+
+/**
+ * The output chunks an execution has stored, by the agent's sequence number: a resent chunk
+ * (the agent's outbox after a reconnect, a retried HTTP post) hits the primary key and is
+ * not stored twice. Rows live while the execution runs and are dropped when it ends.
+ */
+export const scriptOutputChunks = table('script_output_chunks', {
+  executionId: text().notNull(),
+  seq: int().notNull(),
+  bytes: int().notNull(),
+}, (t) => [primaryKey({ columns: [t.executionId, t.seq] })])
