@@ -12,7 +12,7 @@ import { can } from '../tenancy/scope'
 import { actorPlugin, userOf } from '../web/actor-plugin'
 import { htmxTarget } from '../web/htmx'
 import { pageProps, type PageContext } from '../web/page'
-import { redirect, render, setFlash } from '../web/render'
+import { redirect, refererPath, render, setFlash } from '../web/render'
 import { acknowledge, alertDetail, namesFor, resolve, searchAlerts, statistics, suppress } from './alerts'
 import { alertListQuery, type AlertListQuery } from './model'
 import { orgNameMap, pageQuery } from './page-options'
@@ -49,9 +49,8 @@ export function alertRoutes(ctx: AppContext) {
 
   /** back returns to the page the action came from (dashboard or detail), never off-site. */
   const back = (c: { request: Request }, id: string) => {
-    const ref = c.request.headers.get('referer')
-    try { if (ref && new URL(ref).pathname === '/alerts') return `/alerts${new URL(ref).search}` } catch {}
-    return `/alerts/${id}`
+    const ref = refererPath(c.request, '')
+    return ref === '/alerts' || ref.startsWith('/alerts?') ? ref : `/alerts/${id}`
   }
 
   return new Elysia({ name: 'breeze.alerts.pages' })

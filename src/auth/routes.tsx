@@ -13,7 +13,7 @@ import { csrfTokenFor } from '../web/csrf'
 import { fieldErrorsOf, parseForm } from '../web/forms'
 import { bareProps } from '../web/page'
 import { baseUrl } from '../web/request-info'
-import { redirect, render, safeNext, setFlash } from '../web/render'
+import { redirect, refererPath, render, safeNext, setFlash } from '../web/render'
 import { completeMfaLogin, login, logout, type LoginResult } from './login'
 import { acceptInviteBody, forgotPasswordBody, loginBody, mfaCodeBody, resetPasswordBody, setupBody, switchOrgBody } from './model'
 import { acceptInvite, invitationFor, requestPasswordReset, resetPassword } from './recovery'
@@ -138,7 +138,7 @@ export function authRoutes(ctx: AppContext) {
       if (orgId && (!actor.scope.orgs.has(orgId) || !(await findLiveOrg(ctx.db, orgId)))) throw new NotFoundError('organization')
       if (actor.session) await setActiveOrg(ctx.db, actor.session.id, orgId)
       c.set.headers['HX-Refresh'] = 'true'
-      return redirect(c, c.request.headers.get('referer')?.replace(/^https?:\/\/[^/]+/, '') || '/')
+      return redirect(c, refererPath(c.request))
     })
 
     // ---- JSON API ----

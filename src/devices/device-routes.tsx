@@ -18,7 +18,7 @@ import { assetUrls } from '../web/assets'
 import { checkValues, fieldErrorsOf, type FieldErrors, type FormValues } from '../web/forms'
 import { htmxTarget, isHtmx } from '../web/htmx'
 import { pageProps, type PageContext } from '../web/page'
-import { redirect, render, setFlash } from '../web/render'
+import { localPath, redirect, render, setFlash } from '../web/render'
 import { idsMatchingFilter, runBulkAction } from './bulk'
 import { chosenColumns, deviceColumns } from './columns'
 import { groupOptions } from './groups'
@@ -101,7 +101,8 @@ export function deviceRoutes(ctx: AppContext) {
       const body = (c.body ?? {}) as Record<string, unknown>
       const columns = chosenColumns(splitList(body.columns).join(','))
       c.cookie[columnsCookie].set({ value: columns.join(','), path: '/', sameSite: 'lax', httpOnly: true, maxAge: 365 * 24 * 3600 })
-      return redirect(c, typeof body.back === 'string' && body.back.startsWith('/devices') ? body.back : '/devices')
+      const back = localPath(body.back, '/devices')
+      return redirect(c, back === '/devices' || back.startsWith('/devices?') ? back : '/devices')
     })
     .post('/devices/bulk', async (c) => {
       const actor = userOf(c.actor)

@@ -15,8 +15,12 @@ export function render(c: Settable, html: JSX.Element | string, status = 200): s
   return html as string
 }
 
-/** redirect navigates: htmx follows HX-Location (no full reload), browsers a 303. */
-export function redirect(c: Settable, url: string): string {
+/**
+ * redirect navigates: htmx follows HX-Location (no full reload), browsers a 303. NB: only
+ * paths on this site; anything else (a bug, or input that slipped past localPath) goes to /.
+ */
+export function redirect(c: Settable, target: string): string {
+  const url = localPath(target)
   if (isHtmx(c.request)) {
     c.set.status = 200
     c.set.headers[HX.location] = JSON.stringify({ path: url, target: 'body' })
@@ -47,7 +51,47 @@ export function takeFlash(cookie: CookieJar): Flash | null {
   return f && typeof f.text === 'string' && (f.kind === 'success' || f.kind === 'error' || f.kind === 'info') ? { kind: f.kind, text: f.text.slice(0, 500) } : null
 }
 
-/** safeNext keeps a post-login redirect on this site (no //evil.example or scheme tricks). */
-export function safeNext(next: unknown, fallback = '/'): string {
-  return typeof next === 'string' && /^\/(?![/\\])[^\s]*$/.test(next) ? next : fallback
+const probeOrigin = 'http://breeze.invalid'
+
+/**
+ * localPath returns `target` when it is a path on this site, else `fallback`: the one check for
+ * every redirect target that comes from input (a `next` parameter, a form's `back`, Referer).
+ * Refused: anything not starting with one `/` (`//evil.example`, `https:evil`, `javascript:`),
+ * backslashes (browsers read `/\evil` as `//evil`), control characters and whitespace
+ * (browsers drop tabs and newlines: `/\t/evil`), and percent-encoded forms of those, which
+ * a later decode (ours or a proxy's) could turn back into an off-site target.
+ */
+export function localPath(target: unknown, fallback = '/'): string {
+  if (typeof target !== 'string' || target.length === 0 || target.length > 2000) return fallback
+  if (!startsLocal(target) || unsafeChars.test(target)) return fallback
+  let decoded = target
+  for (let i = 0; i < 3; i++) {
+    let next: string
+    try { next = decodeURIComponent(decoded) } catch { break }
+    if (next === decoded) break
+    decoded = next
+    if (!startsLocal(decoded.replace(/[\t\n\r]/g, '')) || unsafeChars.test(decoded.replace(/[\t\n\r]/g, '')[1] ?? '')) return fallback
+  }
+  let url: URL
+  try { url = new URL(target, probeOrigin) } catch { return fallback }
+  if (url.origin !== probeOrigin) return fallback
+  return url.pathname + url.search + url.hash
+}
+
+const unsafeChars = /[\\\s\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]/
+const startsLocal = (s: string) => /^\/(?![/\\])/.test(s)
+
+/** safeNext is localPath for post-login `next` parameters. */
+export const safeNext = localPath
+
+/** refererPath is the path of the page a form was posted from (the Referer), when it is on this site. */
+export function refererPath(request: Request, fallback = '/'): string {
+  const referer = request.headers.get('referer')
+  if (!referer) return fallback
+  try {
+    const url = new URL(referer)
+    return localPath(url.pathname + url.search, fallback)
+  } catch {
+    return fallback
+  }
 }
