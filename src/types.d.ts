@@ -11,6 +11,7 @@ declare module 'uplot/dist/uPlot.iife.min.js' { const path: string; export defau
 declare module '@xterm/xterm/lib/xterm.js' { const path: string; export default path }
 declare module '@xterm/addon-fit/lib/addon-fit.js' { const path: string; export default path }
 declare module '*/static/js/app.js' { const path: string; export default path }
+declare module '*/static/js/ansi.js' { const path: string; export default path }
 declare module '*/static/js/devices.js' { const path: string; export default path }
 declare module '*/static/js/automations.js' { const path: string; export default path }
 declare module '*/static/js/remote.js' { const path: string; export default path }

@@ -67,6 +67,7 @@ function Head({ title, assets, csrf }: { title: string; assets: Record<string, s
       <link rel="icon" href={assets['favicon.svg']} type="image/svg+xml" />
       <link rel="stylesheet" href={assets['app.css']} />
       <script src={assets['htmx.js']} defer></script>
+      <script src={assets['ansi.js']} defer></script>
       <script src={assets['app.js']} defer></script>
       <script src={assets['devices.js']} defer></script>
       <script src={assets['automations.js']} defer></script>

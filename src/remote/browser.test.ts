@@ -7,7 +7,7 @@ import os from 'node:os'
 import path from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { agentBinary, startConnectedAgent, stopTestAgents, waitFor } from '../testing/agent'
-import { launchBrowser, signedInPage } from '../testing/browser'
+import { inkPixels, launchBrowser, signedInPage } from '../testing/browser'
 import type { TestClient } from '../testing/client'
 import { makeOrg, makeSite, makeUser, setupAdmin, testPassword } from '../testing/factories'
 import { quietHome } from '../testing/remote'
@@ -60,6 +60,21 @@ test('terminal in xterm: type a command, read its output; a viewer watches; an a
   await page.keyboard.type('echo browser-$((7*6))')
   await page.keyboard.press('Enter')
   await waitFor(async () => (await screen(page)).includes('browser-42'), 10_000, 'the output in xterm')
+
+  // Underscores are drawn: at xterm's default line height the glyph fell outside its row and vanished.
+  await page.keyboard.type('echo ____""____""____""____')
+  await page.keyboard.press('Enter')
+  const underscores = '_'.repeat(16)
+  await waitFor(async () => (await screen(page)).split('\n').some((l) => l.trim() === underscores), 10_000, 'a row of underscores')
+  const box = await page.evaluate((text) => {
+    const row = Array.from(document.querySelectorAll('.xterm-rows > div')).find((r) => r.textContent!.trim() === text)!
+    const range = document.createRange()
+    range.selectNodeContents(row)
+    const line = range.getBoundingClientRect()
+    const cell = row.getBoundingClientRect()
+    return { x: line.x, y: cell.y, width: line.width, height: cell.height }
+  }, underscores)
+  expect(await inkPixels(page, box, [0x0d, 0x11, 0x17])).toBeGreaterThan(16)
 
   // Chromium and the agent find a direct path on this machine; the toolbar says so, and typing still works over it.
   await page.waitForSelector('[data-ref="path"][data-path="webrtc"]', { timeout: 25_000 })

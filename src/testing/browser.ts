@@ -29,3 +29,22 @@ export async function signedInPage(browser: Browser, serverUrl: string, cookies:
   page.on('console', (m) => { if (m.type() === 'error' && !ignore(m.text())) errors.push(m.text()) })
   return { context, page }
 }
+
+/**
+ * inkPixels counts the pixels inside `box` (page coordinates) that differ from `background`
+ * ([r, g, b]) by more than a small tolerance: what is actually drawn there. The screenshot is
+ * decoded by Chromium itself (no image library needed).
+ */
+export async function inkPixels(page: Page, box: { x: number; y: number; width: number; height: number }, background: [number, number, number]): Promise<number> {
+  const png = await page.screenshot({ clip: box, animations: 'disabled' })
+  return page.evaluate(async ({ data, bg }) => {
+    const bitmap = await createImageBitmap(new Blob([Uint8Array.from(atob(data), (c) => c.charCodeAt(0))], { type: 'image/png' }))
+    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height)
+    const g = canvas.getContext('2d')!
+    g.drawImage(bitmap, 0, 0)
+    const px = g.getImageData(0, 0, bitmap.width, bitmap.height).data
+    let n = 0
+    for (let i = 0; i < px.length; i += 4) if (Math.abs(px[i] - bg[0]) + Math.abs(px[i + 1] - bg[1]) + Math.abs(px[i + 2] - bg[2]) > 60) n++
+    return n
+  }, { data: png.toString('base64'), bg: background })
+}

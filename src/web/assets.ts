@@ -17,6 +17,7 @@ import cmShell from 'codemirror/mode/shell/shell.js' with { type: 'file' }
 import appCss from '../../static/css/app.css' with { type: 'file' }
 import faviconSvg from '../../static/favicon.svg' with { type: 'file' }
 import appJs from '../../static/js/app.js' with { type: 'file' }
+import ansiJs from '../../static/js/ansi.js' with { type: 'file' }
 import devicesJs from '../../static/js/devices.js' with { type: 'file' }
 import automationsJs from '../../static/js/automations.js' with { type: 'file' }
 import remoteJs from '../../static/js/remote.js' with { type: 'file' }
@@ -27,6 +28,7 @@ import { sha256Hex } from '../lib/crypto'
 const sources = {
   'app.css': appCss,
   'app.js': appJs,
+  'ansi.js': ansiJs,
   'devices.js': devicesJs,
   'automations.js': automationsJs,
   'remote.js': remoteJs,

@@ -186,11 +186,13 @@ document.addEventListener('alpine:init', () => {
     init() {
       const pre = this.$el
       const source = new EventSource(pre.dataset.stream)
+      const ansi = window.breezeAnsi
+      let states = { stdout: ansi.newState(), stderr: ansi.newState() }
       let size = 0
       const add = (stream, text) => {
         const span = document.createElement('span')
-        span.className = stream
-        span.textContent = text
+        span.className = stream === 'stderr' ? 'stderr' : 'stdout'
+        ansi.render(span, ansi.parse(states[span.className], text))
         pre.appendChild(span)
         size += text.length
         while (size > 2_000_000 && pre.firstChild) { size -= pre.firstChild.textContent.length; pre.removeChild(pre.firstChild) }
@@ -215,6 +217,7 @@ document.addEventListener('alpine:init', () => {
         const { status, stdout, stderr } = JSON.parse(e.data)
         pre.textContent = ''
         size = 0
+        states = { stdout: ansi.newState(), stderr: ansi.newState() }
         if (stdout) add('stdout', stdout)
         if (stderr) add('stderr', stderr)
         showStatus(status)
@@ -229,5 +232,17 @@ document.addEventListener('alpine:init', () => {
       this.$cleanup = () => source.close()
     },
     destroy() { this.$cleanup?.() },
+  }))
+
+  // Finished output as the server rendered it (escaped text per stream): its ANSI colours shown.
+  window.Alpine.data('ansiOutput', () => ({
+    init() {
+      const ansi = window.breezeAnsi
+      for (const span of this.$el.querySelectorAll(':scope > .stdout, :scope > .stderr')) {
+        const text = span.textContent
+        span.textContent = ''
+        ansi.render(span, ansi.parse(ansi.newState(), text))
+      }
+    },
   }))
 })

@@ -323,6 +323,12 @@
   }
 
   const xtermTheme = { background: '#0d1117', foreground: '#d1d7e0', cursor: '#d1d7e0', selectionBackground: '#264f78' }
+  // note: a line height of 1.2 keeps underscores visible: at 1.0 the glyph sits on the cell's
+  // bottom edge and the DOM renderer's rows (overflow: hidden) cut it off in common monospace fonts.
+  const xtermOptions = {
+    fontSize: 14, lineHeight: 1.2, scrollback: 5000, theme: xtermTheme,
+    fontFamily: '"Cascadia Mono", "DejaVu Sans Mono", Menlo, Consolas, "Liberation Mono", monospace',
+  }
 
   // ---- terminal ----
 
@@ -331,7 +337,7 @@
     const host = el.querySelector('[data-ref="term"]')
     await window.breezeLoad((el.dataset.assets || '').split(' ').filter(Boolean))
     const control = el.dataset.role === 'control'
-    const term = new window.Terminal({ cursorBlink: control, fontSize: 14, scrollback: 5000, disableStdin: !control, theme: xtermTheme, allowProposedApi: false })
+    const term = new window.Terminal({ ...xtermOptions, cursorBlink: control, disableStdin: !control, allowProposedApi: false })
     const fit = new window.FitAddon.FitAddon()
     term.loadAddon(fit)
     term.open(host)
@@ -384,7 +390,7 @@
     let prev = 0
     const timeline = events.map(([at, kind, data]) => { t += Math.min(2, Math.max(0, at - prev)); prev = at; return { at: t, kind, data } })
     const total = timeline.length ? timeline[timeline.length - 1].at : 0
-    const term = new window.Terminal({ cols: header.width, rows: header.height, disableStdin: true, theme: xtermTheme, scrollback: 5000 })
+    const term = new window.Terminal({ ...xtermOptions, cols: header.width, rows: header.height, disableStdin: true })
     term.open(ref('term'))
     let i = 0
     let clock = 0

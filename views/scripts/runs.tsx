@@ -224,7 +224,7 @@ export function ExecutionPage({ page, execution, batch, parameters, canCancel, i
       <section class="card">
         <h2>Output</h2>
         {execution.outputBytes > inlineLimit ? <p class="small muted">The first {Math.round(inlineLimit / 1024)} KiB are shown; download the full output above.</p> : ''}
-        <pre class="output" id="output" x-data={live ? 'liveOutput' : undefined} data-stream={live ? `/executions/${execution.id}/stream` : undefined} data-status={execution.status}>
+        <pre class="output" id="output" x-data={live ? 'liveOutput' : 'ansiOutput'} data-stream={live ? `/executions/${execution.id}/stream` : undefined} data-status={execution.status}>
           {execution.stdout ? <span class="stdout" safe>{execution.stdout}</span> : ''}{execution.stderr ? <span class="stderr" safe>{execution.stderr}</span> : ''}
         </pre>
       </section>
