@@ -32,6 +32,7 @@ import { scriptRunRoutes } from './scripts/run-routes'
 import { settingsRoutes } from './settings/routes'
 import { ticketApiRoutes } from './tickets/api-routes'
 import { ticketRoutes } from './tickets/routes'
+import { drainingGuard } from './system/health'
 import { healthRoutes, systemRoutes } from './system/routes'
 import { orgRoutes } from './tenancy/org-routes'
 import { partnerRoutes } from './tenancy/partner-routes'
@@ -47,16 +48,18 @@ import { securityHeaders } from './web/security-headers'
 export function createApp(ctx: AppContext, assets: Awaited<ReturnType<typeof loadAssets>>) {
   let app: AnyElysia
   app = new Elysia({ serve: { maxRequestBodySize: ctx.config.maxBodyBytes } })
-    // 1. headers on every response, 2. one error format, 3. static files and health (no session lookup)
+    // 1. headers on every response, 2. one error format, 3. no new work while shutting down,
+    // 4. static files and health (no session lookup)
     .use(securityHeaders)
     .use(errorPlugin(ctx))
+    .use(drainingGuard(ctx.health))
     // An empty query parameter means "not given": filter forms send every field, set or not.
     .onTransform({ as: 'global' }, ({ query }) => { for (const key of Object.keys(query)) if (query[key] === '') delete query[key] })
     .use(assetsPlugin(assets))
     .use(healthRoutes(ctx))
-    // 4. who is calling, plus the Origin/CSRF checks on every state change
+    // 5. who is calling, plus the Origin/CSRF checks on every state change
     .use(actorPlugin(ctx))
-    // 5. the product
+    // 6. the product
     .use(systemRoutes(ctx, () => app))
     .use(liveRoutes(ctx))
     .use(authRoutes(ctx))

@@ -16,6 +16,8 @@ export type Config = {
   trustProxy: boolean
   /** Serve HTTPS directly with this certificate and key (PEM files); null serves HTTP. */
   tls: { certFile: string; keyFile: string } | null
+  /** On SIGTERM, how long the work in hand may take before it is released and the server exits anyway. */
+  shutdownSeconds: number
   /** How often agents send a heartbeat, and after how many missed ones a device is offline. */
   agents: { heartbeatSeconds: number; offlineAfterMissed: number }
 }
@@ -64,6 +66,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: Record<string, string |
     maxBodyBytes,
     trustProxy: env.BREEZE_TRUST_PROXY === '1' || env.BREEZE_TRUST_PROXY === 'true',
     tls: certFile && keyFile ? { certFile: path.resolve(certFile), keyFile: path.resolve(keyFile) } : null,
+    shutdownSeconds: intSetting(env.BREEZE_SHUTDOWN_TIMEOUT_SECONDS, 25, 1, 600, 'BREEZE_SHUTDOWN_TIMEOUT_SECONDS'),
     agents: {
       heartbeatSeconds: intSetting(env.BREEZE_AGENT_HEARTBEAT_SECONDS, 60, 5, 3600, 'BREEZE_AGENT_HEARTBEAT_SECONDS'),
       offlineAfterMissed: intSetting(env.BREEZE_AGENT_OFFLINE_AFTER_MISSED, 3, 1, 100, 'BREEZE_AGENT_OFFLINE_AFTER_MISSED'),

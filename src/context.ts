@@ -12,6 +12,7 @@ import type { AuthLimits } from './auth/rate-limit'
 import type { BlobStore } from './blobs/store'
 import type { LiveHub } from './web/live'
 import type { AgentHub } from './agents/hub'
+import type { ServerHealth } from './system/health'
 
 export type AppContext = {
   config: Config
@@ -30,6 +31,8 @@ export type AppContext = {
   live: LiveHub
   /** Agent sockets, handshake limit and heartbeat writer of this process (src/agents/hub.ts). */
   agents: AgentHub
+  /** Draining and storage state of this process, for /healthz and the request guards (src/system/health.ts). */
+  health: ServerHealth
 }
 
 /** withDb returns the context with `db` swapped for a transaction handle. */

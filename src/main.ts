@@ -38,14 +38,27 @@ const out = { log: (line: string) => process.stdout.write(line + '\n') }
 async function serve(argv: string[]): Promise<number> {
   const args = parse(argv, { ...configFlags, port: { type: 'string' }, host: { type: 'string' }, 'public-url': { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' } })
   if (!args) return out.log(serveHelp), 0
-  const server = await startServer(loadConfig(args.values))
-  const shutdown = async (signal: string) => {
-    server.ctx.log.info('shutting down', { signal })
-    await server.stop()
-    process.exit(0)
+  const config = loadConfig(args.values)
+  const server = await startServer(config)
+  let stopping = false
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      // A second signal: the operator does not want to wait. Committed data is safe (WAL);
+      // jobs in hand run again when their lease lapses.
+      server.ctx.log.warn('second signal: exiting now', { signal })
+      process.exit(130)
+    }
+    stopping = true
+    server.ctx.log.info('shutting down', { signal, deadlineSeconds: config.shutdownSeconds })
+    // note: a backstop in case a step hangs past the deadline (the steps themselves race it).
+    setTimeout(() => { server.ctx.log.error('shutdown did not finish in time; exiting'); process.exit(1) }, config.shutdownSeconds * 1000 + 5_000).unref()
+    server.stop().then(() => process.exit(0), (err) => {
+      server.ctx.log.error('shutdown failed', { err })
+      process.exit(1)
+    })
   }
-  process.once('SIGTERM', () => shutdown('SIGTERM'))
-  process.once('SIGINT', () => shutdown('SIGINT'))
+  process.on('SIGTERM', onSignal)
+  process.on('SIGINT', onSignal)
   return -1 // keep running
 }
 

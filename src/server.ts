@@ -32,6 +32,9 @@ import { LiveHub } from './web/live'
 import { createAgentHub } from './agents/hub'
 import { startAgentRuntime } from './agents/status'
 import { registerRemoteWork, stopRemoteWork } from './remote/register'
+import { closeCodes } from './protocol'
+import { ServerHealth } from './system/health'
+import { closeSseStreams } from './web/sse'
 
 export const version: string = pkg.version
 
@@ -67,6 +70,7 @@ export async function createContext(config: Config, opts: ContextOptions = {}): 
     limits: createAuthLimits(() => clock.now()),
     live: new LiveHub(),
     agents: createAgentHub(database.db),
+    health: new ServerHealth(),
   }
   await ensureBuiltinRoles(ctx)
   await ensureSystemScripts(ctx)
@@ -103,7 +107,7 @@ function listen(app: ReturnType<typeof createApp>, config: Config, tls: { cert: 
   }
 }
 
-export type RunningServer = { ctx: AppContext; url: string; port: number; stop(): Promise<void> }
+export type RunningServer = { ctx: AppContext; url: string; port: number; stop(opts?: { deadline?: number }): Promise<ShutdownReport> }
 
 /** startServer runs Breeze until stop() is called. */
 export async function startServer(config: Config, opts: ContextOptions = {}): Promise<RunningServer> {
@@ -130,18 +134,48 @@ export async function startServer(config: Config, opts: ContextOptions = {}): Pr
     ctx.log.info('first run: create the first administrator', { setupUrl: `${base}/setup?token=${setupToken}` })
     process.stderr.write(`\n  Breeze is not set up yet. Open this one-time link to create the first administrator:\n\n    ${base}/setup?token=${setupToken}\n\n`)
   }
-  let stopped = false
+  let stopping: Promise<ShutdownReport> | null = null
   return {
     ctx, url, port,
-    async stop() {
-      if (stopped) return
-      stopped = true
-      await stopRemoteWork(ctx)
-      await ctx.agents.stop()
-      await app.stop()
-      await ctx.jobs.stop()
-      await ctx.events.settle()
-      await ctx.database.close()
-    },
+    stop: (opts) => (stopping ??= shutdown(ctx, app, opts?.deadline ?? Date.now() + config.shutdownSeconds * 1000)),
   }
+}
+
+export type ShutdownReport = { ms: number; releasedJobs: string[]; forcedConnections: boolean }
+
+/**
+ * shutdown stops this server in order, all by `deadline` (epoch ms): refuse new requests
+ * (/healthz says draining), stop claiming jobs, end the live streams (SSE, agent sockets
+ * with 1012 "service restart", remote sessions), let the requests and jobs in hand finish —
+ * jobs still running at the deadline are released to run again on the next start — then
+ * write what is batched and close the database (SQLite: WAL checkpointed and truncated).
+ */
+async function shutdown(ctx: AppContext, app: ReturnType<typeof createApp>, deadline: number): Promise<ShutdownReport> {
+  const started = Date.now()
+  const left = () => Math.max(0, deadline - Date.now())
+  const byDeadline = <T>(p: Promise<T>): Promise<T | 'late'> => Promise.race([p, Bun.sleep(left()).then(() => 'late' as const)])
+  ctx.health.draining = true
+  const jobs = ctx.jobs.stop(deadline)
+  const streams = closeSseStreams()
+  await ctx.agents.stop(closeCodes.serviceRestart, 'server restarting')
+  await byDeadline(stopRemoteWork(ctx).catch((err) => ctx.log.warn('could not end remote sessions at shutdown', { err })))
+  const releasedJobs = await jobs
+  // Requests in hand (their database work included) finish before the database closes. The
+  // port stays open meanwhile: new requests get 503 and /healthz says "draining".
+  const server = app.server
+  let forcedConnections = false
+  if (server) {
+    while (server.pendingRequests > 0 && left() > 0) await Bun.sleep(20)
+    if ((await byDeadline(server.stop(false))) === 'late') {
+      forcedConnections = true
+      ctx.log.warn('requests still open at the shutdown deadline were cut', { requests: server.pendingRequests, sockets: server.pendingWebSockets })
+      await server.stop(true)
+    }
+  }
+  await ctx.agents.heartbeats.drain()
+  await byDeadline(ctx.events.settle())
+  await ctx.database.close()
+  const report = { ms: Date.now() - started, releasedJobs, forcedConnections }
+  ctx.log.info('breeze stopped', { ...report, sseStreams: streams })
+  return report
 }

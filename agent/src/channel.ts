@@ -137,6 +137,8 @@ export class LiveChannel {
       if (this.stopped) return
       if (ev.code === closeCodes.revoked) return this.events.onFatal('the server revoked this device (decommissioned); re-enroll to manage it again')
       if (ev.code === closeCodes.cloneSuspected) return this.events.onFatal('another machine uses this agent identity; re-enroll this machine')
+      // The server is restarting: come back after it had a moment, spread so a fleet does not return in lockstep.
+      if (ev.code === closeCodes.serviceRestart) return this.retry(2_000 + Math.floor(Math.random() * 8_000))
       if (ev.code === closeCodes.busy) {
         const seconds = Number(/retry-after=(\d+)/.exec(ev.reason)?.[1] ?? 10)
         return this.retry(seconds * 1000 + Math.floor(Math.random() * 1000))

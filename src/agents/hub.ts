@@ -102,11 +102,14 @@ export class AgentHub {
     this.sweepTimer = setInterval(() => { fn().catch(() => {}) }, ms)
   }
 
-  /** stop closes every socket and writes what is still batched. */
-  async stop() {
+  /** stop closes every socket (agents reconnect after `code`: 1012 "service restart" at shutdown) and writes what is still batched. */
+  async stop(code = 1001, reason = 'server shutting down') {
     if (this.sweepTimer) clearInterval(this.sweepTimer)
-    for (const socket of this.sockets.values()) socket.close(1001, 'server shutting down')
+    for (const socket of this.sockets.values()) socket.close(code, reason)
     this.sockets.clear()
+    // Callers waiting for an answer over those sockets get none now: end their requests.
+    for (const waiter of this.waiters.values()) waiter.resolve({ status: 'failed', result: null, error: reason })
+    this.waiters.clear()
     await this.heartbeats.drain()
   }
 }

@@ -43,7 +43,13 @@ export function openSqlite(file: string): Database {
   const db = drizzleSqlite({ client, casing: 'snake_case' }) as unknown as Db
   return {
     db, dialect: 'sqlite', sqlitePath: file, sqlite: client, pg: null,
-    async close() { client.exec('PRAGMA optimize'); client.close() },
+    async close() {
+      client.exec('PRAGMA optimize')
+      // note: copies the WAL into the database and empties it, so a stopped server leaves one
+      // self-contained file (closing the last connection would too, unless a reader is open).
+      client.exec('PRAGMA wal_checkpoint(TRUNCATE)')
+      client.close()
+    },
   }
 }
 

@@ -9,6 +9,8 @@ import { migrate } from '../db/migrate'
 import { ManualClock } from '../lib/clock'
 import { createLogger } from '../lib/log'
 import { freshPostgresDatabase, usingPostgres } from '../testing/server'
+import { eq } from 'drizzle-orm'
+import { t } from '../db/tables'
 import { JobRunner } from './runner'
 
 const cleanups: (() => Promise<void>)[] = []
@@ -22,8 +24,8 @@ async function runnerWithDatabase() {
   const runner = new JobRunner(database.db, new ManualClock(), createLogger('warn', (l) => lines.push(l)), { pollMs: 20, concurrency: 2 })
   let closed = false
   const close = async () => { if (!closed) { closed = true; await database.close() } }
-  cleanups.push(async () => { await runner.stop(); await close(); await pg?.drop() })
-  return { runner, close, lines }
+  cleanups.push(async () => { await runner.stop(Date.now() + 1_000); await close(); await pg?.drop() })
+  return { runner, close, lines, database }
 }
 
 test('stop waits for the jobs in hand to finish', async () => {
@@ -52,4 +54,36 @@ test('a failure that cannot be recorded is logged, not thrown', async () => {
   expect(log()).toContain('the work failed')
   expect(log()).toContain('could not record a failed job')
   await runner.stop()
+})
+
+test('stop stops claiming while jobs are still due, and leaves none running', async () => {
+  // note: before, the claim loop ran until nothing was due, so stop() waited for the whole backlog.
+  const { runner, database } = await runnerWithDatabase()
+  let ran = 0
+  runner.register('test.quick', async () => { ran++; await Bun.sleep(5) })
+  for (let i = 0; i < 400; i++) await runner.enqueue('test.quick', { i })
+  runner.start()
+  while (ran < 4) await Bun.sleep(5)
+  const t0 = Date.now()
+  await runner.stop()
+  expect(Date.now() - t0).toBeLessThan(1_000)
+  const rows = await database.db.select({ status: t.jobs.status }).from(t.jobs).where(eq(t.jobs.type, 'test.quick'))
+  expect(rows.filter((r) => r.status === 'running')).toEqual([])
+  expect(rows.filter((r) => r.status === 'pending').length).toBeGreaterThan(100)
+  expect(rows.filter((r) => r.status === 'done').length).toBe(ran)
+})
+
+test('a job still running at the stop deadline is released: pending again, the attempt not counted', async () => {
+  const { runner, database } = await runnerWithDatabase()
+  let started!: () => void
+  const running = new Promise<void>((resolve) => { started = resolve })
+  runner.register('test.stuck', async () => { started(); await new Promise(() => {}) })
+  const id = await runner.enqueue('test.stuck', {})
+  runner.start()
+  await running
+  const t0 = Date.now()
+  expect(await runner.stop(Date.now() + 200)).toEqual([id])
+  expect(Date.now() - t0).toBeLessThan(1_000)
+  const [row] = await database.db.select().from(t.jobs).where(eq(t.jobs.id, id))
+  expect(row).toMatchObject({ status: 'pending', attempts: 0, leaseUntil: null })
 })

@@ -16,9 +16,11 @@ type Registration = { handler: JobHandler; maxAttempts: number; leaseMs: number;
 export class JobRunner {
   private handlers = new Map<string, Registration>()
   private timer: Timer | null = null
-  private running = new Set<Promise<void>>()
+  private running = new Map<Promise<void>, string>()
   private polling: Promise<void> | null = null
   private stopped = true
+  /** Set by stop(): no job is claimed any more, by the loop or by runDue. */
+  private closing = false
 
   constructor(private db: Db, private clock: Clock, private log: Logger, private opts = { pollMs: 1000, concurrency: 4 }) {}
 
@@ -51,13 +53,29 @@ export class JobRunner {
     this.schedule(0)
   }
 
-  /** stop stops claiming and waits for a poll in progress and the jobs in hand to finish (before the database closes). */
-  async stop() {
+  /**
+   * stop stops claiming at once and waits for the jobs in hand to finish (before the database
+   * closes). Jobs still running at `deadline` (epoch ms) are released: their lease is given
+   * back, so the next start (or another node) runs them again at once, without counting the
+   * interrupted attempt. Returns the ids released.
+   */
+  async stop(deadline = Infinity): Promise<string[]> {
     this.stopped = true
+    this.closing = true
     if (this.timer) clearTimeout(this.timer)
-    await this.polling
-    await Promise.all([...this.running])
+    const settled = Promise.all([this.polling, ...this.running.keys()]).then(() => true)
+    const inTime = deadline === Infinity ? await settled
+      : await Promise.race([settled, Bun.sleep(Math.max(0, deadline - Date.now())).then(() => false)])
+    if (inTime || this.running.size === 0) return []
+    const ids = [...this.running.values()]
+    await this.db.update(t.jobs).set({ status: 'pending', leaseUntil: null, attempts: sql`case when ${t.jobs.attempts} > 0 then ${t.jobs.attempts} - 1 else 0 end` })
+      .where(and(inArray(t.jobs.id, ids), eq(t.jobs.status, 'running')))
+    this.log.warn('jobs still running at the shutdown deadline were released; they run again on the next start', { ids })
+    return ids
   }
+
+  /** inHand is the number of jobs running now. */
+  get inHand() { return this.running.size }
 
   private poke() { if (!this.stopped) this.schedule(0) }
 
@@ -77,18 +95,24 @@ export class JobRunner {
   /** runDue claims and runs every due job now; tests call it after moving the clock. */
   async runDue(): Promise<number> {
     let total = 0
-    for (;;) {
+    // note: `closing` is checked before every claim: while jobs are due this loop never runs
+    // dry on its own, and a shutdown that waited for it never came (issue 11, item 16). On
+    // SQLite every query resolves at once, so without the setImmediate a backlog ran as one
+    // chain of microtasks: no request, timer or signal handler ran until it was empty.
+    while (!this.closing) {
+      await new Promise<void>((resolve) => setImmediate(resolve))
+      if (this.closing) break
       const free = this.opts.concurrency - this.running.size
-      if (free <= 0) { await Promise.race([...this.running]); continue }
+      if (free <= 0) { await Promise.race([...this.running.keys()]); continue }
       const claimed = await this.claim(free)
       if (claimed.length === 0) break
       total += claimed.length
       for (const job of claimed) {
-        const p = this.execute(job).finally(() => this.running.delete(p))
-        this.running.add(p)
+        const p: Promise<void> = this.execute(job).finally(() => this.running.delete(p))
+        this.running.set(p, job.id)
       }
     }
-    await Promise.all([...this.running])
+    await Promise.all([...this.running.keys()])
     return total
   }
 

@@ -41,6 +41,8 @@ export function isAgentPlatform(value: string): value is AgentPlatform {
 
 /** WebSocket close codes the server uses (4000–4999 is the application range). */
 export const closeCodes = {
+  /** The server is restarting (RFC 6455 1012): reconnect after a short, spread delay. */
+  serviceRestart: 1012,
   /** The device was decommissioned or its credential revoked: stop and re-enroll. */
   revoked: 4001,
   /** A newer connection for the same agent replaced this one. */

@@ -13,8 +13,9 @@ export function healthRoutes(ctx: AppContext) {
   return new Elysia({ name: 'breeze.health' }).get('/healthz', async ({ set }) => {
     const db = await pingDatabase(ctx.database)
     set.headers['cache-control'] = 'no-store'
-    if (!db) set.status = 503
-    return { status: db ? 'ok' : 'error', db: db ? 'ok' : 'unreachable', version: ctx.version }
+    const status = ctx.health.draining ? 'draining' : db ? 'ok' : 'error'
+    if (status !== 'ok') set.status = 503
+    return { status, db: db ? 'ok' : 'unreachable', version: ctx.version }
   }, { detail: { summary: 'Liveness and database health', tags: ['system'] } })
 }
 

@@ -47,10 +47,11 @@ export async function startTestServer(opts: { env?: Record<string, string>; data
   return {
     ...server, url, clock, dataDir, config, databaseUrl,
     client: () => new TestClient(url),
-    async stop() {
-      await server.stop()
+    async stop(stopOpts) {
+      const report = await server.stop(stopOpts)
       await pg?.drop()
       if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true })
+      return report
     },
   }
 }

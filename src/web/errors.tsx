@@ -7,6 +7,7 @@ import { FlashMessage } from '../../views/components/flash'
 import { recordAudit } from '../audit/service'
 import type { AppContext } from '../context'
 import { AppError, ForbiddenError, RateLimitError, UnauthorizedError } from '../lib/errors'
+import { ServiceUnavailableError } from '../system/health'
 import { MfaEnrollmentRequired, type RequestActor } from './actor-plugin'
 import { assetUrls } from './assets'
 import { HX, isHtmx } from './htmx'
@@ -58,7 +59,7 @@ export function errorPlugin(ctx: AppContext) {
     if (error instanceof ForbiddenError && !(error instanceof MfaEnrollmentRequired) && actor?.kind === 'user') {
       await recordAudit(ctx, actor.audit, { action: 'permission.denied', result: 'denied', details: { method: request.method, path: info.path, permission: error.permission ?? null }, errorMessage: error.message }).catch(() => {})
     }
-    if (error instanceof RateLimitError) set.headers['retry-after'] = String(error.retryAfterSeconds)
+    if (error instanceof RateLimitError || error instanceof ServiceUnavailableError) set.headers['retry-after'] = String(error.retryAfterSeconds)
     if (info.api) {
       set.status = body.status
       set.headers['content-type'] = 'application/json'

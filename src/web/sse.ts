@@ -14,6 +14,17 @@ export function sseEvent(name: string, data: unknown): string {
   return `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`
 }
 
+// note: per process, not per server: a process runs one server (tests that run several and
+// stop one see the others' streams end too; browsers reconnect).
+const openStreams = new Set<() => void>()
+
+/** closeSseStreams ends every open stream (shutdown: the server waits for open responses). */
+export function closeSseStreams(): number {
+  const n = openStreams.size
+  for (const finish of [...openStreams]) finish()
+  return n
+}
+
 /** sseResponse opens a stream; `start` subscribes and returns its cleanup. */
 export function sseResponse(request: Request, start: (stream: SseStream) => (() => void) | void): Response {
   let cleanup: (() => void) | void
@@ -23,6 +34,7 @@ export function sseResponse(request: Request, start: (stream: SseStream) => (() 
   const finish = () => {
     if (closed) return
     closed = true
+    openStreams.delete(finish)
     clearInterval(keepAlive)
     cleanup?.()
     try { controllerRef.close() } catch { /* already closed */ }
@@ -30,6 +42,7 @@ export function sseResponse(request: Request, start: (stream: SseStream) => (() 
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
       controllerRef = controller
+      openStreams.add(finish)
       const stream: SseStream = {
         send: (chunk) => { if (!closed) try { controller.enqueue(encoder.encode(chunk)) } catch { finish() } },
         close: finish,
