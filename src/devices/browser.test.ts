@@ -8,9 +8,9 @@ import type { Browser, Page } from 'playwright-core'
 import { t } from '../db/tables'
 import { markOverdueOffline } from '../agents/status'
 import { agentBinary, createTestAgent, stopTestAgents, waitFor, type TestAgent } from '../testing/agent'
-import { launchBrowser } from '../testing/browser'
+import { inkPixels, launchBrowser } from '../testing/browser'
 import type { TestClient } from '../testing/client'
-import { makeDevice } from '../testing/devices'
+import { addMetrics, makeDevice } from '../testing/devices'
 import { makeOrg, makeSite, setupAdmin, testPassword } from '../testing/factories'
 import { startTestServer, type TestServer } from '../testing/server'
 
@@ -21,6 +21,7 @@ let admin: TestClient
 let agent: TestAgent
 let key: string
 let orgId: string
+let existingId: string
 const errors: string[] = []
 
 beforeAll(async () => {
@@ -29,7 +30,7 @@ beforeAll(async () => {
   const a = await setupAdmin(s.ctx)
   orgId = (await makeOrg(s.ctx, a.partnerId, 'Acme')).id
   const siteId = (await makeSite(s.ctx, orgId, 'HQ')).id
-  await makeDevice(s.ctx, { orgId, siteId, hostname: 'existing-pc', osType: 'windows' })
+  existingId = (await makeDevice(s.ctx, { orgId, siteId, hostname: 'existing-pc', osType: 'windows' })).id
   admin = s.client()
   await admin.login(a.email, testPassword)
   key = (await admin.post('/api/v1/enrollment-keys', { orgId, name: 'browser' })).json.key
@@ -119,6 +120,41 @@ test('the metrics tab draws charts from the agent\'s heartbeats', async () => {
   await page.waitForFunction(() => !['', 'Loading…'].includes(document.querySelector('[x-text=caption]')?.textContent ?? ''))
   expect(await page.textContent('[x-text=caption]')).toContain('hourly')
   expect(await page.getAttribute('button[data-range="7d"]', 'aria-pressed')).toBe('true')
+  expect(errors).toEqual([])
+}, 60_000)
+
+test('charts: the network axis labels fit beside the plot, and every legend shows values', async () => {
+  // Realistic traffic: hundreds of megabytes per sample, the labels uPlot's fixed 50 px axis cut off.
+  const now = Date.now()
+  await addMetrics(s.ctx, existingId, Array.from({ length: 60 }, (_, i) => ({
+    at: now - (60 - i) * 60_000, cpuPercent: 20 + (i % 30), ramPercent: 55.5, diskPercent: 61, netInBytes: 150_000_000 + i * 3_000_000, netOutBytes: 2_000_000 * (i % 7),
+  })))
+  await page.goto(`${s.url}/devices/${existingId}/metrics`)
+  await page.click('button[data-range="1h"]')
+  await page.waitForFunction(() => (document.querySelector('[x-text=caption]')?.textContent ?? '').includes('points'))
+  await page.waitForSelector('[data-chart=net] canvas')
+
+  // Legends: the latest value of every series, formatted (uPlot shows "--" until the cursor hovers).
+  const legend = (chart: string) => page.$$eval(`[data-chart=${chart}] .u-legend .u-series`, (rows) => rows.map((r) => `${r.querySelector('.u-label')?.textContent}: ${r.querySelector('.u-value')?.textContent}`))
+  const net = await legend('net')
+  expect(net).toHaveLength(3)
+  expect(net[1]).toMatch(/^in: 3\d\d(\.\d)? MB$/)
+  expect(net[2]).toMatch(/^out: \d+(\.\d)? (B|kB|MB)$/)
+  expect((await legend('ram'))[1]).toBe('value: 55.5 %')
+  for (const chart of ['cpu', 'ram', 'disk', 'net']) for (const row of await legend(chart)) expect(row).not.toMatch(/: (--)?$/)
+
+  // Axis labels: drawn (ink left of the plot), and none reaches the chart's left edge (clipped).
+  for (const chart of ['net', 'cpu']) {
+    const geo = await page.evaluate((name) => {
+      const el = document.querySelector(`[data-chart=${name}]`)!
+      const wrap = el.querySelector('.u-wrap')!.getBoundingClientRect()
+      const plot = el.querySelector('.u-over')!.getBoundingClientRect()
+      return { x: wrap.x, y: plot.y, plotX: plot.x, height: plot.height, bg: getComputedStyle(el.closest('.card')!).backgroundColor }
+    }, chart)
+    const bg = geo.bg.match(/\d+/g)!.slice(0, 3).map(Number) as [number, number, number]
+    expect(await inkPixels(page, { x: geo.x, y: geo.y, width: geo.plotX - geo.x, height: geo.height }, bg)).toBeGreaterThan(50)
+    expect(await inkPixels(page, { x: geo.x, y: geo.y - 8, width: 3, height: geo.height + 16 }, bg)).toBe(0)
+  }
   expect(errors).toEqual([])
 }, 60_000)
 

@@ -105,6 +105,7 @@ document.addEventListener('alpine:init', () => {
     draw(data) {
       for (const c of this.charts) c.destroy()
       this.charts = []
+      this.resizer?.disconnect()
       const css = getComputedStyle(document.documentElement)
       const color = (name, fallback) => (css.getPropertyValue(name) || fallback).trim()
       const accent = color('--accent', '#2563eb')
@@ -112,33 +113,75 @@ document.addEventListener('alpine:init', () => {
       const grid = color('--border', '#dde1e7')
       const xs = data.points.map((p) => p.at / 1000)
       const band = data.resolution !== 'raw'
-      const axes = [{ stroke: muted, grid: { stroke: grid } }, { stroke: muted, grid: { stroke: grid } }]
-      const percent = (key) => {
-        const series = [{}, { label: 'average', stroke: accent, width: 2, spanGaps: false }]
+      const percent = (v) => (v === null || v === undefined ? '—' : `${Math.round(v * 10) / 10} %`)
+      const bytes = (v) => {
+        if (v === null || v === undefined) return '—'
+        const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB']
+        let x = Math.abs(v)
+        let i = 0
+        while (x >= 1000 && i < units.length - 1) { x /= 1000; i++ }
+        return `${v < 0 ? '-' : ''}${i === 0 || x >= 100 ? Math.round(x) : Math.round(x * 10) / 10} ${units[i]}`
+      }
+      // The y axis is as wide as its longest label (uPlot's fixed 50 px cut off "150,000,000").
+      const axisSize = (u, values, axisIdx, cycleNum) => {
+        const axis = u.axes[axisIdx]
+        if (cycleNum > 1) return axis._size
+        let size = axis.ticks.size + axis.gap
+        const longest = (values || []).reduce((a, v) => (String(v).length > a.length ? String(v) : a), '')
+        if (longest) { u.ctx.font = axis.font[0]; size += u.ctx.measureText(longest).width / (window.devicePixelRatio || 1) }
+        return Math.ceil(size) + 4
+      }
+      const axes = (format) => [
+        { stroke: muted, grid: { stroke: grid } },
+        { stroke: muted, grid: { stroke: grid }, size: axisSize, values: (u, splits) => splits.map(format) },
+      ]
+      const time = { label: 'Time', value: (u, ts) => (ts === null || ts === undefined ? '—' : new Date(ts * 1000).toLocaleString()) }
+      const percentChart = (key) => {
+        const series = [time, { label: band ? 'average' : 'value', stroke: accent, width: 2, spanGaps: false, value: (u, v) => percent(v) }]
         const cols = [xs, data.points.map((p) => p[key])]
         if (band) {
-          series.push({ label: 'min', stroke: muted, dash: [4, 4], width: 1 }, { label: 'max', stroke: muted, dash: [4, 4], width: 1 })
+          series.push({ label: 'min', stroke: muted, dash: [4, 4], width: 1, value: (u, v) => percent(v) }, { label: 'max', stroke: muted, dash: [4, 4], width: 1, value: (u, v) => percent(v) })
           cols.push(data.points.map((p) => p[`${key}Min`]), data.points.map((p) => p[`${key}Max`]))
         }
-        return { series, cols, scales: { y: { range: [0, 100] } } }
+        return { series, cols, scales: { y: { range: [0, 100] } }, axes: axes((v) => `${v} %`) }
       }
       const specs = {
-        cpu: percent('cpu'),
-        ram: percent('ram'),
-        disk: percent('disk'),
+        cpu: percentChart('cpu'),
+        ram: percentChart('ram'),
+        disk: percentChart('disk'),
         net: {
-          series: [{}, { label: 'in', stroke: accent, width: 2 }, { label: 'out', stroke: color('--ok', '#15803d'), width: 2 }],
+          series: [time, { label: 'in', stroke: accent, width: 2, value: (u, v) => bytes(v) }, { label: 'out', stroke: color('--ok', '#15803d'), width: 2, value: (u, v) => bytes(v) }],
           cols: [xs, data.points.map((p) => p.netIn), data.points.map((p) => p.netOut)],
           scales: {},
+          axes: axes(bytes),
         },
+      }
+      // Away from the cursor the legend shows the latest values (uPlot shows "--" there).
+      const latest = (u) => {
+        if (u.cursor.idx !== null && u.cursor.idx !== undefined) return
+        const n = u.data[0].length
+        if (n) u.setLegend({ idx: n - 1 })
       }
       for (const el of this.$root.querySelectorAll('[data-chart]')) {
         const spec = specs[el.dataset.chart]
         el.textContent = ''
-        const width = Math.max(280, el.clientWidth)
-        this.charts.push(new window.uPlot({ width, height: 200, series: spec.series, scales: { x: { time: true }, ...spec.scales }, axes, legend: { show: true } }, spec.cols, el))
+        const chart = new window.uPlot({
+          width: Math.max(240, el.clientWidth), height: 200, series: spec.series, scales: { x: { time: true }, ...spec.scales }, axes: spec.axes,
+          legend: { show: true, live: true }, hooks: { ready: [latest], setCursor: [latest] },
+        }, spec.cols, el)
+        el.breezeChart = chart
+        this.charts.push(chart)
       }
+      // Follow the card's width (window resize, sidebar, phone rotation).
+      this.resizer = new ResizeObserver(() => {
+        for (const c of this.charts) {
+          const el = c.root.parentElement
+          if (el && Math.abs(el.clientWidth - c.width) > 1) c.setSize({ width: Math.max(240, el.clientWidth), height: 200 })
+        }
+      })
+      for (const c of this.charts) this.resizer.observe(c.root.parentElement)
     },
+    destroy() { this.resizer?.disconnect() },
   }))
 
   // Group form: preview a dynamic rule (count of matching devices) while typing.
