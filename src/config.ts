@@ -1,6 +1,7 @@
 // The one place that reads process.env. Flags win over environment variables, which win
 // over defaults. Every value is checked here so a bad config fails before anything starts.
 import path from 'node:path'
+import { normalizePublicUrl } from './lib/urls'
 
 export type Config = {
   port: number
@@ -8,7 +9,10 @@ export type Config = {
   dataDir: string
   /** Empty means the embedded SQLite database in dataDir. */
   databaseUrl: string
-  /** The URL endpoints and browsers reach this server at (links in emails, install commands). */
+  /**
+   * --public-url / BREEZE_PUBLIC_URL: fixes the public URL. null: the one stored in settings
+   * (confirmed at setup, edited in Settings). Links are built by settings/public-url.ts only.
+   */
   publicUrl: string | null
   logLevel: LogLevel
   maxBodyBytes: number
@@ -41,9 +45,13 @@ export class ConfigError extends Error {}
 /** loadConfig merges flags, environment and defaults, and throws ConfigError naming what to fix. */
 export function loadConfig(flags: ConfigFlags = {}, env: Record<string, string | undefined> = process.env): Config {
   const port = parsePort(flags.port ?? env.PORT ?? '3000')
-  const publicUrl = flags['public-url'] ?? env.BREEZE_PUBLIC_URL ?? null
-  if (publicUrl !== null && !/^https?:\/\/[^/]+/.test(publicUrl)) {
-    throw new ConfigError(`BREEZE_PUBLIC_URL must be an http(s) URL such as https://rmm.example.com, got "${publicUrl}"`)
+  // note: empty means unset, so a compose file can pass `${BREEZE_PUBLIC_URL:-}` through.
+  const givenPublicUrl = flags['public-url'] || env.BREEZE_PUBLIC_URL || null
+  let publicUrl: string | null = null
+  if (givenPublicUrl !== null) {
+    try { publicUrl = normalizePublicUrl(givenPublicUrl) } catch {
+      throw new ConfigError(`BREEZE_PUBLIC_URL (--public-url) must be the http(s) URL people and agents reach Breeze at, such as https://rmm.example.com (no query or credentials), got "${givenPublicUrl}"`)
+    }
   }
   const databaseUrl = flags['database-url'] ?? env.DATABASE_URL ?? ''
   if (databaseUrl !== '' && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
@@ -61,7 +69,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: Record<string, string |
     host: flags.host ?? env.HOST ?? '0.0.0.0',
     dataDir: path.resolve(flags['data-dir'] ?? env.BREEZE_DATA_DIR ?? './data'),
     databaseUrl,
-    publicUrl: publicUrl?.replace(/\/+$/, '') ?? null,
+    publicUrl,
     logLevel,
     maxBodyBytes,
     trustProxy: env.BREEZE_TRUST_PROXY === '1' || env.BREEZE_TRUST_PROXY === 'true',

@@ -4,6 +4,7 @@ import { configFlags, configFlagsHelp, parse, UsageError } from './cli/args'
 import { apiKeyCommand, auditCommand, backupCommand, migrateCommand, restoreCommand, setupCommand, versionCommand } from './cli/commands'
 import { ConfigError, loadConfig } from './config'
 import { DatabaseUnavailableError } from './db'
+import { ValidationError } from './lib/errors'
 import { startServer } from './server'
 
 const serveHelp = `breeze serve [options]      (the default command)
@@ -88,7 +89,7 @@ try {
   const code = await main(process.argv.slice(2))
   if (code >= 0) process.exit(code)
 } catch (err) {
-  if (err instanceof UsageError || err instanceof ConfigError || err instanceof DatabaseUnavailableError) {
+  if (err instanceof UsageError || err instanceof ConfigError || err instanceof DatabaseUnavailableError || err instanceof ValidationError) {
     process.stderr.write(`breeze: ${err.message}\n`)
     process.exit(2)
   }

@@ -26,6 +26,7 @@ import { systemClock, type Clock } from './lib/clock'
 import { createLogger, type Logger } from './lib/log'
 import { SecretBox } from './lib/secret-box'
 import { ensureSystemScripts } from './scripts/system-scripts'
+import { getPublicUrl } from './settings/public-url'
 import { ensureBuiltinRoles } from './tenancy/roles'
 import { loadAssets } from './web/assets'
 import { LiveHub } from './web/live'
@@ -122,6 +123,8 @@ export async function startServer(config: Config, opts: ContextOptions = {}): Pr
     throw err
   }
   const port = app.server!.port!
+  // note: with --port 0 the system picked one; links that fall back to this address need it.
+  config.port = port
   const scheme = tls ? 'https' : 'http'
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host
   const url = `${scheme}://${shownHost}:${port}`
@@ -129,6 +132,9 @@ export async function startServer(config: Config, opts: ContextOptions = {}): Pr
   ctx.jobs.start()
   ctx.log.info('breeze started', { url, version, database: ctx.database.dialect, dataDir: config.dataDir })
   const setupToken = await issueSetupToken(ctx)
+  // Links would point where others cannot follow (before setup, the setup page asks for it).
+  const publicUrl = await getPublicUrl(ctx)
+  if (publicUrl.warning && (publicUrl.source !== 'unset' || !setupToken)) ctx.log.warn(publicUrl.warning, { publicUrl: publicUrl.url, source: publicUrl.source })
   if (setupToken && config.logLevel !== 'error') {
     const base = config.publicUrl ?? url
     ctx.log.info('first run: create the first administrator', { setupUrl: `${base}/setup?token=${setupToken}` })

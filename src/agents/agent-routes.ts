@@ -6,7 +6,7 @@ import type { AppContext } from '../context'
 import { ConflictError, NotFoundError } from '../lib/errors'
 import { agentMessageBatch, enrollRequest, heartbeatRequest, inventoryReport, isAgentPlatform } from '../protocol'
 import { actorPlugin } from '../web/actor-plugin'
-import { baseUrl } from '../web/request-info'
+import { publicBaseUrl } from '../settings/public-url'
 import { installPs1, installSh } from './install-scripts'
 import { authenticateAgent } from './auth'
 import { findAgentBuilds } from './builds'
@@ -34,9 +34,9 @@ export function agentApiRoutes(ctx: AppContext) {
         headers: { 'content-type': 'application/octet-stream', 'content-disposition': `attachment; filename="${name}"`, 'x-agent-version': build.version, 'x-agent-sha256': build.sha256, 'cache-control': 'no-cache' },
       })
     }, { params: t.Object({ platform: t.String({ maxLength: 32 }) }), query: t.Object({ sha256: t.Optional(t.String({ maxLength: 64 })) }), detail: hide })
-    .get('/install.sh', (c) => new Response(installSh(baseUrl(ctx.config, c.info), c.query.key ?? '', findAgentBuilds(ctx.config.dataDir)), { headers: scriptHeaders }),
+    .get('/install.sh', async (c) => new Response(installSh(await publicBaseUrl(ctx, null), c.query.key ?? '', findAgentBuilds(ctx.config.dataDir)), { headers: scriptHeaders }),
       { query: installQuery, detail: hide })
-    .get('/install.ps1', (c) => new Response(installPs1(baseUrl(ctx.config, c.info), c.query.key ?? '', findAgentBuilds(ctx.config.dataDir)), { headers: scriptHeaders }),
+    .get('/install.ps1', async (c) => new Response(installPs1(await publicBaseUrl(ctx, null), c.query.key ?? '', findAgentBuilds(ctx.config.dataDir)), { headers: scriptHeaders }),
       { query: installQuery, detail: hide })
     .group('/api/v1/agents/:id', (app) => app
       // note: derive runs before body validation, so an unauthenticated caller learns nothing from 400s.

@@ -47,7 +47,7 @@ describe('Add device', () => {
     expect(builds.get('linux-x64')?.file).toBe(path.join(s.dataDir, 'agents', 'breeze-agent-linux-x64'))
     expect(page.text).toContain('href="/agents/linux-x64"')
     for (const p of agentPlatforms) expect(page.text.includes(`href="/agents/${p}"`)).toBe(builds.has(p))
-    if (builds.size < agentPlatforms.length) expect(page.text).toContain('bun run build')
+    if (builds.size < agentPlatforms.length) expect(page.text).toContain('npm run build')
     expect(page.text).toContain('Acme &lt;b&gt;Corp&lt;/b&gt; › HQ')
   })
 

@@ -9,7 +9,7 @@ import { can, orgIdsWith } from '../tenancy/scope'
 import { actorPlugin, userOf } from '../web/actor-plugin'
 import { checkValues, fieldErrorsOf, formObject } from '../web/forms'
 import { pageProps, type PageContext } from '../web/page'
-import { baseUrl } from '../web/request-info'
+import { getPublicUrl, publicBaseUrl } from '../settings/public-url'
 import { redirect, render, setFlash } from '../web/render'
 import { findAgentBuilds } from './builds'
 import { createEnrollmentKey, listEnrollmentKeys, revokeEnrollmentKey } from './enrollment-keys'
@@ -52,7 +52,7 @@ async function enrollTargets(ctx: AppContext, actor: UserActor): Promise<EnrollT
 export function enrollmentKeyRoutes(ctx: AppContext) {
   async function addDevicePage(c: PageContext, extra: Partial<Parameters<typeof AddDevicePage>[0]> = {}, status = 200) {
     const actor = userOf(c.actor)
-    return render(c, <AddDevicePage page={await pageProps(ctx, c)} targets={await enrollTargets(ctx, actor)} builds={buildRows(ctx)} {...extra} />, status)
+    return render(c, <AddDevicePage page={await pageProps(ctx, c)} targets={await enrollTargets(ctx, actor)} builds={buildRows(ctx)} publicUrlWarning={(await getPublicUrl(ctx)).warning} {...extra} />, status)
   }
 
   return new Elysia({ name: 'breeze.agents.keys' })
@@ -81,7 +81,7 @@ export function enrollmentKeyRoutes(ctx: AppContext) {
         })
         const created = {
           key: secret, name: key.name, expiresAt: key.expiresAt, maxUses: key.maxUses, target: key.siteName ? `${key.orgName} › ${key.siteName}` : key.orgName,
-          commands: installCommands(baseUrl(ctx.config, c.info), secret),
+          commands: installCommands(await publicBaseUrl(ctx, null), secret),
         }
         return addDevicePage(c, { created }, 201)
       } catch (err) {

@@ -19,6 +19,8 @@ export const setupBody = t.Object({
   name: t.String({ minLength: 1, maxLength: 200 }),
   email,
   password,
+  /** The URL people and agents reach Breeze at (proposed from the browser, confirmed by the administrator). */
+  publicUrl: t.Optional(t.String({ maxLength: 500 })),
 })
 export type SetupInput = typeof setupBody.static
 

@@ -4,6 +4,7 @@ import { recordAudit, type AuditActor } from '../audit/service'
 import type { AppContext } from '../context'
 import { withTx } from '../db/tx'
 import { NotFoundError, RateLimitError } from '../lib/errors'
+import { publicLink } from '../settings/public-url'
 import { getSecuritySettings, isMailConfigured, sendMail } from '../settings/service'
 import { findUserByEmail, findUserById, primaryPartnerOf, updateUserRow } from '../tenancy/users-repo'
 import { checkPasswordStrength, hashPassword } from './passwords'
@@ -11,7 +12,7 @@ import { addressKey } from './rate-limit'
 import { createSession, deleteUserSessions, sessionMaxAgeMs } from './session-repo'
 import { consumeUserToken, issueUserToken, peekUserToken } from './token-repo'
 
-type Ctx = Pick<AppContext, 'db' | 'clock' | 'events' | 'keys' | 'secrets' | 'limits'>
+type Ctx = Pick<AppContext, 'db' | 'clock' | 'events' | 'keys' | 'secrets' | 'limits' | 'config'>
 
 const resetTtlMs = 60 * 60_000
 
@@ -19,7 +20,7 @@ const resetTtlMs = 60 * 60_000
  * requestPasswordReset emails a one-hour reset link if the address belongs to an active
  * account. It answers the same either way, so it cannot be used to find accounts.
  */
-export async function requestPasswordReset(ctx: Ctx, who: AuditActor, email: string, baseUrl: string): Promise<void> {
+export async function requestPasswordReset(ctx: Ctx, who: AuditActor, email: string): Promise<void> {
   const wait = ctx.limits.resetByIp.hit(addressKey(who.ip))
   if (wait > 0) throw new RateLimitError(`too many reset requests from your address; try again in ${Math.ceil(wait / 60)} minutes`, wait)
   const user = await findUserByEmail(ctx.db, email)
@@ -33,9 +34,11 @@ export async function requestPasswordReset(ctx: Ctx, who: AuditActor, email: str
     return
   }
   const token = await issueUserToken(ctx.db, ctx.clock.now(), user.id, 'reset', resetTtlMs)
+  const partnerId = await primaryPartnerOf(ctx.db, user.id)
+  const link = await publicLink(ctx, `/reset-password?token=${token}`, partnerId)
   try {
-    await sendMail(ctx, { to: user.email, subject: 'Reset your Breeze password', text: `Someone (hopefully you) asked to reset the password of ${user.email}.\n\nChoose a new password here (the link works once, for one hour):\n${baseUrl}/reset-password?token=${token}\n\nIf it was not you, ignore this email; your password stays as it is.\n` })
-    await recordAudit(ctx, audit, { action: 'auth.password.reset_request', partnerId: await primaryPartnerOf(ctx.db, user.id), resourceType: 'user', resourceId: user.id })
+    await sendMail(ctx, { to: user.email, subject: 'Reset your Breeze password', text: `Someone (hopefully you) asked to reset the password of ${user.email}.\n\nChoose a new password here (the link works once, for one hour):\n${link}\n\nIf it was not you, ignore this email; your password stays as it is.\n` })
+    await recordAudit(ctx, audit, { action: 'auth.password.reset_request', partnerId, resourceType: 'user', resourceId: user.id })
   } catch (err) {
     await recordAudit(ctx, audit, { action: 'auth.password.reset_request', result: 'failure', resourceType: 'user', resourceId: user.id, errorMessage: (err as Error).message })
   }

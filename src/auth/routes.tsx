@@ -4,6 +4,7 @@ import { Elysia, t } from 'elysia'
 import { AcceptInvitePage, ForgotPasswordPage, LoginPage, MfaLoginPage, ResetPasswordPage, SetupPage } from '../../views/auth/pages'
 import type { AppContext } from '../context'
 import { NotFoundError, UnauthorizedError } from '../lib/errors'
+import { getPublicUrl } from '../settings/public-url'
 import { getSecuritySettings } from '../settings/service'
 import { findLiveOrg } from '../tenancy/repo'
 import { permissionsAnywhere } from '../tenancy/scope'
@@ -12,7 +13,6 @@ import { clearSessionCookie, setSessionCookie } from '../web/cookies'
 import { csrfTokenFor } from '../web/csrf'
 import { fieldErrorsOf, parseForm } from '../web/forms'
 import { bareProps } from '../web/page'
-import { baseUrl } from '../web/request-info'
 import { redirect, refererPath, render, safeNext, setFlash } from '../web/render'
 import { completeMfaLogin, login, logout, type LoginResult } from './login'
 import { acceptInviteBody, forgotPasswordBody, loginBody, mfaCodeBody, resetPasswordBody, setupBody, switchOrgBody } from './model'
@@ -22,6 +22,15 @@ import { sessionMaxAgeMs, setActiveOrg } from './session-repo'
 
 export function authRoutes(ctx: AppContext) {
   const sessionMaxAge = async (r: LoginResult) => sessionMaxAgeMs(r.stage, await getSecuritySettings(ctx))
+  /**
+   * What the setup page shows as the public URL: the fixed one (--public-url), else an empty
+   * field the page's script fills with the address this browser reached Breeze at, for the
+   * administrator to confirm. note: never the Host header, not even as a proposal.
+   */
+  const setupPublicUrl = async () => {
+    const current = await getPublicUrl(ctx)
+    return { fixed: current.fixed, url: current.fixed ? current.url : '' }
+  }
 
   return new Elysia({ name: 'breeze.auth.routes' })
     .use(actorPlugin(ctx))
@@ -31,18 +40,19 @@ export function authRoutes(ctx: AppContext) {
       if (await isInitialized(ctx)) throw new NotFoundError('page')
       const token = String(c.query.token ?? '')
       if (!(await setupTokenValid(ctx, token))) throw new NotFoundError('page (open the setup link printed in the server log)')
-      return render(c, <SetupPage page={bareProps(c)} token={token} />)
+      return render(c, <SetupPage page={bareProps(c)} token={token} publicUrl={await setupPublicUrl()} />)
     })
     .post('/setup', async (c) => {
       if (await isInitialized(ctx)) throw new NotFoundError('page')
       const form = parseForm(setupBody, c.body)
       const token = String((c.body as Record<string, unknown>)?.token ?? '')
       if (!(await setupTokenValid(ctx, token))) throw new NotFoundError('page')
-      if (!form.ok) return render(c, <SetupPage page={bareProps(c)} token={token} errors={form.errors} values={form.values} />, 400)
+      const publicUrl = await setupPublicUrl()
+      if (!form.ok) return render(c, <SetupPage page={bareProps(c)} token={token} errors={form.errors} values={form.values} publicUrl={publicUrl} />, 400)
       try {
         await completeSetup(ctx, form.value, 'web', c.actor.audit)
       } catch (err) {
-        return render(c, <SetupPage page={bareProps(c)} token={token} errors={fieldErrorsOf(err)} values={form.value} />, 400)
+        return render(c, <SetupPage page={bareProps(c)} token={token} errors={fieldErrorsOf(err)} values={form.value} publicUrl={publicUrl} />, 400)
       }
       const result = await login(ctx, c.actor.audit, form.value.email, form.value.password)
       setSessionCookie(c.cookie, c.info, result.token, await sessionMaxAge(result))
@@ -96,7 +106,7 @@ export function authRoutes(ctx: AppContext) {
     .post('/forgot-password', async (c) => {
       const form = parseForm(forgotPasswordBody, c.body)
       if (!form.ok) return render(c, <ForgotPasswordPage page={bareProps(c)} errors={form.errors} values={form.values} />, 400)
-      await requestPasswordReset(ctx, c.actor.audit, form.value.email, baseUrl(ctx.config, c.info))
+      await requestPasswordReset(ctx, c.actor.audit, form.value.email)
       return render(c, <ForgotPasswordPage page={bareProps(c)} sent />)
     })
     .get('/reset-password', (c) => render(c, <ResetPasswordPage page={bareProps(c)} token={String(c.query.token ?? '')} />))
@@ -161,7 +171,7 @@ export function authRoutes(ctx: AppContext) {
       return { ok: true }
     }, { detail: { summary: 'End the current session', tags: ['auth'] } })
     .post('/api/v1/auth/forgot-password', async (c) => {
-      await requestPasswordReset(ctx, c.actor.audit, c.body.email, baseUrl(ctx.config, c.info))
+      await requestPasswordReset(ctx, c.actor.audit, c.body.email)
       c.set.status = 202
       return { ok: true, message: 'if an account uses that address, a reset link was emailed' }
     }, { body: forgotPasswordBody, detail: { summary: 'Email a password reset link', tags: ['auth'] } })

@@ -11,7 +11,7 @@ beforeAll(async () => {
 })
 afterAll(() => s.stop())
 
-const setupForm = (email: string) => ({ token, partnerName: 'Acme IT', name: 'Ada', email, password: 'a strong passphrase' })
+const setupForm = (email: string) => ({ token, partnerName: 'Acme IT', name: 'Ada', email, password: 'a strong passphrase', publicUrl: 'https://rmm.example.com' })
 
 describe('first-run setup', () => {
   test('the home page tells a fresh install to use the setup link', async () => {

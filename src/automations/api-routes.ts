@@ -3,7 +3,6 @@
 import { Elysia, t } from 'elysia'
 import type { AppContext } from '../context'
 import { actorPlugin, userOf } from '../web/actor-plugin'
-import { baseUrl } from '../web/request-info'
 import {
   createAutomation, deleteAutomation, getAutomation, listAutomations, publicAutomation, rotateWebhookSecret, setAutomationEnabled, stepWarnings, updateAutomation, validateDraft,
 } from './automations'
@@ -20,13 +19,13 @@ export function automationApiRoutes(ctx: AppContext) {
   return new Elysia({ name: 'breeze.automations.api' })
     .use(actorPlugin(ctx))
     .get('/api/v1/automations', async (c) => {
-      const base = baseUrl(ctx.config, c.info)
-      return { automations: (await listAutomations(ctx, userOf(c.actor), c.query)).map((a) => publicAutomation(a, base)) }
+      const automations = await listAutomations(ctx, userOf(c.actor), c.query)
+      return { automations: await Promise.all(automations.map((a) => publicAutomation(ctx, a))) }
     }, { query: listQuery, detail: { summary: 'List automations', tags } })
     .post('/api/v1/automations', async (c) => {
       const { automation, webhookSecret } = await createAutomation(ctx, userOf(c.actor), c.body)
       c.set.status = 201
-      return { ...publicAutomation(automation, baseUrl(ctx.config, c.info)), ...(webhookSecret ? { webhookSecret } : {}) }
+      return { ...(await publicAutomation(ctx, automation)), ...(webhookSecret ? { webhookSecret } : {}) }
     }, { body: createAutomationBody, detail: { summary: 'Create an automation (a webhook trigger returns its secret once)', tags } })
     .post('/api/v1/automations/validate', async (c) => validateDraft(ctx, userOf(c.actor), c.body), { body: validateBody, detail: { summary: 'Check a draft definition: every problem by path, and the schedule preview', tags } })
     .get('/api/v1/automations/cron-preview', (c) => {
@@ -42,19 +41,19 @@ export function automationApiRoutes(ctx: AppContext) {
     .get('/api/v1/automations/device-fields/:id', (c) => deviceCustomFields(ctx, userOf(c.actor), c.params.id), { params: idParams, detail: { summary: 'Custom fields automations set on a device', tags } })
     .get('/api/v1/automations/:id', async (c) => {
       const a = await getAutomation(ctx, userOf(c.actor), c.params.id)
-      return { ...publicAutomation(a, baseUrl(ctx.config, c.info)), warnings: await stepWarnings(ctx, a) }
+      return { ...(await publicAutomation(ctx, a)), warnings: await stepWarnings(ctx, a) }
     }, { params: idParams, detail: { summary: 'One automation, with warnings about steps that will not work (deleted scripts)', tags } })
     .patch('/api/v1/automations/:id', async (c) => {
       const { automation, webhookSecret } = await updateAutomation(ctx, userOf(c.actor), c.params.id, c.body)
-      return { ...publicAutomation(automation, baseUrl(ctx.config, c.info)), ...(webhookSecret ? { webhookSecret } : {}) }
+      return { ...(await publicAutomation(ctx, automation)), ...(webhookSecret ? { webhookSecret } : {}) }
     }, { params: idParams, body: updateAutomationBody, detail: { summary: 'Edit an automation (a new version; running runs keep theirs)', tags } })
     .delete('/api/v1/automations/:id', async (c) => {
       await deleteAutomation(ctx, userOf(c.actor), c.params.id)
       c.set.status = 204
       return ''
     }, { params: idParams, detail: { summary: 'Delete an automation (its runs are kept)', tags } })
-    .post('/api/v1/automations/:id/enable', async (c) => publicAutomation(await setAutomationEnabled(ctx, userOf(c.actor), c.params.id, true), baseUrl(ctx.config, c.info)), { params: idParams, detail: { summary: 'Enable', tags } })
-    .post('/api/v1/automations/:id/disable', async (c) => publicAutomation(await setAutomationEnabled(ctx, userOf(c.actor), c.params.id, false), baseUrl(ctx.config, c.info)), { params: idParams, detail: { summary: 'Disable', tags } })
+    .post('/api/v1/automations/:id/enable', async (c) => publicAutomation(ctx, await setAutomationEnabled(ctx, userOf(c.actor), c.params.id, true)), { params: idParams, detail: { summary: 'Enable', tags } })
+    .post('/api/v1/automations/:id/disable', async (c) => publicAutomation(ctx, await setAutomationEnabled(ctx, userOf(c.actor), c.params.id, false)), { params: idParams, detail: { summary: 'Disable', tags } })
     .post('/api/v1/automations/:id/webhook-secret', async (c) => ({ webhookSecret: await rotateWebhookSecret(ctx, userOf(c.actor), c.params.id) }), { params: idParams, detail: { summary: 'Issue a new webhook secret (shown once)', tags } })
     .post('/api/v1/automations/:id/run', async (c) => {
       const runs = await runNow(ctx, userOf(c.actor), c.params.id, c.body ?? {})

@@ -9,6 +9,7 @@ import { randomToken } from '../lib/crypto'
 import { ForbiddenError, NotFoundError, ValidationError } from '../lib/errors'
 import { newId } from '../lib/ids'
 import { findScript } from '../scripts/repo'
+import { publicLink } from '../settings/public-url'
 import type { Permission } from '../tenancy/permissions'
 import { can, canInPartner, orgIdsWith, partnerIdsWith, type Scope } from '../tenancy/scope'
 import { allSteps, checkDefinition, type CreateAutomationInput, type Definition, type Problem, type UpdateAutomationInput } from './model'
@@ -54,10 +55,15 @@ async function getEditable(ctx: Ctx, actor: UserActor, id: string): Promise<Auto
   return a
 }
 
+/** webhookUrlOf is the URL an outside system calls to trigger a webhook automation (on the public URL). */
+export async function webhookUrlOf(ctx: Pick<AppContext, 'db' | 'config'>, a: Automation): Promise<string | null> {
+  return a.webhookToken ? publicLink(ctx, `/api/v1/automations/webhooks/${a.webhookToken}`, a.partnerId) : null
+}
+
 /** The API form of an automation: never the sealed webhook secret. */
-export function publicAutomation(a: Automation, baseUrl = '') {
-  const { webhookSecretSealed: _, webhookToken, ...rest } = a
-  return { ...rest, webhookUrl: webhookToken ? `${baseUrl}/api/v1/automations/webhooks/${webhookToken}` : null }
+export async function publicAutomation(ctx: Pick<AppContext, 'db' | 'config'>, a: Automation) {
+  const { webhookSecretSealed: _, webhookToken: _t, ...rest } = a
+  return { ...rest, webhookUrl: await webhookUrlOf(ctx, a) }
 }
 
 /** firstProblem turns the first problem into the 400 (details list them all). */

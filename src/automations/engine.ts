@@ -21,6 +21,7 @@ import { createTicketStep, notify, sendToChannels } from './step-notify'
 import type { Executor, Finished, Outcome, RunCtx } from './step-types'
 import type { AutomationStep, RunState, RunStatus, StepType } from './types'
 import type { Facts } from './values'
+import { publicLink } from '../settings/public-url'
 
 /** Runs of one org executing at once (a run waiting on a timer does not count). note: tests lower it. */
 export const engineLimits = { perOrgConcurrency: 10, leaseMs: 5 * 60_000 }
@@ -74,8 +75,8 @@ async function advanceOnce(ctx: AppContext, runId: string) {
   }
 }
 
-export function runUrl(ctx: Pick<AppContext, 'config'>, runId: string): string {
-  return `${ctx.config.publicUrl ?? ''}/automation-runs/${runId}`
+export function runUrl(ctx: Pick<AppContext, 'db' | 'config'>, runId: string, partnerId: string | null): Promise<string> {
+  return publicLink(ctx, `/automation-runs/${runId}`, partnerId)
 }
 
 async function runContext(ctx: AppContext, run: AutomationRun): Promise<RunCtx> {
@@ -84,7 +85,7 @@ async function runContext(ctx: AppContext, run: AutomationRun): Promise<RunCtx> 
   const orgRow = device ? null : await findOrgFacts(ctx.db, run.orgId)
   const org = device ? { id: device.orgId, name: device.orgName } : orgRow ? { id: orgRow.id, name: orgRow.name } : null
   const facts: Facts = {
-    automation: { id: run.automationId, name: run.definition.name }, run: { id: run.id, url: runUrl(ctx, run.id), test: run.test },
+    automation: { id: run.automationId, name: run.definition.name }, run: { id: run.id, url: await runUrl(ctx, run.id, a?.partnerId ?? device?.partnerId ?? null), test: run.test },
     org, device, trigger: run.triggerData, last: run.state.last,
   }
   return { ctx, run, owner: { orgId: a?.orgId ?? null, partnerId: a?.partnerId ?? device?.partnerId ?? '' }, facts }

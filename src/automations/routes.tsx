@@ -11,10 +11,9 @@ import { can, orgIdsWith, partnerIdsWith } from '../tenancy/scope'
 import { actorPlugin, userOf } from '../web/actor-plugin'
 import { isHtmx } from '../web/htmx'
 import { pageProps } from '../web/page'
-import { baseUrl } from '../web/request-info'
 import { redirect, render, setFlash } from '../web/render'
 import {
-  automationVisibility, canEditAutomation, deleteAutomation, getAutomation, listAutomations, rotateWebhookSecret, setAutomationEnabled, stepWarnings,
+  automationVisibility, canEditAutomation, deleteAutomation, getAutomation, listAutomations, rotateWebhookSecret, setAutomationEnabled, stepWarnings, webhookUrlOf,
 } from './automations'
 import { describeConditions, describeStep, describeTrigger, type Names } from './describe'
 import { editorOptions } from './editor-options'
@@ -81,7 +80,7 @@ export function automationRoutes(ctx: AppContext) {
       return render(c, <AutomationPage
         page={await pageProps(ctx, c)} automation={a} trigger={describeTrigger(a.trigger, names)} conditions={describeConditions(a.conditions)} steps={steps} runs={runs}
         canEdit={canEditAutomation(actor.scope, a)} canRun={execOrgs.length > 0} devices={devices} orgs={a.orgId ? [] : (await listOrgNames(ctx.db, execOrgs)).map((o) => ({ id: o.id, label: o.name }))}
-        webhookUrl={a.webhookToken ? `${baseUrl(ctx.config, c.info)}/api/v1/automations/webhooks/${a.webhookToken}` : null}
+        webhookUrl={await webhookUrlOf(ctx, a)}
         schedule={schedule && schedule.ok ? schedule.next : []} secret={null}
       />)
     }, { params: idParams })
@@ -116,7 +115,7 @@ export function automationRoutes(ctx: AppContext) {
         page={await pageProps(ctx, c)} automation={a} trigger={describeTrigger(a.trigger, names)} conditions={describeConditions(a.conditions)}
         steps={allSteps(a.actions).map(({ step, path }) => ({ path, depth: (path.split('.').length - 1) / 2, text: describeStep(step, names), type: step.type, warning: null }))}
         runs={(await listRunsOf(ctx, actor, a.id, { limit: 20 })).runs} canEdit canRun={false} devices={[]} orgs={[]}
-        webhookUrl={a.webhookToken ? `${baseUrl(ctx.config, c.info)}/api/v1/automations/webhooks/${a.webhookToken}` : null} schedule={[]} secret={secret}
+        webhookUrl={await webhookUrlOf(ctx, a)} schedule={[]} secret={secret}
       />)
     }, { params: idParams })
     .post('/automations/:id/run', async (c) => {

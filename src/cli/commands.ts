@@ -14,7 +14,7 @@ type Out = { log(line: string): void }
 
 export const help = {
   migrate: `breeze migrate [--status]\n\nApply pending database migrations (serve also does this at start).\n\n  --status              list applied and pending migrations, change nothing\n${configFlagsHelp}`,
-  setup: `breeze setup --email EMAIL --password PASSWORD --partner-name NAME [--name NAME]\n\nCreate the first partner and its administrator without the browser.\n\n${configFlagsHelp}`,
+  setup: `breeze setup --email EMAIL --password PASSWORD --partner-name NAME [--name NAME] [--public-url URL]\n\nCreate the first partner and its administrator without the browser.\n\n  --public-url URL      where people and agents reach Breeze, e.g. https://rmm.example.com\n                        (links in emails and install commands; changeable under Settings)\n${configFlagsHelp}`,
   backup: `breeze backup --out FILE\n\nWrite a consistent backup (database, blobs, keys) to FILE (.tar.gz) while the server runs.\n\n${configFlagsHelp}`,
   restore: `breeze restore FILE [--force]\n\nRestore a backup into an empty data directory (and database). --force replaces existing data.\n\n${configFlagsHelp}`,
   audit: `breeze audit verify\n\nCheck the audit log's hash chain; names every edited, deleted or reordered row.\n\n${configFlagsHelp}`,
@@ -45,13 +45,13 @@ export async function migrateCommand(argv: string[], out: Out): Promise<number> 
 }
 
 export async function setupCommand(argv: string[], out: Out): Promise<number> {
-  const args = parse(argv, { ...configFlags, email: { type: 'string' }, password: { type: 'string' }, 'partner-name': { type: 'string' }, name: { type: 'string' } })
+  const args = parse(argv, { ...configFlags, email: { type: 'string' }, password: { type: 'string' }, 'partner-name': { type: 'string' }, name: { type: 'string' }, 'public-url': { type: 'string' } })
   if (!args) return out.log(help.setup), 0
   const input = { email: required(args.values, 'email'), password: required(args.values, 'password'), partnerName: required(args.values, 'partner-name') }
   const ctx = await contextFor(args.values)
   try {
     if (await isInitialized(ctx)) throw new UsageError('Breeze is already set up; sign in and invite users from the Users page')
-    const user = await completeSetup(ctx, { ...input, name: (args.values.name as string | undefined) ?? input.email.split('@')[0] }, 'cli')
+    const user = await completeSetup(ctx, { ...input, name: (args.values.name as string | undefined) ?? input.email.split('@')[0], publicUrl: args.values['public-url'] as string | undefined }, 'cli')
     out.log(`created partner "${input.partnerName}" and administrator ${user.email}`)
     return 0
   } finally {

@@ -17,6 +17,7 @@ import { canSeeOwned, ownerVisibility } from './owners'
 import { openSecrets, sealSecrets, secretNames } from './secrets'
 import { send, type SendResult } from './senders'
 import type { ChannelConfig, ChannelSecrets, ChannelType } from './types'
+import { publicLink } from '../settings/public-url'
 
 type Ctx = AppContext
 
@@ -151,7 +152,7 @@ export async function testChannel(ctx: Ctx, actor: UserActor, id: string): Promi
     attempts: 1, lastStatusCode: null, lastError: null, createdAt: now, sentAt: null, finishedAt: null,
   })
   const message: AlertMessage = {
-    event: 'test', deliveryId, escalationStep: null, sentAt: now, url: `${ctx.config.publicUrl ?? ''}/notifications/channels/${c.id}`,
+    event: 'test', deliveryId, escalationStep: null, sentAt: now, url: await publicLink(ctx, `/notifications/channels/${c.id}`, c.partnerId),
     alert: {
       id: `test-${deliveryId}`, title: `Test notification for "${c.name}"`, message: `${actor.user.name} sent this test from Breeze. If you can read it, the ${c.type} channel works.`,
       severity: 'info', status: 'active', kind: 'test', subject: '', triggeredAt: now, acknowledgedAt: null, resolvedAt: null, values: {}, resolvingValues: null, ruleId: null, ruleName: null, note: null,

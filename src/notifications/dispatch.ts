@@ -14,6 +14,7 @@ import {
 import type { AlertMessage, MessageEvent } from './message'
 import { openSecrets } from './secrets'
 import { send, type SendResult } from './senders'
+import { publicLink } from '../settings/public-url'
 
 export const deliverJob = 'notify.deliver'
 /** Six attempts: at once, then after about 5, 10, 20, 40 and 80 seconds (jobs/runner backoffMs). */
@@ -71,8 +72,8 @@ export async function deliveryLog(ctx: Pick<AppContext, 'db'>, alertId: string) 
   return deliveries.map((d) => ({ ...d, attemptLog: attempts.filter((a) => a.deliveryId === d.id) }))
 }
 
-export function alertUrl(ctx: Pick<AppContext, 'config'>, alertId: string): string {
-  return `${ctx.config.publicUrl ?? ''}/alerts/${alertId}`
+export function alertUrl(ctx: Pick<AppContext, 'db' | 'config'>, alert: { id: string; partnerId: string }): Promise<string> {
+  return publicLink(ctx, `/alerts/${alert.id}`, alert.partnerId)
 }
 
 async function messageFor(ctx: Ctx, d: Delivery): Promise<AlertMessage | null> {
@@ -81,7 +82,7 @@ async function messageFor(ctx: Ctx, d: Delivery): Promise<AlertMessage | null> {
   const { event, step } = eventOf(d.transition)
   const a = snap.alert
   return {
-    event, deliveryId: d.id, escalationStep: step, sentAt: ctx.clock.now(), url: alertUrl(ctx, a.id),
+    event, deliveryId: d.id, escalationStep: step, sentAt: ctx.clock.now(), url: await alertUrl(ctx, a),
     alert: {
       id: a.id, title: a.title, message: a.message, severity: a.severity, status: a.status, kind: a.kind, subject: a.subject, triggeredAt: a.triggeredAt,
       acknowledgedAt: a.acknowledgedAt, resolvedAt: a.resolvedAt, values: a.context, resolvingValues: a.resolvingValues, ruleId: a.ruleId, ruleName: snap.ruleName,

@@ -143,8 +143,8 @@ describe('channels', () => {
     expect(go.json).toMatchObject({ priority: 10, title: '[ALERT] [critical] Disk "C:" <full> & slow' })
     const texts = await receiver.waitFor(2, at('/sms'))
     expect(texts.map((r) => r.json.to)).toEqual(['+15550100', '+15550101'])
-    // Without BREEZE_PUBLIC_URL there is no absolute link to send.
-    expect(texts[0].json.text).toBe('[ALERT] [critical] Disk "C:" <full> & slow')
+    // The link is on the public URL (here the listening address, never a request's Host).
+    expect(texts[0].json.text).toBe(`[ALERT] [critical] Disk "C:" <full> & slow ${s.url}/alerts/${alert.id}`)
     expect(alert.title).toBe('Disk "C:" <full> & slow')
     expect(texts[0].headers.get('authorization')).toBe('Bearer smsKey')
   })

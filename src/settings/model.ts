@@ -49,4 +49,6 @@ export const smtpBody = t.Object({
   from: t.String({ format: 'email', maxLength: 255 }),
 })
 
+export const publicUrlBody = t.Object({ url: t.String({ minLength: 1, maxLength: 500, error: 'give the URL people and agents reach Breeze at' }) })
+
 export const testEmailBody = t.Object({ to: t.String({ format: 'email', maxLength: 255 }) })

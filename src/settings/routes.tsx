@@ -6,14 +6,15 @@ import { actorPlugin, userOf } from '../web/actor-plugin'
 import { fieldErrorsOf, parseForm, type FormValues } from '../web/forms'
 import { pageProps, type PageContext } from '../web/page'
 import { redirect, render, setFlash } from '../web/render'
-import { auditSettingsBody, scriptOutputBody, securityBody, smtpBody, testEmailBody } from './model'
+import { auditSettingsBody, publicUrlBody, scriptOutputBody, securityBody, smtpBody, testEmailBody } from './model'
+import { getPublicUrl, updatePublicUrl } from './public-url'
 import { getAuditSettings, getScriptOutputSettings, getSecuritySettings, getSmtpSettings, requirePlatformAdmin, sendMail, updateSettings, updateSmtp } from './service'
 import { recordAudit } from '../audit/service'
 
 export function settingsRoutes(ctx: AppContext) {
-  async function settingsPage(c: PageContext, extra: { errors?: SettingsErrors; values?: { smtp?: FormValues; security?: FormValues; audit?: FormValues; scripts?: FormValues }; testResult?: { ok: boolean; message: string } } = {}, status = 200) {
+  async function settingsPage(c: PageContext, extra: { errors?: SettingsErrors; values?: { smtp?: FormValues; security?: FormValues; audit?: FormValues; scripts?: FormValues; publicUrl?: FormValues }; testResult?: { ok: boolean; message: string } } = {}, status = 200) {
     requirePlatformAdmin(userOf(c.actor).scope)
-    return render(c, <SettingsPage page={await pageProps(ctx, c)} smtp={await getSmtpSettings(ctx)} security={await getSecuritySettings(ctx)} audit={await getAuditSettings(ctx)} scripts={await getScriptOutputSettings(ctx)}
+    return render(c, <SettingsPage page={await pageProps(ctx, c)} publicUrl={await getPublicUrl(ctx)} smtp={await getSmtpSettings(ctx)} security={await getSecuritySettings(ctx)} audit={await getAuditSettings(ctx)} scripts={await getScriptOutputSettings(ctx)}
       version={ctx.version} database={ctx.database.dialect === 'pg' ? 'PostgreSQL' : 'SQLite'} {...extra} />, status)
   }
 
@@ -43,6 +44,17 @@ export function settingsRoutes(ctx: AppContext) {
         return settingsPage(c, { errors: { smtp: fieldErrorsOf(err) }, values: { smtp: form.value } }, 400)
       }
       setFlash(c.cookie, { kind: 'success', text: 'Email settings saved. Send a test email to check them.' })
+      return redirect(c, '/settings')
+    })
+    .post('/settings/public-url', async (c) => {
+      const form = parseForm(publicUrlBody, c.body)
+      if (!form.ok) return settingsPage(c, { errors: { publicUrl: form.errors }, values: { publicUrl: form.values } }, 400)
+      try {
+        await updatePublicUrl(ctx, userOf(c.actor).scope, userOf(c.actor).audit, form.value.url)
+      } catch (err) {
+        return settingsPage(c, { errors: { publicUrl: fieldErrorsOf(err) }, values: { publicUrl: form.value } }, 400)
+      }
+      setFlash(c.cookie, { kind: 'success', text: 'Public URL saved. New links and install commands use it.' })
       return redirect(c, '/settings')
     })
     .post('/settings/smtp/test', async (c) => {
@@ -79,12 +91,17 @@ export function settingsRoutes(ctx: AppContext) {
       requirePlatformAdmin(userOf(c.actor).scope)
       const smtp = await getSmtpSettings(ctx)
       return {
+        publicUrl: await getPublicUrl(ctx),
         smtp: smtp ? { host: smtp.host, port: smtp.port, security: smtp.security, username: smtp.username, from: smtp.from, passwordSet: !!smtp.passwordSealed } : null,
         security: await getSecuritySettings(ctx),
         audit: await getAuditSettings(ctx),
         scripts: await getScriptOutputSettings(ctx),
       }
     }, { detail: { summary: 'Appliance settings (secrets are never returned)', tags: ['settings'] } })
+    .put('/api/v1/settings/public-url', async (c) => {
+      const actor = userOf(c.actor)
+      return updatePublicUrl(ctx, actor.scope, actor.audit, c.body.url)
+    }, { body: publicUrlBody, detail: { summary: 'Set the public URL (links in emails, install commands); refused while BREEZE_PUBLIC_URL fixes it', tags: ['settings'] } })
     .put('/api/v1/settings/smtp', async (c) => {
       const actor = userOf(c.actor)
       await updateSmtp(ctx, actor.scope, actor.audit, c.body)

@@ -6,7 +6,6 @@ import type { AppContext } from '../context'
 import { actorPlugin, userOf } from '../web/actor-plugin'
 import { checkValues, fieldErrorsOf, formObject, parseForm, type FieldErrors } from '../web/forms'
 import { pageProps, type PageContext } from '../web/page'
-import { baseUrl } from '../web/request-info'
 import { redirect, render, setFlash } from '../web/render'
 import { idParams, inviteUserBody, inviteUserFields, membershipBody, membershipPickerFields, updateUserBody, userListQuery, type MembershipInput } from './model'
 import { listLivePartners, listOrgNames, listSites } from './repo'
@@ -64,7 +63,7 @@ export function userRoutes(ctx: AppContext) {
       const values = { ...formObject(inviteUserFields, c.body), ...formObject(membershipPickerFields, c.body) }
       if (!base.ok || !membership.ok) return invitePage(c, { values, errors: { ...(base.ok ? {} : base.errors), ...(membership.ok ? {} : membership.errors) } }, 400)
       try {
-        const result = await inviteUser(ctx, userOf(c.actor), { ...base.value, membership: membership.value }, baseUrl(ctx.config, c.info))
+        const result = await inviteUser(ctx, userOf(c.actor), { ...base.value, membership: membership.value })
         return invitePage(c, { result: { email: result.user.email, inviteUrl: result.inviteUrl, emailed: result.emailed, existing: result.existing } })
       } catch (err) {
         return invitePage(c, { values, errors: fieldErrorsOf(err) }, 400)
@@ -90,7 +89,7 @@ export function userRoutes(ctx: AppContext) {
       return redirect(c, `/users/${c.params.id}`)
     }, { params: idParams })
     .post('/users/:id/resend', async (c) => {
-      const result = await resendInvite(ctx, userOf(c.actor), c.params.id, baseUrl(ctx.config, c.info))
+      const result = await resendInvite(ctx, userOf(c.actor), c.params.id)
       if (result.emailed) setFlash(c.cookie, { kind: 'success', text: 'Invitation sent again.' })
       return result.emailed ? redirect(c, `/users/${c.params.id}`) : userPage(c, c.params.id, { inviteUrl: result.inviteUrl })
     }, { params: idParams })
@@ -103,7 +102,7 @@ export function userRoutes(ctx: AppContext) {
     // ---- JSON API ----
     .get('/api/v1/users', async (c) => ({ data: await listUsers(ctx, userOf(c.actor), c.query) }), { query: userListQuery, detail: { summary: 'List users in your organizations', tags: ['tenancy'] } })
     .post('/api/v1/users', async (c) => {
-      const result = await inviteUser(ctx, userOf(c.actor), c.body, baseUrl(ctx.config, c.info))
+      const result = await inviteUser(ctx, userOf(c.actor), c.body)
       c.set.status = 201
       return result
     }, { body: inviteUserBody, detail: { summary: 'Invite a user by email (a one-time link; returned when email is not set up)', tags: ['tenancy'] } })

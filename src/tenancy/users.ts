@@ -7,6 +7,7 @@ import type { AppContext } from '../context'
 import { withTx } from '../db/tx'
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../lib/errors'
 import { newId } from '../lib/ids'
+import { publicLink } from '../settings/public-url'
 import { isMailConfigured, sendMail } from '../settings/service'
 import type { InviteUserInput, MembershipInput, UpdateUserInput } from './model'
 import { findLiveOrg, findSite } from './repo'
@@ -17,7 +18,7 @@ import {
   listUsersByIds, memberUserIds, updateUserRow, upsertOrgMember, upsertPartnerMember, type User,
 } from './users-repo'
 
-type Ctx = Pick<AppContext, 'db' | 'clock' | 'events' | 'keys' | 'secrets'>
+type Ctx = Pick<AppContext, 'db' | 'clock' | 'events' | 'keys' | 'secrets' | 'config'>
 
 export const inviteTtlMs = 7 * 24 * 3600_000
 
@@ -99,7 +100,7 @@ export type InviteResult = { user: UserView; inviteUrl: string | null; emailed: 
  * inviteUser gives an email address a membership. A new address gets an invited account and a
  * one-time link (emailed when SMTP is set up, otherwise returned for the admin to pass on).
  */
-export async function inviteUser(ctx: Ctx, actor: UserActor, input: InviteUserInput, baseUrl: string): Promise<InviteResult> {
+export async function inviteUser(ctx: Ctx, actor: UserActor, input: InviteUserInput): Promise<InviteResult> {
   const email = input.email.trim().toLowerCase()
   const now = ctx.clock.now()
   const { user, token, where, existing } = await withTx(ctx.db, async (tx) => {
@@ -120,7 +121,7 @@ export async function inviteUser(ctx: Ctx, actor: UserActor, input: InviteUserIn
     await recordAudit(c, actor.audit, { action: existing ? 'user.membership.add' : 'user.invite', partnerId: where.partnerId, orgId: where.orgId, resourceType: 'user', resourceId: user.id, resourceName: email, details: { membership: input.membership } })
     return { user, token, where, existing }
   })
-  const inviteUrl = token ? `${baseUrl}/invite/${token}` : null
+  const inviteUrl = token ? await publicLink(ctx, `/invite/${token}`, where.partnerId) : null
   let emailed = false
   if (inviteUrl && (await isMailConfigured(ctx))) {
     try {
@@ -135,7 +136,7 @@ export async function inviteUser(ctx: Ctx, actor: UserActor, input: InviteUserIn
 }
 
 /** resendInvite issues a fresh link for a user who has not accepted yet. */
-export async function resendInvite(ctx: Ctx, actor: UserActor, id: string, baseUrl: string): Promise<InviteResult> {
+export async function resendInvite(ctx: Ctx, actor: UserActor, id: string): Promise<InviteResult> {
   const view = await getUser(ctx, actor, id)
   if (view.status !== 'invited') throw new ConflictError('this user has already accepted the invitation')
   const first = view.memberships[0]
@@ -143,7 +144,7 @@ export async function resendInvite(ctx: Ctx, actor: UserActor, id: string, baseU
   if (first.kind === 'partner') requirePartner(actor.scope, first.targetId, 'users:write')
   else requireOrg(actor.scope, first.targetId, 'users:write')
   const token = await issueUserToken(ctx.db, ctx.clock.now(), id, 'invite', inviteTtlMs)
-  const inviteUrl = `${baseUrl}/invite/${token}`
+  const inviteUrl = await publicLink(ctx, `/invite/${token}`, first.kind === 'partner' ? first.targetId : (await findLiveOrg(ctx.db, first.targetId))?.partnerId ?? null)
   let emailed = false
   if (await isMailConfigured(ctx)) {
     await sendMail(ctx, { to: view.email, subject: 'Your Breeze invitation', text: `Set your password and sign in here (the link works once, for 7 days):\n${inviteUrl}\n` })

@@ -6,7 +6,7 @@ import path from 'node:path'
 import postgres from 'postgres'
 import { loadConfig, testEnv, type Config } from '../config'
 import { ManualClock } from '../lib/clock'
-import { createLogger } from '../lib/log'
+import { createLogger, type Logger } from '../lib/log'
 import { startServer, type RunningServer } from '../server'
 import { TestClient } from './client'
 
@@ -36,13 +36,13 @@ export async function freshPostgresDatabase(): Promise<{ url: string; drop(): Pr
  * startTestServer starts the server with a ManualClock: frozen unless `runningClock` (end-to-end
  * tests with a real agent and browser that never move time themselves).
  */
-export async function startTestServer(opts: { env?: Record<string, string>; dataDir?: string; databaseUrl?: string; runningClock?: boolean } = {}): Promise<TestServer> {
+export async function startTestServer(opts: { env?: Record<string, string>; dataDir?: string; databaseUrl?: string; runningClock?: boolean; log?: Logger } = {}): Promise<TestServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'breeze-test-'))
   const pg = usingPostgres && !opts.databaseUrl ? await freshPostgresDatabase() : null
   const databaseUrl = opts.databaseUrl ?? pg?.url ?? ''
   const config = loadConfig({ port: '0', host: '127.0.0.1', 'data-dir': dataDir, 'database-url': databaseUrl || undefined }, { BREEZE_LOG_LEVEL: 'error', ...opts.env })
   const clock = new ManualClock(Date.now(), opts.runningClock ?? false)
-  const server = await startServer(config, { clock, log: createLogger(process.env.BREEZE_TEST_LOG === '1' ? 'debug' : 'error') })
+  const server = await startServer(config, { clock, log: opts.log ?? createLogger(process.env.BREEZE_TEST_LOG === '1' ? 'debug' : 'error') })
   const url = `http://127.0.0.1:${server.port}`
   return {
     ...server, url, clock, dataDir, config, databaseUrl,

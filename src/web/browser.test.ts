@@ -4,6 +4,7 @@ import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { Secret, TOTP } from 'otpauth'
 import type { Browser, Page } from 'playwright-core'
 import { issueSetupToken } from '../auth/setup'
+import { getPublicUrl } from '../settings/public-url'
 import { launchBrowser } from '../testing/browser'
 import { startTestServer, type TestServer } from '../testing/server'
 
@@ -33,9 +34,17 @@ test('setup, MFA, sign-in with TOTP, organization, site and invitation in a real
   await page.fill('#f-name', 'Ada Admin')
   await page.fill('#f-email', 'ada@example.com')
   await page.fill('#f-password', 'a long admin passphrase')
+  // The public URL is proposed from this browser's address (never the Host header) and, being
+  // loopback, warned about; the administrator confirms it by submitting.
+  expect(await page.inputValue('#f-publicUrl')).toBe(s.url)
+  expect(await page.isVisible('text=This address only works on this machine')).toBe(true)
+  await page.fill('#f-publicUrl', 'https://rmm.example.com')
+  expect(await page.isVisible('text=This address only works on this machine')).toBe(false)
+  await page.fill('#f-publicUrl', s.url)
   await page.click('button[type=submit]')
   await page.waitForURL(`${s.url}/orgs`)
   expect(await page.textContent('#flash')).toContain('Breeze is ready')
+  expect((await getPublicUrl(s.ctx))).toMatchObject({ url: s.url, source: 'setup' })
 
   // Two-factor enrolment
   await page.goto(`${s.url}/account/mfa`)

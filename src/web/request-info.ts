@@ -6,7 +6,10 @@ export type RequestInfo = {
   userAgent: string | null
   /** Served over HTTPS (directly or, with BREEZE_TRUST_PROXY, behind a TLS proxy). */
   secure: boolean
-  /** scheme://host[:port] this request was addressed to. */
+  /**
+   * scheme://host[:port] this request was addressed to, from its Host header: for comparing with
+   * Origin only. NB: never build a link from it (anyone can forge Host); see settings/public-url.ts.
+   */
   origin: string
   path: string
   /** Requests under /api/ (and agent sockets under /ws/) get JSON errors; everything else gets pages. */
@@ -32,9 +35,4 @@ export function requestInfo(config: Config, request: Request, peerIp: string | n
     path: url.pathname,
     api: url.pathname.startsWith('/api/') || url.pathname.startsWith('/ws/'),
   }
-}
-
-/** baseUrl is where links in emails and install commands point: the configured public URL, else this request's origin. */
-export function baseUrl(config: Config, info: RequestInfo): string {
-  return config.publicUrl ?? info.origin
 }

@@ -25,6 +25,13 @@ function setCookie(name, value) {
   document.cookie = `${name}=${encodeURIComponent(value)}; Path=/; Max-Age=31536000; SameSite=Lax`
 }
 
+/** isLoopbackUrl: localhost, 127/8, ::1 or 0.0.0.0 (as src/lib/urls.ts decides on the server). */
+function isLoopbackUrl(value) {
+  let host
+  try { host = new URL(value).hostname.toLowerCase().replace(/^\[|\]$/g, '') } catch { return false }
+  return host === 'localhost' || host.endsWith('.localhost') || /^127\./.test(host) || host === '0.0.0.0' || host === '::1' || host === '::'
+}
+
 document.addEventListener('alpine:init', () => {
   const Alpine = window.Alpine
 
@@ -86,6 +93,18 @@ document.addEventListener('alpine:init', () => {
   Alpine.data('dismissable', () => ({
     shown: true,
     dismiss() { this.shown = false },
+  }))
+
+  // The setup page's public URL: proposes the address this browser reached Breeze at (the
+  // administrator confirms it) and warns while it is an address only this machine can reach.
+  Alpine.data('publicUrlField', () => ({
+    loopback: false,
+    init() {
+      const input = this.$el.querySelector('input')
+      if (input.dataset.proposed === 'true') input.value = window.location.origin
+      this.loopback = isLoopbackUrl(input.value)
+    },
+    check(event) { this.loopback = isLoopbackUrl(event.target.value) },
   }))
 })
 

@@ -115,7 +115,7 @@ function Builds({ builds }: { builds: BuildRow[] }) {
       {missing.length > 0
         ? (
           <p class="hint">
-            This server has no agent for <span safe>{missing.map((b) => b.label).join(', ')}</span>. Produce the builds with <code>bun run build</code> in the
+            This server has no agent for <span safe>{missing.map((b) => b.label).join(', ')}</span>. Produce the builds with <code>npm run build</code> in the
             Breeze source folder (it writes <code>dist/agents/</code>), or copy <code>breeze-agent-&lt;platform&gt;</code> files and their
             <code> manifest.json</code> into the <code>agents/</code> folder of the data directory. The Docker image ships all of them.
           </p>
@@ -125,14 +125,17 @@ function Builds({ builds }: { builds: BuildRow[] }) {
   )
 }
 
-export function AddDevicePage({ page, targets, builds, values, errors, created }: {
+export function AddDevicePage({ page, targets, builds, values, errors, created, publicUrlWarning }: {
   page: PageProps; targets: EnrollTarget[]; builds: BuildRow[]; values?: FormValues; errors?: FieldErrors; created?: CreatedKey
+  /** Set when the public URL the install commands use is localhost or was never confirmed. */
+  publicUrlWarning: string | null
 }) {
   return (
     <Layout page={page} title="Add device">
       <PageHeader title="Add device" subtitle="Install the Breeze agent on a computer: it enrolls with a key and appears under Devices within seconds.">
         <a class="btn" href="/enrollment-keys">Enrollment keys</a>
       </PageHeader>
+      {publicUrlWarning ? <div class="callout warn" role="alert" id="public-url-warning" safe>{publicUrlWarning}</div> : ''}
       {targets.length === 0
         ? <section class="card"><EmptyState title="No organization with a site you can enroll into" text="Devices belong to a site: create a site first (or ask for the enrollment:write permission)." action={{ href: '/sites/new', label: 'Create site' }} /></section>
         : created

@@ -1,7 +1,7 @@
 // Pages outside the app shell: sign-in, second factor, first-run setup, password reset, invitations.
 import type { FieldErrors, FormValues } from '../../src/web/forms'
 import type { BareProps } from '../../src/web/page'
-import { Csrf, FormError, Input } from '../components/form'
+import { Csrf, Field, FormError, Input } from '../components/form'
 import { BareLayout } from '../layout'
 
 type FormProps = { page: BareProps; errors?: FieldErrors; values?: FormValues }
@@ -39,7 +39,7 @@ export function MfaLoginPage({ page, errors, next }: FormProps & { next?: string
   )
 }
 
-export function SetupPage({ page, errors, values, token }: FormProps & { token: string }) {
+export function SetupPage({ page, errors, values, token, publicUrl }: FormProps & { token: string; publicUrl: { url: string; fixed: boolean } }) {
   return (
     <BareLayout page={page} title="Set up Breeze">
       <h1>Welcome to Breeze</h1>
@@ -52,6 +52,16 @@ export function SetupPage({ page, errors, values, token }: FormProps & { token: 
         <Input name="name" label="Your name" values={values} errors={errors} required autocomplete="name" />
         <Input name="email" label="Email" type="email" values={values} errors={errors} required autocomplete="email" />
         <Input name="password" label="Password" type="password" errors={errors} required autocomplete="new-password" hint="At least 10 characters" />
+        {publicUrl.fixed
+          ? <p class="small muted">Public URL: <code safe>{publicUrl.url}</code> (set by BREEZE_PUBLIC_URL)</p>
+          : (
+            <div x-data="publicUrlField" x-on:input="check">
+              <Field name="publicUrl" label="Public URL" errors={errors} hint="Where people and agents reach Breeze: links in emails and the install commands use it. Check it; you can change it later under Settings.">
+                <input id="f-publicUrl" name="publicUrl" type="url" required placeholder="https://rmm.example.com" value={values?.publicUrl === undefined ? undefined : String(values.publicUrl)} data-proposed={values?.publicUrl === undefined ? 'true' : undefined} />
+              </Field>
+              <p class="callout warn small" x-show="loopback" x-cloak>This address only works on this machine: other computers cannot open links to it or install the agent from it. Use the server's name or IP address as others reach it.</p>
+            </div>
+          )}
         <button class="btn primary" type="submit">Create administrator</button>
       </form>
     </BareLayout>

@@ -1,21 +1,23 @@
 // Appliance settings (platform admins): email, sign-in policy, audit retention, script output.
 import type { AuditSettings, ScriptOutputSettings, SecuritySettings, SmtpSettings } from '../../src/settings/model'
+import type { PublicUrl } from '../../src/settings/public-url'
 import type { FieldErrors, FormValues } from '../../src/web/forms'
 import type { PageProps } from '../../src/web/page'
 import { PageHeader } from '../components/common'
 import { Checkbox, Csrf, FormError, Input, Select } from '../components/form'
 import { Layout } from '../layout'
 
-export type SettingsErrors = { smtp?: FieldErrors; test?: FieldErrors; security?: FieldErrors; audit?: FieldErrors; scripts?: FieldErrors }
+export type SettingsErrors = { smtp?: FieldErrors; test?: FieldErrors; security?: FieldErrors; audit?: FieldErrors; scripts?: FieldErrors; publicUrl?: FieldErrors }
 
-export function SettingsPage({ page, smtp, security, audit, scripts, errors, values, testResult, version, database }: {
+export function SettingsPage({ page, publicUrl, smtp, security, audit, scripts, errors, values, testResult, version, database }: {
   page: PageProps
+  publicUrl: PublicUrl
   smtp: SmtpSettings | null
   security: SecuritySettings
   audit: AuditSettings
   scripts: ScriptOutputSettings
   errors?: SettingsErrors
-  values?: { smtp?: FormValues; security?: FormValues; audit?: FormValues; scripts?: FormValues }
+  values?: { smtp?: FormValues; security?: FormValues; audit?: FormValues; scripts?: FormValues; publicUrl?: FormValues }
   testResult?: { ok: boolean; message: string }
   version: string
   database: string
@@ -24,6 +26,21 @@ export function SettingsPage({ page, smtp, security, audit, scripts, errors, val
   return (
     <Layout page={page} title="Settings">
       <PageHeader title="Settings" subtitle={`Breeze ${version} · ${database}`} />
+      <section class="card" id="public-url">
+        <h2>Public URL</h2>
+        <p class="muted small">Where people and agents reach Breeze. Password-reset and invitation links, notification links and the install commands use it — never the address a request came in on.</p>
+        {publicUrl.warning ? <div class="callout warn" role="alert" safe>{publicUrl.warning}</div> : ''}
+        {publicUrl.fixed
+          ? <p>Set by <code>BREEZE_PUBLIC_URL</code> / <code>--public-url</code> to <code safe>{publicUrl.url}</code>; change it there and restart.</p>
+          : (
+            <form method="post" action="/settings/public-url">
+              <Csrf token={page.csrf} />
+              <FormError errors={errors?.publicUrl} />
+              <Input name="url" label="Public URL" type="url" values={values?.publicUrl ?? { url: publicUrl.url }} errors={errors?.publicUrl} required placeholder="https://rmm.example.com" />
+              <button class="btn primary" type="submit">Save public URL</button>
+            </form>
+          )}
+      </section>
       <div class="grid-2">
         <section class="card" id="smtp">
           <h2>Email (SMTP)</h2>
