@@ -30,7 +30,10 @@ beforeAll(async () => {
   const a = await setupAdmin(s.ctx)
   orgId = (await makeOrg(s.ctx, a.partnerId, 'Acme')).id
   const siteId = (await makeSite(s.ctx, orgId, 'HQ')).id
-  existingId = (await makeDevice(s.ctx, { orgId, siteId, hostname: 'existing-pc', osType: 'windows' })).id
+  existingId = (await makeDevice(s.ctx, {
+    orgId, siteId, hostname: 'existing-pc', osType: 'windows',
+    services: [{ name: '<img src=x onerror=alert(1)>', displayName: '<b>Evil</b> service', state: 'running', startMode: 'auto' }, { name: 'Spooler', displayName: 'Print Spooler', state: 'stopped', startMode: 'manual' }],
+  })).id
   admin = s.client()
   await admin.login(a.email, testPassword)
   key = (await admin.post('/api/v1/enrollment-keys', { orgId, name: 'browser' })).json.key
@@ -127,7 +130,7 @@ test('charts: the network axis labels fit beside the plot, and every legend show
   // Realistic traffic: hundreds of megabytes per sample, the labels uPlot's fixed 50 px axis cut off.
   const now = Date.now()
   await addMetrics(s.ctx, existingId, Array.from({ length: 60 }, (_, i) => ({
-    at: now - (60 - i) * 60_000, cpuPercent: 20 + (i % 30), ramPercent: 55.5, diskPercent: 61, netInBytes: 150_000_000 + i * 3_000_000, netOutBytes: 2_000_000 * (i % 7),
+    at: now - (60 - i) * 60_000, cpuPercent: 20 + (i % 30), ramPercent: 55, diskPercent: 61, netInBytes: 150_000_000 + i * 3_000_000, netOutBytes: 2_000_000 * (i % 7),
   })))
   await page.goto(`${s.url}/devices/${existingId}/metrics`)
   await page.click('button[data-range="1h"]')
@@ -140,7 +143,7 @@ test('charts: the network axis labels fit beside the plot, and every legend show
   expect(net).toHaveLength(3)
   expect(net[1]).toMatch(/^in: 3\d\d(\.\d)? MB$/)
   expect(net[2]).toMatch(/^out: \d+(\.\d)? (B|kB|MB)$/)
-  expect((await legend('ram'))[1]).toBe('value: 55.5 %')
+  expect((await legend('ram'))[1]).toBe('value: 55 %')
   for (const chart of ['cpu', 'ram', 'disk', 'net']) for (const row of await legend(chart)) expect(row).not.toMatch(/: (--)?$/)
 
   // Axis labels: drawn (ink left of the plot), and none reaches the chart's left edge (clipped).
@@ -157,6 +160,39 @@ test('charts: the network axis labels fit beside the plot, and every legend show
   }
   expect(errors).toEqual([])
 }, 60_000)
+
+test('services tab: what the real agent reported, filtered as you type; names stay text', async () => {
+  const deviceId = agent.identity().deviceId
+  await waitFor(async () => (await s.ctx.db.select().from(t.devices).where(eq(t.devices.id, deviceId)))[0].lastInventoryAt !== null, 60_000, 'the first inventory')
+  const reported = (await s.ctx.db.select().from(t.deviceServices).where(eq(t.deviceServices.deviceId, deviceId)))
+  await page.goto(`${s.url}/devices/${deviceId}`)
+  await page.click('nav.tabs a:has-text("Services")')
+  await page.waitForURL(/\/services$/)
+  const rows = () => page.$$eval('#services-table tr[data-service]', (trs) => trs.map((r) => Array.from(r.querySelectorAll('td')).map((td) => td.textContent)))
+  const byName = (a: (string | null)[], b: (string | null)[]) => (a[0]! < b[0]! ? -1 : 1)
+  expect((await rows()).sort(byName)).toEqual(reported.map((r) => [r.name, r.displayName ?? '—', r.state, r.startMode ?? '—']).sort(byName))
+  if (reported.length) {
+    // Typing filters the table in place; choosing a state narrows it to that state.
+    const target = reported[reported.length - 1]
+    await page.type('#f-search', target.name)
+    await page.waitForFunction((n) => Array.from(document.querySelectorAll('#services-table tr[data-service]')).every((r) => r.getAttribute('data-service')!.toLowerCase().includes(n.toLowerCase()) || r.children[1].textContent!.toLowerCase().includes(n.toLowerCase())), target.name)
+    expect((await rows()).map((r) => r[0])).toContain(target.name)
+    expect(page.url()).toContain(`search=${encodeURIComponent(target.name)}`)
+    await page.fill('#f-search', '')
+    await page.selectOption('#f-state', target.state)
+    const expected = reported.filter((r) => r.state === target.state).length
+    await page.waitForFunction(([st, n]) => { const r = Array.from(document.querySelectorAll('#services-table tr[data-service]')); return r.length === n && r.every((x) => x.children[2].textContent === st) }, [target.state, expected] as const)
+    expect(page.url()).toContain(`state=${target.state}`)
+  } else {
+    expect(await page.textContent('#services-table')).toContain('No services reported yet')
+  }
+
+  // An endpoint's strings are text in the page, never markup.
+  await page.goto(`${s.url}/devices/${existingId}/services`)
+  expect(await rows()).toEqual([['<img src=x onerror=alert(1)>', '<b>Evil</b> service', 'running', 'auto'], ['Spooler', 'Print Spooler', 'stopped', 'manual']])
+  expect(await page.locator('#services-table img, #services-table b').count()).toBe(0)
+  expect(errors).toEqual([])
+}, 90_000)
 
 test('maintenance from the detail page with the real agent, and a custom field edited in place', async () => {
   const deviceId = agent.identity().deviceId

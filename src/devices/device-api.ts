@@ -9,7 +9,7 @@ import { chosenColumns, deviceColumns } from './columns'
 import { getMetrics, getRetention, updateRetention } from './metrics'
 import { getCustomFields, updateCustomFields } from './custom-fields'
 import { endMaintenance, getDeviceWithMaintenance, startMaintenance } from './maintenance'
-import { bulkBody, changesQuery, deviceListQuery, idParams, metricsQuery, putCustomFieldsBody, retentionBody, softwareQuery, startMaintenanceBody, updateDeviceBody, type DeviceListQuery } from './model'
+import { bulkBody, changesQuery, deviceListQuery, idParams, metricsQuery, putCustomFieldsBody, retentionBody, servicesQuery, softwareQuery, startMaintenanceBody, updateDeviceBody, type DeviceListQuery } from './model'
 import { decommissionDevice, getChanges, getHardware, getNetwork, getServices, getSoftware, listDevices, updateDevice } from './service'
 
 const tags = ['devices']
@@ -66,7 +66,8 @@ export function deviceApiRoutes(ctx: AppContext) {
     .get('/api/v1/devices/:id/hardware', (c) => getHardware(ctx, userOf(c.actor), c.params.id), { params: idParams, detail: { summary: 'Hardware and disks of a device', tags } })
     .get('/api/v1/devices/:id/software', async (c) => ({ data: await getSoftware(ctx, userOf(c.actor), c.params.id, c.query.search) }), { params: idParams, query: softwareQuery, detail: { summary: 'Installed software of a device', tags } })
     .get('/api/v1/devices/:id/network', async (c) => ({ data: await getNetwork(ctx, userOf(c.actor), c.params.id) }), { params: idParams, detail: { summary: 'Network interfaces of a device', tags } })
-    .get('/api/v1/devices/:id/services', async (c) => ({ data: await getServices(ctx, userOf(c.actor), c.params.id) }), { params: idParams, detail: { summary: 'Services of a device', tags } })
+    .get('/api/v1/devices/:id/services', async (c) => ({ data: await getServices(ctx, userOf(c.actor), c.params.id, c.query) }),
+      { params: idParams, query: servicesQuery, detail: { summary: 'Services of a device: name, display name, state (running, stopped, exited, failed…), start type; search matches name or display name', tags } })
     .get('/api/v1/devices/:id/changes', async (c) => ({ data: await getChanges(ctx, userOf(c.actor), c.params.id, c.query) }), { params: idParams, query: changesQuery, detail: { summary: 'Change history of a device (newest first; page with before=<at>)', tags } })
     .get('/api/v1/devices/:id/metrics', (c) => getMetrics(ctx, userOf(c.actor), c.params.id, c.query),
       { params: idParams, query: metricsQuery, detail: { summary: 'Metrics history (from, to: ISO or epoch ms; resolution raw|hour|day, chosen from the range when omitted)', tags } })

@@ -5,6 +5,7 @@ import {
   HardwareTab, HistoryTab, MetricsTab, NetworkTab, OverviewTab, ProcessesTab, ProcessTable, SoftwareTab, SoftwareTable, type DeviceHeader, type ProcessRow,
 } from '../../views/devices/detail'
 import { CustomFieldsCard } from '../../views/devices/custom-fields'
+import { ServicesTab, ServicesTable } from '../../views/devices/services'
 import { queueCommand, requestFromAgent } from '../agents/commands'
 import { searchAlerts } from '../alerts/alerts'
 import type { UserActor } from '../auth/actor'
@@ -26,9 +27,9 @@ import { groupsOfDevice } from './group-repo'
 import { updateCustomFields, type CustomFieldView } from './custom-fields'
 import { listCustomFields } from './custom-fields-repo'
 import { endMaintenance, getDeviceWithMaintenance, maintenanceSpan, startMaintenance } from './maintenance'
-import { bulkActions, bulkBody, changesQuery, customFieldForm, deviceListQuery, idParams, startMaintenanceBody, updateDeviceBody, type DeviceListQuery } from './model'
+import { bulkActions, bulkBody, changesQuery, customFieldForm, deviceListQuery, idParams, servicesQuery, startMaintenanceBody, updateDeviceBody, type DeviceListQuery } from './model'
 import { findDevicePlace, listNetwork as listNetworkRows } from './repo'
-import { countVisibleDevices, decommissionDevice, deviceName, getChanges, getDevice, getHardware, getNetwork, getSoftware, listDevices, updateDevice } from './service'
+import { countVisibleDevices, decommissionDevice, deviceName, getChanges, getDevice, getHardware, getNetwork, getServices, getServiceStates, getSoftware, listDevices, updateDevice } from './service'
 
 export const columnsCookie = 'breeze_device_columns'
 
@@ -219,6 +220,14 @@ export function deviceRoutes(ctx: AppContext) {
       const history = await getChanges(ctx, actor, c.params.id, { kind: 'software', limit: 200 })
       return render(c, <SoftwareTab page={await pageProps(ctx, c)} h={h} table={table} history={history} search={search} />)
     }, { params: idParams, query: t.Object({ search: t.Optional(t.String({ maxLength: 200 })) }) })
+    .get('/devices/:id/services', async (c) => {
+      const actor = userOf(c.actor)
+      const filter = { search: c.query.search?.trim() || undefined, state: c.query.state || undefined }
+      const table = <ServicesTable services={await getServices(ctx, actor, c.params.id, filter)} filtered={!!(filter.search || filter.state)} />
+      if (htmxTarget(c.request) === 'services-table') return render(c, table)
+      const h = await header(actor, c.params.id)
+      return render(c, <ServicesTab page={await pageProps(ctx, c)} h={h} table={table} filter={filter} states={await getServiceStates(ctx, actor, c.params.id)} />)
+    }, { params: idParams, query: servicesQuery })
     .get('/devices/:id/network', async (c) => {
       const actor = userOf(c.actor)
       const h = await header(actor, c.params.id)

@@ -73,6 +73,9 @@ export type CustomFieldsPatch = typeof customFieldsPatch.static
 export const customFieldForm = t.Object({ name: customFieldName, value: t.Optional(t.String({ maxLength: 1000, error: 'a value is at most 1000 characters' })), remove: t.Optional(t.String({ maxLength: 10 })) })
 
 export const softwareQuery = t.Object({ search: t.Optional(t.String({ maxLength: 200 })) })
+/** A device's services: by name or display name, and by state (running, stopped, failed…). */
+export const servicesQuery = t.Object({ search: t.Optional(t.String({ maxLength: 200 })), state: t.Optional(t.String({ maxLength: 32, pattern: '^[a-z ]+$', error: 'a state is a word such as running or stopped' })) })
+export type ServicesFilter = { search?: string; state?: string }
 
 export const changesQuery = t.Object({
   kind: t.Optional(lit(['software', 'hardware', 'os', 'network', 'status', 'admin', 'agent'] as const)),

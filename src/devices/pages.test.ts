@@ -31,7 +31,14 @@ beforeAll(async () => {
   siteA = (await makeSite(s.ctx, orgA, 'A HQ')).id
   siteA2 = (await makeSite(s.ctx, orgA, 'A Lab')).id
   const siteB = (await makeSite(s.ctx, orgB, 'B HQ')).id
-  d.evil = (await makeDevice(s.ctx, { orgId: orgA, siteId: siteA, hostname: evil, lastUser: evil, tags: ['servers'], cpuPercent: 97, software: [{ name: evil, version: evil, publisher: evil }, { name: 'Google Chrome', version: '120.0' }] })).id
+  d.evil = (await makeDevice(s.ctx, {
+    orgId: orgA, siteId: siteA, hostname: evil, lastUser: evil, tags: ['servers'], cpuPercent: 97, software: [{ name: evil, version: evil, publisher: evil }, { name: 'Google Chrome', version: '120.0' }],
+    services: [
+      { name: 'WinDefend', displayName: 'Microsoft Defender Antivirus Service', state: 'running', startMode: 'auto' },
+      { name: 'Spooler', displayName: 'Print Spooler', state: 'stopped', startMode: 'manual' },
+      { name: evil, displayName: evil, state: 'failed', startMode: evil },
+    ],
+  })).id
   d.web = (await makeDevice(s.ctx, { orgId: orgA, siteId: siteA, hostname: 'web-01', osType: 'linux', status: 'offline', software: [{ name: 'Google Chrome', version: '121.0' }] })).id
   d.b = (await makeDevice(s.ctx, { orgId: orgB, siteId: siteB, hostname: 'b-only-host', software: [{ name: 'B Secret App', version: '1' }] })).id
   await addChange(s.ctx, d.evil, { at: s.clock.now() - 60_000, kind: 'software', action: 'installed', summary: `Installed ${evil}` })
@@ -85,7 +92,7 @@ describe('device list page', () => {
 
 describe('device detail pages', () => {
   test('every tab renders, escapes endpoint strings and has the device header', async () => {
-    for (const tab of ['', '/hardware', '/software', '/network', '/processes', '/metrics', '/history']) {
+    for (const tab of ['', '/hardware', '/software', '/services', '/network', '/processes', '/metrics', '/history']) {
       const res = await admin.get(`/devices/${d.evil}${tab}`)
       expect({ tab, status: res.status }).toEqual({ tab, status: 200 })
       expect(markup(res.text)).not.toContain('<img src=x')
@@ -93,6 +100,31 @@ describe('device detail pages', () => {
     }
     expect((await admin.get(`/devices/${d.evil}/software`)).text).toContain('Installed &lt;img')
     expect((await admin.get(`/devices/${d.evil}/metrics`)).text).toContain('data-url="/api/v1/devices/')
+  })
+
+  test('the services tab lists name, display name, state and start type; filters by text and state', async () => {
+    const page = await admin.get(`/devices/${d.evil}/services`)
+    expect(page.text).toContain('aria-current="page">Services</a>')
+    const rows = [...page.text.matchAll(/<tr data-service="[^"]*"><td class="mono small">([^<]*)<\/td><td>([^<]*)<\/td><td><span class="badge ?(\w*)">([^<]*)<\/span><\/td><td class="small">([^<]*)<\/td>/g)].map((m) => m.slice(1))
+    expect(rows).toEqual([
+      ['&lt;img src=x onerror=alert(1)&gt;', '&lt;img src=x onerror=alert(1)&gt;', 'bad', 'failed', '&lt;img src=x onerror=alert(1)&gt;'],
+      ['Spooler', 'Print Spooler', '', 'stopped', 'manual'],
+      ['WinDefend', 'Microsoft Defender Antivirus Service', 'ok', 'running', 'auto'],
+    ])
+    expect(page.text).toContain('<option value="running">running (1)</option>')
+    // The table alone for htmx, filtered by display name and by state.
+    const byText = await admin.get(`/devices/${d.evil}/services?search=defender`, { 'hx-request': 'true', 'hx-target': 'services-table' })
+    expect(byText.text).not.toContain('<html')
+    expect([...byText.text.matchAll(/data-service="([^"]*)"/g)].map((m) => m[1])).toEqual(['WinDefend'])
+    const byState = await admin.get(`/devices/${d.evil}/services?state=stopped`, { 'hx-request': 'true', 'hx-target': 'services-table' })
+    expect([...byState.text.matchAll(/data-service="([^"]*)"/g)].map((m) => m[1])).toEqual(['Spooler'])
+    expect((await admin.get(`/devices/${d.evil}/services?search=nothing-like-it`)).text).toContain('No services match')
+    expect((await admin.get(`/devices/${d.web}/services`)).text).toContain('No services reported yet')
+    // The API takes the same filter; a malformed state is a 400 naming the field.
+    expect((await admin.get(`/api/v1/devices/${d.evil}/services?state=running`)).json.data.map((x: { name: string }) => x.name)).toEqual(['WinDefend'])
+    const bad = await admin.get(`/api/v1/devices/${d.evil}/services?state=${encodeURIComponent('<x>')}`)
+    expect(bad.status).toBe(400)
+    expect(bad.text).toContain('state')
   })
 
   test('the overview lists open alerts only when there are some', async () => {
@@ -134,7 +166,8 @@ describe('device detail pages', () => {
     expect(page.text).not.toContain('Decommission')
     expect(page.text).not.toContain(`action="/devices/${d.web}"`)
     expect((await viewer.form(`/devices/${d.web}/check-in`, {})).status).toBe(403)
-    for (const tab of ['', '/software', '/metrics', '/processes/list']) expect((await viewer.get(`/devices/${d.b}${tab}`)).status).toBe(404)
+    for (const tab of ['', '/software', '/services', '/metrics', '/processes/list']) expect((await viewer.get(`/devices/${d.b}${tab}`)).status).toBe(404)
+    expect((await viewer.get(`/api/v1/devices/${d.b}/services`)).status).toBe(404)
   })
 
   test('check-in queues an inventory refresh for the agent; decommission from the page', async () => {

@@ -209,8 +209,19 @@ export async function listSoftware(db: Db, deviceId: string, search?: string): P
     .orderBy(sql`lower(${t.deviceSoftware.name})`, asc(t.deviceSoftware.version))
 }
 
-export async function listServices(db: Db, deviceId: string): Promise<Service[]> {
-  return db.select().from(t.deviceServices).where(eq(t.deviceServices.deviceId, deviceId)).orderBy(asc(t.deviceServices.name))
+/** listServices: a device's services by name, optionally matching a search (name or display name) and a state. */
+export async function listServices(db: Db, deviceId: string, filter: { search?: string; state?: string } = {}): Promise<Service[]> {
+  return db.select().from(t.deviceServices)
+    .where(and(eq(t.deviceServices.deviceId, deviceId), filter.search ? or(iContains(t.deviceServices.name, filter.search), iContains(t.deviceServices.displayName, filter.search)) : undefined,
+      filter.state ? eq(t.deviceServices.state, filter.state) : undefined))
+    .orderBy(sql`lower(${t.deviceServices.name})`)
+}
+
+/** serviceStates: the states a device's services are in, with how many (for the filter). */
+export async function serviceStates(db: Db, deviceId: string): Promise<{ state: string; count: number }[]> {
+  const rows = await db.select({ state: t.deviceServices.state, count: sql<number>`count(*)` }).from(t.deviceServices)
+    .where(eq(t.deviceServices.deviceId, deviceId)).groupBy(t.deviceServices.state).orderBy(t.deviceServices.state)
+  return rows.map((r) => ({ state: r.state, count: Number(r.count) }))
 }
 
 /** listChanges: a device's change history, newest first, optionally of one kind. */

@@ -8,10 +8,10 @@ import { ForbiddenError, NotFoundError, ValidationError } from '../lib/errors'
 import { newId } from '../lib/ids'
 import type { Permission } from '../tenancy/permissions'
 import { listGroupsOfOrgs, removeFromOtherSiteGroups } from './group-repo'
-import type { DeviceListQuery, UpdateDeviceInput } from './model'
+import type { DeviceListQuery, ServicesFilter, UpdateDeviceInput } from './model'
 import {
   countDevices, findDevice, findHardware, findSiteOrgs, insertDeviceChanges, listChanges, listDevices as listDeviceRows, listDisks, listNetwork,
-  listServices, listSoftware, updateDeviceRow, type Device, type DeviceChange, type DeviceFilter, type DeviceListRow, type DeviceSort,
+  listServices, listSoftware, serviceStates, updateDeviceRow, type Device, type DeviceChange, type DeviceFilter, type DeviceListRow, type DeviceSort,
 } from './repo'
 import { withDescendants } from './targets'
 import { canSeeDevice, deviceVisibility } from './visibility'
@@ -104,9 +104,16 @@ export async function getNetwork(ctx: Ctx, actor: UserActor, id: string) {
   return listNetwork(ctx.db, id)
 }
 
-export async function getServices(ctx: Ctx, actor: UserActor, id: string) {
+/** getServices lists a device's services (as its agent last reported them), optionally filtered. */
+export async function getServices(ctx: Ctx, actor: UserActor, id: string, filter: ServicesFilter = {}) {
   await getDevice(ctx, actor, id)
-  return listServices(ctx.db, id)
+  return listServices(ctx.db, id, { search: filter.search?.trim() || undefined, state: filter.state || undefined })
+}
+
+/** getServiceStates: which states the device's services are in, and how many of each. */
+export async function getServiceStates(ctx: Ctx, actor: UserActor, id: string) {
+  await getDevice(ctx, actor, id)
+  return serviceStates(ctx.db, id)
 }
 
 export async function getChanges(ctx: Ctx, actor: UserActor, id: string, opts: { kind?: DeviceChange['kind']; before?: number; limit?: number } = {}) {

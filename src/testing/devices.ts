@@ -18,6 +18,7 @@ export type MakeDeviceOptions = Partial<DeviceRow> & {
   /** IPv4 address of the primary interface (default 10.x.y.z). */
   ip?: string
   disks?: { mount: string; totalBytes: number; usedBytes: number }[]
+  services?: { name: string; displayName?: string | null; state: string; startMode?: string | null }[]
 }
 
 const osDefaults = {
@@ -35,7 +36,7 @@ export function deviceRow(ctx: Pick<AppContext, 'clock'>, o: MakeDeviceOptions):
   const os = o.osType ?? 'windows'
   const d = osDefaults[os]
   const id = o.id ?? newId()
-  const { hardware: _h, software: _s, ip: _ip, disks: _d, ...overrides } = o
+  const { hardware: _h, software: _s, ip: _ip, disks: _d, services: _sv, ...overrides } = o
   return {
     id, agentId: `agt_${id.replace(/-/g, '').slice(-20)}`, agentSecretHash: sha256Hex(new TextEncoder().encode(`secret-${id}`)), hardwareId: `hw-${id}`,
     hostname: `${os === 'windows' ? 'DESKTOP' : os === 'macos' ? 'mbp' : 'srv'}-${String(n).padStart(5, '0')}`, displayName: null,
@@ -75,6 +76,10 @@ export async function makeDevices(ctx: Pick<AppContext, 'db' | 'clock'>, list: M
     id: newId(), deviceId: r.id, name: s.name, version: s.version ?? null, publisher: s.publisher ?? null, installDate: s.installDate ?? null, installLocation: null, source: s.source ?? null, updatedAt: now,
   })))
   for (const part of chunk(software, 300)) await ctx.db.insert(t.deviceSoftware).values(part)
+  const services = rows.flatMap((r, i) => (list[i].services ?? []).map((sv) => ({
+    id: newId(), deviceId: r.id, name: sv.name, displayName: sv.displayName ?? null, state: sv.state, startMode: sv.startMode ?? null, updatedAt: now,
+  })))
+  for (const part of chunk(services, 300)) await ctx.db.insert(t.deviceServices).values(part)
   return rows
 }
 

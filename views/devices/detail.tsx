@@ -1,5 +1,5 @@
 // Device detail: a header with the device's identity and actions, and one tab per view
-// (overview, hardware, software, network, processes, metrics, history).
+// (overview, hardware, software, services, network, processes, metrics, history).
 import type { Children } from '@kitajs/html'
 import type { CustomFieldView } from '../../src/devices/custom-fields'
 import type { MaintenanceView } from '../../src/devices/maintenance-repo'
@@ -12,7 +12,7 @@ import { Layout } from '../layout'
 import { CustomFieldsCard } from './custom-fields'
 import { Ago, bytes, deviceLabel, DeviceStatus, duration, MaintenanceDurationOptions, Meter, osLabels, Tags } from './parts'
 
-export type DeviceTab = 'overview' | 'hardware' | 'software' | 'network' | 'processes' | 'metrics' | 'history'
+export type DeviceTab = 'overview' | 'hardware' | 'software' | 'services' | 'network' | 'processes' | 'metrics' | 'history'
 
 export type DeviceHeader = {
   device: Device
@@ -31,6 +31,7 @@ const tabs: { key: DeviceTab; label: string; path: string }[] = [
   { key: 'overview', label: 'Overview', path: '' },
   { key: 'hardware', label: 'Hardware', path: '/hardware' },
   { key: 'software', label: 'Software', path: '/software' },
+  { key: 'services', label: 'Services', path: '/services' },
   { key: 'network', label: 'Network', path: '/network' },
   { key: 'processes', label: 'Processes', path: '/processes' },
   { key: 'metrics', label: 'Metrics', path: '/metrics' },
