@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { waitFor } from '../testing/agent'
 import { makeOrg, makeUser, setupAdmin, testPassword } from '../testing/factories'
 import { startTestServer, type TestServer } from '../testing/server'
 
@@ -25,7 +26,7 @@ async function openStream(email: string) {
   let text = ''
   const reader = res.body!.getReader()
   const pump = (async () => { try { for (;;) { const { value, done } = await reader.read(); if (done) break; text += new TextDecoder().decode(value) } } catch {} })()
-  await Bun.sleep(50)
+  await waitFor(() => text.includes(': connected'), 10_000, 'the stream to open')
   return { res, get text() { return text }, close: async () => { abort.abort(); await pump } }
 }
 
@@ -36,7 +37,9 @@ describe('live updates', () => {
     expect(a.res.headers.get('content-type')).toBe('text/event-stream')
     s.ctx.live.publish({ orgId: orgA, perm: 'orgs:read' }, 'org.changed', { orgId: orgA })
     s.ctx.live.publish({ orgId: orgB, perm: 'devices:write' }, 'device.secret', { id: 'x' })
-    await Bun.sleep(50)
+    // note: each stream gets a fence after the events above, so once both have theirs, nothing else is on its way.
+    for (const email of ['a@example.com', 'b@example.com']) s.ctx.live.publish({ userId: (await s.client().login(email, testPassword)).json.user.id }, 'test.fence')
+    await waitFor(() => a.text.includes('test.fence') && b.text.includes('test.fence'), 10_000, 'the fence event')
     expect(a.text).toContain('event: org.changed')
     expect(b.text).not.toContain('org.changed')
     // b can see org B but lacks devices:write (a viewer): not delivered either.
@@ -50,7 +53,7 @@ describe('live updates', () => {
     const b = await openStream('b@example.com')
     const userB = (await s.client().login('b@example.com', testPassword)).json.user.id
     s.ctx.live.publish({ userId: userB }, 'notification.new', { count: 1 })
-    await Bun.sleep(50)
+    await waitFor(() => b.text.includes('notification.new'), 10_000, 'the user event')
     expect(b.text).toContain('notification.new')
     expect(a.text).not.toContain('notification.new')
     await a.close()
@@ -58,8 +61,7 @@ describe('live updates', () => {
   })
 
   test('closed streams are forgotten; anonymous callers are sent to sign in', async () => {
-    await Bun.sleep(20)
-    expect(s.ctx.live.size).toBe(0)
+    await waitFor(() => s.ctx.live.size === 0, 10_000, 'the closed streams to be forgotten')
     expect((await fetch(`${s.url}/live`, { redirect: 'manual' })).status).toBe(303)
   })
 })
