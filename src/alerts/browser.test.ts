@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { createHmac } from 'node:crypto'
 import type { Browser } from 'playwright-core'
 import { agentBinary, startConnectedAgent, stopTestAgents, waitFor } from '../testing/agent'
-import { startReceiver } from '../testing/alerts'
+import { startReceiver, allowLoopbackReceivers } from '../testing/alerts'
 import { launchBrowser, signedInPage } from '../testing/browser'
 import type { TestClient } from '../testing/client'
 import { makeOrg, makeSite, setupAdmin, testPassword } from '../testing/factories'
@@ -23,6 +23,7 @@ beforeAll(async () => {
   await agentBinary()
   // Heartbeats every 5 s (the minimum) so the test sees CPU load quickly.
   s = await startTestServer({ env: { BREEZE_AGENT_HEARTBEAT_SECONDS: '5' }, runningClock: true })
+  await allowLoopbackReceivers(s.ctx)
   const a = await setupAdmin(s.ctx)
   orgId = (await makeOrg(s.ctx, a.partnerId, 'Load Co')).id
   await makeSite(s.ctx, orgId, 'HQ')

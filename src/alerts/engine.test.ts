@@ -3,7 +3,7 @@
 // services, pending reboot, agent version, custom metrics, maintenance windows, correlation.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { t } from '../db/tables'
-import { bearerClient, heartbeat, runJobs, startReceiver } from '../testing/alerts'
+import { bearerClient, heartbeat, runJobs, startReceiver, allowLoopbackReceivers } from '../testing/alerts'
 import type { TestClient } from '../testing/client'
 import { makeDevice } from '../testing/devices'
 import { makeOrg, makeSite, makeUser, setupAdmin, testPassword } from '../testing/factories'
@@ -18,6 +18,7 @@ const min = 60_000
 
 beforeAll(async () => {
   s = await startTestServer()
+  await allowLoopbackReceivers(s.ctx)
   const a = await setupAdmin(s.ctx)
   orgId = (await makeOrg(s.ctx, a.partnerId, 'Engine Org')).id
   siteId = (await makeSite(s.ctx, orgId, 'HQ')).id

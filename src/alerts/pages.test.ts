@@ -2,7 +2,7 @@
 // report errors next to the field, endpoint data is escaped, the bell counts, and another
 // organization's objects are 404.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { heartbeat, startReceiver } from '../testing/alerts'
+import { heartbeat, startReceiver, allowLoopbackReceivers } from '../testing/alerts'
 import type { TestClient } from '../testing/client'
 import { makeDevice } from '../testing/devices'
 import { makeOrg, makeSite, makeUser, setupAdmin, testPassword } from '../testing/factories'
@@ -18,6 +18,7 @@ const evil = '<img src=x onerror=alert(1)>'
 
 beforeAll(async () => {
   s = await startTestServer()
+  await allowLoopbackReceivers(s.ctx)
   const a = await setupAdmin(s.ctx)
   orgId = (await makeOrg(s.ctx, a.partnerId, 'Pages Org')).id
   siteId = (await makeSite(s.ctx, orgId, 'HQ')).id

@@ -4,7 +4,7 @@
 // concurrency), webhook triggers (signatures, replay), and tenant isolation. Agent-driven
 // triggers and run_script are in agent.test.ts; restart and schedules in their own files.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { runJobs, startReceiver, bearerClient } from '../testing/alerts'
+import { runJobs, startReceiver, bearerClient, allowLoopbackReceivers } from '../testing/alerts'
 import type { TestClient } from '../testing/client'
 import { makeDevice } from '../testing/devices'
 import { makeOrg, makeSite, makeUser, setupAdmin, testPassword } from '../testing/factories'
@@ -25,6 +25,7 @@ let channelB: string
 
 beforeAll(async () => {
   s = await startTestServer()
+  await allowLoopbackReceivers(s.ctx)
   const a = await setupAdmin(s.ctx)
   orgA = (await makeOrg(s.ctx, a.partnerId, 'Acme')).id
   orgB = (await makeOrg(s.ctx, a.partnerId, 'Globex')).id

@@ -3,7 +3,7 @@
 // reported as it is typed, save it, test-run it on a real agent and watch each step's result.
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import type { Browser } from 'playwright-core'
-import { startReceiver } from '../testing/alerts'
+import { startReceiver, allowLoopbackReceivers } from '../testing/alerts'
 import { agentBinary, startConnectedAgent, stopTestAgents, waitFor } from '../testing/agent'
 import { launchBrowser, signedInPage } from '../testing/browser'
 import type { TestClient } from '../testing/client'
@@ -20,6 +20,7 @@ const errors: string[] = []
 beforeAll(async () => {
   await agentBinary()
   s = await startTestServer({ runningClock: true })
+  await allowLoopbackReceivers(s.ctx)
   const a = await setupAdmin(s.ctx)
   const orgId = (await makeOrg(s.ctx, a.partnerId, 'Acme')).id
   await makeSite(s.ctx, orgId, 'HQ')

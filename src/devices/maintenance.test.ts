@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
 import { markOverdueOffline } from '../agents/status'
 import { t } from '../db/tables'
-import { bearerClient, runJobs, startReceiver } from '../testing/alerts'
+import { bearerClient, runJobs, startReceiver, allowLoopbackReceivers } from '../testing/alerts'
 import type { TestClient } from '../testing/client'
 import { makeDevice } from '../testing/devices'
 import { makeOrg, makeSite, makeUser, setupAdmin, testPassword } from '../testing/factories'
@@ -25,6 +25,7 @@ const audits = async (action: string, deviceId: string) => (await admin.get(`/ap
 
 beforeAll(async () => {
   s = await startTestServer()
+  await allowLoopbackReceivers(s.ctx)
   const a = await setupAdmin(s.ctx)
   orgA = (await makeOrg(s.ctx, a.partnerId, 'Org A')).id
   siteA = (await makeSite(s.ctx, orgA, 'A HQ')).id

@@ -6,7 +6,7 @@ import { createHmac } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { bearerClient, heartbeat, runJobs, startReceiver, type Received } from '../testing/alerts'
+import { bearerClient, heartbeat, runJobs, startReceiver, type Received, allowLoopbackReceivers } from '../testing/alerts'
 import { TestClient } from '../testing/client'
 import { makeDevice } from '../testing/devices'
 import { makeOrg, makeSite, makeUser, setupAdmin, testPassword } from '../testing/factories'
@@ -36,6 +36,7 @@ const min = 60_000
 beforeAll(async () => {
   pg = usingPostgres ? await freshPostgresDatabase() : null
   s = await startTestServer({ dataDir, databaseUrl: pg?.url })
+  await allowLoopbackReceivers(s.ctx)
   const a = await setupAdmin(s.ctx)
   adminUserId = a.user.id
   orgId = (await makeOrg(s.ctx, a.partnerId, 'Notify Org')).id

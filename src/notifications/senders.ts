@@ -1,9 +1,14 @@
 // One sender per channel type: turn an AlertMessage into that service's request and report
-// how it went. Every HTTP call has a timeout, so a dead receiver costs one job slot for at most
-// that long and never blocks evaluation or other channels.
+// how it went. Every HTTP call goes through the outbound guard (src/net/outbound.ts: no
+// loopback, link-local or private addresses unless a platform administrator allows them, no
+// DNS rebinding, no redirects) and has a timeout, so a dead receiver costs one job slot for at
+// most that long and never blocks evaluation or other channels. A result says how it went
+// (status code, a short reason), never what the receiver answered: the answer of an internal
+// service must not become readable through a channel test.
 import type { AppContext } from '../context'
 import { hmacHex } from '../lib/crypto'
-import { sendMail } from '../settings/service'
+import { outboundFetch, OutboundRefusedError, type OutboundInit, type OutboundPolicy } from '../net/outbound'
+import { getOutboundPolicy, sendMail } from '../settings/service'
 import { plainText, subjectLine, webhookBody, type AlertMessage } from './message'
 import type { ChannelConfig, ChannelSecrets, ChannelType } from './types'
 
@@ -12,6 +17,8 @@ export type SendResult = { ok: boolean; statusCode: number | null; error: string
 export type SendTarget = { type: ChannelType; config: ChannelConfig; secrets: ChannelSecrets }
 
 type Ctx = Pick<AppContext, 'db' | 'secrets'>
+/** What an HTTP call needs: where it may go. */
+type Http = (url: string, init: OutboundInit) => Promise<SendResult>
 
 export const httpTimeoutMs = 10_000
 export const pagerDutyUrl = 'https://events.pagerduty.com/v2/enqueue'
@@ -19,15 +26,17 @@ export const pagerDutyUrl = 'https://events.pagerduty.com/v2/enqueue'
 /** send delivers one message through one channel. It never throws: failures are results. */
 export async function send(ctx: Ctx, target: SendTarget, m: AlertMessage): Promise<SendResult> {
   try {
+    if (target.type === 'email') return await sendEmail(ctx, target, m)
+    const policy = await getOutboundPolicy(ctx)
+    const http: Http = (url, init) => guardedHttp(policy, url, init)
     switch (target.type) {
-      case 'email': return await sendEmail(ctx, target, m)
-      case 'slack': return await postJson(need(target.secrets.webhookUrl, 'Slack webhook URL'), slackBody(m))
-      case 'teams': return await postJson(need(target.secrets.webhookUrl, 'Teams webhook URL'), teamsBody(m))
-      case 'webhook': return await sendWebhook(target, m)
-      case 'pagerduty': return await postJson(target.config.url || pagerDutyUrl, pagerDutyBody(need(target.secrets.routingKey, 'PagerDuty routing key'), m))
-      case 'ntfy': return await sendNtfy(target, m)
-      case 'gotify': return await sendGotify(target, m)
-      case 'sms': return await sendSms(target, m)
+      case 'slack': return await postJson(http, need(target.secrets.webhookUrl, 'Slack webhook URL'), slackBody(m))
+      case 'teams': return await postJson(http, need(target.secrets.webhookUrl, 'Teams webhook URL'), teamsBody(m))
+      case 'webhook': return await sendWebhook(http, target, m)
+      case 'pagerduty': return await postJson(http, target.config.url || pagerDutyUrl, pagerDutyBody(need(target.secrets.routingKey, 'PagerDuty routing key'), m))
+      case 'ntfy': return await sendNtfy(http, target, m)
+      case 'gotify': return await sendGotify(http, target, m)
+      case 'sms': return await sendSms(http, target, m)
     }
   } catch (err) {
     return { ok: false, statusCode: null, error: (err as Error).message }
@@ -39,20 +48,24 @@ function need(value: string | undefined, what: string): string {
   return value
 }
 
-async function http(url: string, init: RequestInit): Promise<SendResult> {
+/** guardedHttp sends one request through the outbound guard; a redirect is a failure (not followed). */
+async function guardedHttp(policy: OutboundPolicy, url: string, init: OutboundInit): Promise<SendResult> {
   try {
-    const res = await fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(httpTimeoutMs) })
-    const text = await res.text().catch(() => '')
+    // note: the answer is not read (maxBytes 0): only its status counts.
+    const res = await outboundFetch(url, init, { policy, timeoutMs: httpTimeoutMs, maxBytes: 0, maxRedirects: 0 })
     if (res.ok) return { ok: true, statusCode: res.status, error: null }
-    return { ok: false, statusCode: res.status, error: `HTTP ${res.status}${text ? `: ${text.slice(0, 300)}` : ''}` }
+    const location = res.status >= 300 && res.status < 400 ? ' (a redirect; give the final URL)' : ''
+    return { ok: false, statusCode: res.status, error: `HTTP ${res.status}${location}` }
   } catch (err) {
     const e = err as Error
-    const message = e.name === 'TimeoutError' ? `no answer within ${httpTimeoutMs / 1000} s` : e.message
+    if (err instanceof OutboundRefusedError) return { ok: false, statusCode: null, error: e.message }
+    const code = (err as { code?: unknown }).code
+    const message = e.name === 'TimeoutError' || e.name === 'AbortError' ? `no answer within ${httpTimeoutMs / 1000} s` : `could not reach the receiver${typeof code === 'string' ? ` (${code})` : ''}`
     return { ok: false, statusCode: null, error: message }
   }
 }
 
-function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<SendResult> {
+function postJson(http: Http, url: string, body: unknown, headers: Record<string, string> = {}): Promise<SendResult> {
   return http(url, { method: 'POST', headers: { 'content-type': 'application/json', 'user-agent': 'Breeze-RMM', ...headers }, body: JSON.stringify(body) })
 }
 
@@ -72,7 +85,7 @@ export function webhookSignature(secret: string, timestamp: string, body: string
   return hmacHex(secret, `${timestamp}.${body}`)
 }
 
-async function sendWebhook(target: SendTarget, m: AlertMessage): Promise<SendResult> {
+async function sendWebhook(http: Http, target: SendTarget, m: AlertMessage): Promise<SendResult> {
   const body = JSON.stringify(webhookBody(m))
   const timestamp = String(Math.floor(m.sentAt / 1000))
   const headers: Record<string, string> = {
@@ -145,7 +158,7 @@ export function pagerDutyBody(routingKey: string, m: AlertMessage) {
 
 const ntfyPriority: Record<string, number> = { critical: 5, high: 4, medium: 3, low: 2, info: 1 }
 
-async function sendNtfy(target: SendTarget, m: AlertMessage): Promise<SendResult> {
+async function sendNtfy(http: Http, target: SendTarget, m: AlertMessage): Promise<SendResult> {
   const resolved = m.event === 'alert.resolved'
   const body = {
     topic: need(target.config.topic, 'ntfy topic'), title: subjectLine(m), message: plainText(m),
@@ -153,17 +166,17 @@ async function sendNtfy(target: SendTarget, m: AlertMessage): Promise<SendResult
     ...(/^https?:/.test(m.url) ? { click: m.url } : {}),
   }
   const headers: Record<string, string> = target.secrets.token ? { authorization: `Bearer ${target.secrets.token}` } : {}
-  return postJson((target.config.url || 'https://ntfy.sh').replace(/\/+$/, ''), body, headers)
+  return postJson(http, (target.config.url || 'https://ntfy.sh').replace(/\/+$/, ''), body, headers)
 }
 
 const gotifyPriority: Record<string, number> = { critical: 10, high: 8, medium: 5, low: 3, info: 1 }
 
-async function sendGotify(target: SendTarget, m: AlertMessage): Promise<SendResult> {
+async function sendGotify(http: Http, target: SendTarget, m: AlertMessage): Promise<SendResult> {
   const body = {
     title: subjectLine(m), message: plainText(m), priority: m.event === 'alert.resolved' ? 3 : gotifyPriority[m.alert.severity],
     extras: /^https?:/.test(m.url) ? { 'client::notification': { click: { url: m.url } } } : undefined,
   }
-  return postJson(`${need(target.config.url, 'Gotify server URL').replace(/\/+$/, '')}/message`, body, { 'x-gotify-key': need(target.secrets.token, 'Gotify application token') })
+  return postJson(http, `${need(target.config.url, 'Gotify server URL').replace(/\/+$/, '')}/message`, body, { 'x-gotify-key': need(target.secrets.token, 'Gotify application token') })
 }
 
 /** fillSmsTemplate substitutes {{to}}, {{message}}, {{secret}}, encoded for where it lands. */
@@ -171,7 +184,7 @@ export function fillSmsTemplate(template: string, vars: Record<string, string>, 
   return template.replace(/\{\{\s*(to|message|secret)\s*\}\}/g, (_, k: string) => encode(vars[k] ?? ''))
 }
 
-async function sendSms(target: SendTarget, m: AlertMessage): Promise<SendResult> {
+async function sendSms(http: Http, target: SendTarget, m: AlertMessage): Promise<SendResult> {
   const c = target.config
   const numbers = c.to ?? []
   if (numbers.length === 0) return { ok: false, statusCode: null, error: 'no phone numbers' }

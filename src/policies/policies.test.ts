@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { and, eq } from 'drizzle-orm'
 import { t } from '../db/tables'
 import { newId } from '../lib/ids'
-import { bearerClient, runJobs, startReceiver } from '../testing/alerts'
+import { bearerClient, runJobs, startReceiver, allowLoopbackReceivers } from '../testing/alerts'
 import type { TestClient } from '../testing/client'
 import { makeDevice } from '../testing/devices'
 import { makeOrg, makeSite, makeUser, setupAdmin, testPassword } from '../testing/factories'
@@ -31,6 +31,7 @@ async function service(deviceId: string, name: string, state: string) {
 
 beforeAll(async () => {
   s = await startTestServer()
+  await allowLoopbackReceivers(s.ctx)
   const a = await setupAdmin(s.ctx)
   orgA = (await makeOrg(s.ctx, a.partnerId, 'Acme')).id
   orgB = (await makeOrg(s.ctx, a.partnerId, 'Globex')).id

@@ -51,4 +51,15 @@ export const smtpBody = t.Object({
 
 export const publicUrlBody = t.Object({ url: t.String({ minLength: 1, maxLength: 500, error: 'give the URL people and agents reach Breeze at' }) })
 
+/** Outbound requests to user-given URLs (see src/net/outbound.ts): what is allowed beyond public addresses. */
+export const outboundBody = t.Object({
+  allowPrivate: t.Boolean(),
+  allowAddresses: t.Array(t.String({ minLength: 1, maxLength: 64 }), { maxItems: 50, error: 'list at most 50 addresses' }),
+})
+/** The form: a checkbox and one address per line. */
+export const outboundForm = t.Object({
+  allowPrivate: t.Optional(t.BooleanString()),
+  allowAddresses: t.Optional(t.String({ maxLength: 4000 })),
+})
+
 export const testEmailBody = t.Object({ to: t.String({ format: 'email', maxLength: 255 }) })

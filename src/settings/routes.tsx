@@ -6,15 +6,15 @@ import { actorPlugin, userOf } from '../web/actor-plugin'
 import { fieldErrorsOf, parseForm, type FormValues } from '../web/forms'
 import { pageProps, type PageContext } from '../web/page'
 import { redirect, render, setFlash } from '../web/render'
-import { auditSettingsBody, publicUrlBody, scriptOutputBody, securityBody, smtpBody, testEmailBody } from './model'
+import { auditSettingsBody, outboundBody, outboundForm, publicUrlBody, scriptOutputBody, securityBody, smtpBody, testEmailBody } from './model'
 import { getPublicUrl, updatePublicUrl } from './public-url'
-import { getAuditSettings, getScriptOutputSettings, getSecuritySettings, getSmtpSettings, requirePlatformAdmin, sendMail, updateSettings, updateSmtp } from './service'
+import { getAuditSettings, getOutboundPolicy, getScriptOutputSettings, updateOutboundPolicy, getSecuritySettings, getSmtpSettings, requirePlatformAdmin, sendMail, updateSettings, updateSmtp } from './service'
 import { recordAudit } from '../audit/service'
 
 export function settingsRoutes(ctx: AppContext) {
-  async function settingsPage(c: PageContext, extra: { errors?: SettingsErrors; values?: { smtp?: FormValues; security?: FormValues; audit?: FormValues; scripts?: FormValues; publicUrl?: FormValues }; testResult?: { ok: boolean; message: string } } = {}, status = 200) {
+  async function settingsPage(c: PageContext, extra: { errors?: SettingsErrors; values?: { smtp?: FormValues; security?: FormValues; audit?: FormValues; scripts?: FormValues; publicUrl?: FormValues; outbound?: FormValues }; testResult?: { ok: boolean; message: string } } = {}, status = 200) {
     requirePlatformAdmin(userOf(c.actor).scope)
-    return render(c, <SettingsPage page={await pageProps(ctx, c)} publicUrl={await getPublicUrl(ctx)} smtp={await getSmtpSettings(ctx)} security={await getSecuritySettings(ctx)} audit={await getAuditSettings(ctx)} scripts={await getScriptOutputSettings(ctx)}
+    return render(c, <SettingsPage page={await pageProps(ctx, c)} publicUrl={await getPublicUrl(ctx)} outbound={await getOutboundPolicy(ctx)} smtp={await getSmtpSettings(ctx)} security={await getSecuritySettings(ctx)} audit={await getAuditSettings(ctx)} scripts={await getScriptOutputSettings(ctx)}
       version={ctx.version} database={ctx.database.dialect === 'pg' ? 'PostgreSQL' : 'SQLite'} {...extra} />, status)
   }
 
@@ -57,6 +57,20 @@ export function settingsRoutes(ctx: AppContext) {
       setFlash(c.cookie, { kind: 'success', text: 'Public URL saved. New links and install commands use it.' })
       return redirect(c, '/settings')
     })
+    .post('/settings/outbound', async (c) => {
+      const form = parseForm(outboundForm, c.body)
+      if (!form.ok) return settingsPage(c, { errors: { outbound: form.errors }, values: { outbound: form.values } }, 400)
+      const input = { allowPrivate: form.value.allowPrivate ?? false, allowAddresses: (form.value.allowAddresses ?? '').split(/[\s,]+/).filter(Boolean) }
+      try {
+        await updateOutboundPolicy(ctx, userOf(c.actor).scope, userOf(c.actor).audit, input)
+      } catch (err) {
+        const errors = fieldErrorsOf(err)
+        const field = Object.keys(errors)[0]
+        return settingsPage(c, { errors: { outbound: field?.startsWith('allowAddresses') ? { allowAddresses: errors[field] } : errors }, values: { outbound: { allowPrivate: input.allowPrivate ? 'true' : '', allowAddresses: form.value.allowAddresses ?? '' } } }, 400)
+      }
+      setFlash(c.cookie, { kind: 'success', text: 'Outbound request rules saved.' })
+      return redirect(c, '/settings')
+    })
     .post('/settings/smtp/test', async (c) => {
       const form = parseForm(testEmailBody, c.body)
       if (!form.ok) return settingsPage(c, { errors: { test: form.errors } }, 400)
@@ -92,6 +106,7 @@ export function settingsRoutes(ctx: AppContext) {
       const smtp = await getSmtpSettings(ctx)
       return {
         publicUrl: await getPublicUrl(ctx),
+        outbound: await getOutboundPolicy(ctx),
         smtp: smtp ? { host: smtp.host, port: smtp.port, security: smtp.security, username: smtp.username, from: smtp.from, passwordSet: !!smtp.passwordSealed } : null,
         security: await getSecuritySettings(ctx),
         audit: await getAuditSettings(ctx),
@@ -102,6 +117,10 @@ export function settingsRoutes(ctx: AppContext) {
       const actor = userOf(c.actor)
       return updatePublicUrl(ctx, actor.scope, actor.audit, c.body.url)
     }, { body: publicUrlBody, detail: { summary: 'Set the public URL (links in emails, install commands); refused while BREEZE_PUBLIC_URL fixes it', tags: ['settings'] } })
+    .put('/api/v1/settings/outbound', async (c) => {
+      const actor = userOf(c.actor)
+      return updateOutboundPolicy(ctx, actor.scope, actor.audit, c.body)
+    }, { body: outboundBody, detail: { summary: 'Set which private networks and exact addresses requests to user-given URLs (webhooks, channels) may reach', tags: ['settings'] } })
     .put('/api/v1/settings/smtp', async (c) => {
       const actor = userOf(c.actor)
       await updateSmtp(ctx, actor.scope, actor.audit, c.body)

@@ -3,7 +3,8 @@ import type { AppContext } from '../context'
 import { recordAudit, type AuditActor } from '../audit/service'
 import { withDb } from '../context'
 import { withTx } from '../db/tx'
-import { AppError, ForbiddenError } from '../lib/errors'
+import { AppError, ForbiddenError, ValidationError } from '../lib/errors'
+import { normalizeAddress, type OutboundPolicy } from '../net/outbound'
 import type { Scope } from '../tenancy/scope'
 import { auditDefaults, scriptOutputDefaults, securityDefaults, type AuditSettings, type ScriptOutputSettings, type SecuritySettings, type SmtpSettings } from './model'
 import { findSetting, upsertSetting } from './repo'
@@ -24,6 +25,33 @@ export async function getAuditSettings(ctx: Pick<Ctx, 'db'>): Promise<AuditSetti
 
 export async function getScriptOutputSettings(ctx: Pick<Ctx, 'db'>): Promise<ScriptOutputSettings> {
   return { ...scriptOutputDefaults, ...((await findSetting(ctx.db, 'scripts')) as Partial<ScriptOutputSettings> | undefined) }
+}
+
+/** getOutboundPolicy is what outboundFetch allows beyond public addresses (strict until a platform admin changes it). */
+export async function getOutboundPolicy(ctx: Pick<Ctx, 'db'>): Promise<OutboundPolicy> {
+  const v = (await findSetting(ctx.db, 'outbound')) as Partial<OutboundPolicy> | undefined
+  return { allowPrivate: v?.allowPrivate === true, allowAddresses: Array.isArray(v?.allowAddresses) ? v.allowAddresses : [] }
+}
+
+/**
+ * updateOutboundPolicy lets private networks and/or listed addresses receive requests to
+ * user-given URLs (audited with what changed). Entries must be exact IP addresses.
+ */
+export async function updateOutboundPolicy(ctx: Ctx, scope: Scope, actor: AuditActor, input: OutboundPolicy): Promise<OutboundPolicy> {
+  requirePlatformAdmin(scope)
+  const allowAddresses: string[] = []
+  for (const [i, raw] of input.allowAddresses.entries()) {
+    const address = normalizeAddress(raw)
+    if (!address) throw new ValidationError(`allowAddresses/${i}`, `"${raw.slice(0, 64)}" is not an IP address (list exact addresses such as 192.168.1.20 or fd00::20, one per line)`)
+    if (!allowAddresses.includes(address)) allowAddresses.push(address)
+  }
+  const value: OutboundPolicy = { allowPrivate: input.allowPrivate, allowAddresses }
+  const before = await getOutboundPolicy(ctx)
+  await withTx(ctx.db, async (tx) => {
+    await upsertSetting(tx, 'outbound', value, ctx.clock.now())
+    await recordAudit(withDb(ctx as AppContext, tx), actor, { action: 'settings.outbound.update', resourceType: 'settings', resourceName: 'outbound', details: { before: { ...before }, after: { ...value } } })
+  })
+  return value
 }
 
 export async function getSmtpSettings(ctx: Pick<Ctx, 'db'>): Promise<SmtpSettings | null> {

@@ -2,6 +2,7 @@
 // Gotify, SMS gateways all arrive here), and heartbeats emitted on the real event bus.
 import type { AppContext } from '../context'
 import type { HeartbeatMetrics } from '../events'
+import { upsertSetting } from '../settings/repo'
 import { TestClient } from './client'
 
 export type Received = { method: string; path: string; query: URLSearchParams; headers: Headers; body: string; json: any; at: number }
@@ -41,6 +42,14 @@ export function startReceiver(respond: (req: Received, n: number) => Response | 
     },
     stop: () => server.stop(true),
   }
+}
+
+/**
+ * allowLoopbackReceivers lets channels reach startReceiver's 127.0.0.1, as a platform
+ * administrator's explicit allow entry would (the outbound guard refuses loopback otherwise).
+ */
+export async function allowLoopbackReceivers(ctx: AppContext) {
+  await upsertSetting(ctx.db, 'outbound', { allowPrivate: false, allowAddresses: ['127.0.0.1'] }, ctx.clock.now())
 }
 
 export function metrics(over: Partial<HeartbeatMetrics> = {}): HeartbeatMetrics {

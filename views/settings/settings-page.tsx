@@ -1,23 +1,25 @@
 // Appliance settings (platform admins): email, sign-in policy, audit retention, script output.
 import type { AuditSettings, ScriptOutputSettings, SecuritySettings, SmtpSettings } from '../../src/settings/model'
 import type { PublicUrl } from '../../src/settings/public-url'
+import type { OutboundPolicy } from '../../src/net/outbound'
 import type { FieldErrors, FormValues } from '../../src/web/forms'
 import type { PageProps } from '../../src/web/page'
 import { PageHeader } from '../components/common'
-import { Checkbox, Csrf, FormError, Input, Select } from '../components/form'
+import { Checkbox, Csrf, FormError, Input, Select, Textarea } from '../components/form'
 import { Layout } from '../layout'
 
-export type SettingsErrors = { smtp?: FieldErrors; test?: FieldErrors; security?: FieldErrors; audit?: FieldErrors; scripts?: FieldErrors; publicUrl?: FieldErrors }
+export type SettingsErrors = { smtp?: FieldErrors; test?: FieldErrors; security?: FieldErrors; audit?: FieldErrors; scripts?: FieldErrors; publicUrl?: FieldErrors; outbound?: FieldErrors }
 
-export function SettingsPage({ page, publicUrl, smtp, security, audit, scripts, errors, values, testResult, version, database }: {
+export function SettingsPage({ page, publicUrl, outbound, smtp, security, audit, scripts, errors, values, testResult, version, database }: {
   page: PageProps
   publicUrl: PublicUrl
+  outbound: OutboundPolicy
   smtp: SmtpSettings | null
   security: SecuritySettings
   audit: AuditSettings
   scripts: ScriptOutputSettings
   errors?: SettingsErrors
-  values?: { smtp?: FormValues; security?: FormValues; audit?: FormValues; scripts?: FormValues; publicUrl?: FormValues }
+  values?: { smtp?: FormValues; security?: FormValues; audit?: FormValues; scripts?: FormValues; publicUrl?: FormValues; outbound?: FormValues }
   testResult?: { ok: boolean; message: string }
   version: string
   database: string
@@ -101,6 +103,17 @@ export function SettingsPage({ page, publicUrl, smtp, security, audit, scripts, 
             <h2>Device metrics</h2>
             <p class="muted small">How long raw samples and hourly and daily roll-ups are kept.</p>
             <a class="btn" href="/settings/metrics">Metric retention</a>
+          </section>
+          <section class="card" id="outbound">
+            <h2>Outbound requests</h2>
+            <p class="muted small">Webhooks, Slack, Teams, ntfy, Gotify, SMS gateways and PagerDuty are reached only at public addresses. Loopback, link-local (cloud metadata) and private addresses are refused unless allowed here.</p>
+            <form method="post" action="/settings/outbound">
+              <Csrf token={page.csrf} />
+              <FormError errors={errors?.outbound} />
+              <Checkbox name="allowPrivate" label="Allow private networks (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7)" checked={values?.outbound ? values.outbound.allowPrivate === 'true' : outbound.allowPrivate} hint="For ntfy, Gotify or a webhook receiver on your LAN." />
+              <Textarea name="allowAddresses" label="Also allow these exact addresses" rows={3} values={values?.outbound ?? { allowAddresses: outbound.allowAddresses.join('\n') }} errors={errors?.outbound} hint="One IP address per line, e.g. 127.0.0.1 for a receiver on this server. Loopback and link-local addresses are reachable only when listed." />
+              <button class="btn primary" type="submit">Save outbound rules</button>
+            </form>
           </section>
           <section class="card" id="scripts">
             <h2>Script output</h2>
