@@ -4,7 +4,7 @@ import os from 'node:os'
 import { parseArgs } from 'node:util'
 import { loadIdentity, resolveConfigDir } from './config'
 import { ApiError } from './src/api'
-import { enroll } from './src/enroll'
+import { enroll, loadPending, type EnrollOutcome } from './src/enroll'
 import { runAgent } from './src/run'
 import { installService, requireAdmin, serviceState, uninstallService } from './src/service'
 import { windowsServiceName } from './src/service/paths'
@@ -15,7 +15,11 @@ const usage = `Breeze agent ${agentVersion}
 Usage: breeze-agent <command> [options]
 
 Commands:
-  enroll --server URL --key KEY   enroll this machine with a Breeze server
+  enroll --server URL --key KEY   enroll this machine with a Breeze server. If the machine is
+                                  already a device there, the enrollment may need a technician's
+                                  approval: enroll then waits (--wait SECONDS, default until the
+                                  request expires; --no-wait returns at once) and \`run\` or the
+                                  service keeps waiting and starts once it is approved
   run [--service]                 run (in the foreground; --service: started by a service manager)
   install [--server URL --key KEY] enroll (when given a key) and register the system service
   uninstall [--purge]             remove the system service (--purge: also the configuration)
@@ -29,7 +33,10 @@ Options:
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv, allowPositionals: true, strict: true,
-    options: { server: { type: 'string' }, key: { type: 'string' }, 'config-dir': { type: 'string' }, purge: { type: 'boolean' }, service: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      server: { type: 'string' }, key: { type: 'string' }, 'config-dir': { type: 'string' }, purge: { type: 'boolean' }, service: { type: 'boolean' },
+      wait: { type: 'string' }, 'no-wait': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    },
   })
   const command = positionals[0] ?? 'help'
   const configDir = resolveConfigDir(values['config-dir'])
@@ -48,9 +55,12 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'enroll': {
       if (!values.server || !values.key) return console.error('enroll needs --server URL and --key KEY'), 64
-      const res = await enroll(values.server, values.key, configDir)
-      console.log(`${res.reattached ? 'Re-attached to' : 'Enrolled as'} device ${res.deviceId} (agent ${res.agentId}). Configuration: ${configDir}`)
-      return 0
+      const waitSeconds = values['no-wait'] ? 0 : values.wait === undefined ? Infinity : Number(values.wait)
+      if (!(waitSeconds >= 0)) return console.error('--wait takes a number of seconds'), 64
+      const ac = new AbortController()
+      process.once('SIGINT', () => ac.abort())
+      const res = await enroll(values.server, values.key, configDir, { waitUntil: waitSeconds === 0 ? 0 : Date.now() + Math.min(waitSeconds, 7 * 86_400) * 1000, say: (l) => console.log(l), signal: ac.signal })
+      return reportEnrollment(res, configDir)
     }
     case 'run': {
       // Under the Windows service manager the process must answer it (see service/windows-scm.ts).
@@ -64,8 +74,10 @@ async function main(argv: string[]): Promise<number> {
     case 'install': {
       await requireAdmin()
       if (values.server && values.key) {
-        const res = await enroll(values.server, values.key, configDir)
-        console.log(`${res.reattached ? 'Re-attached to' : 'Enrolled as'} device ${res.deviceId}.`)
+        // The service waits for a pending approval itself, so the installer does not.
+        const res = await enroll(values.server, values.key, configDir, { say: (l) => console.log(l) })
+        if (res.state === 'enrolled') reportEnrollment(res, configDir)
+        else console.log('The service will start managing this machine once a technician approves the enrollment.')
       }
       console.log(`Installed and started the ${await installService(configDir)}.`)
       return 0
@@ -77,6 +89,10 @@ async function main(argv: string[]): Promise<number> {
     case 'status': {
       const id = loadIdentity(configDir)
       const service = await serviceState().catch(() => 'unknown')
+      const pending = loadPending(configDir)
+      if (!id && pending) {
+        return console.log(`waiting for approval (request ${pending.requestId}, asked ${new Date(pending.requestedAt).toISOString()}, expires ${new Date(pending.expiresAt).toISOString()})\nserver:    ${pending.serverUrl}\nservice:   ${service}`), 1
+      }
       if (!id) return console.log(`not enrolled (no identity in ${configDir})\nservice:   ${service}`), 1
       console.log(`server:    ${id.serverUrl}\ndevice:    ${id.deviceId}\nagent:     ${id.agentId}\nenrolled:  ${new Date(id.enrolledAt).toISOString()}\nversion:   ${agentVersion}\nconfig:    ${configDir}\nservice:   ${service}`)
       return 0
@@ -85,6 +101,18 @@ async function main(argv: string[]): Promise<number> {
       console.error(`unknown command "${command}"\n\n${usage}`)
       return 64
   }
+}
+
+/** reportEnrollment prints how an enrollment ended; 75 (try again later) while it still waits for approval. */
+function reportEnrollment(res: EnrollOutcome, configDir: string): number {
+  if (res.state === 'pending') {
+    console.log(`Still waiting for approval (request ${res.pending.requestId}, expires ${new Date(res.pending.expiresAt).toISOString()}). ` +
+      '`breeze-agent run` (or the agent service) keeps waiting and starts once it is approved; `breeze-agent status` shows the request.')
+    return 75
+  }
+  const what = res.clone ? 'Enrolled as a separate device (a clone of a device with the same hardware id):' : res.reattached ? 'Re-attached to device' : 'Enrolled as device'
+  console.log(`${what} ${res.identity.deviceId} (agent ${res.identity.agentId}). Configuration: ${configDir}`)
+  return 0
 }
 
 // note: no top-level await, so the executable can be compiled with --bytecode (CommonJS).

@@ -7,6 +7,7 @@ import { maintenanceRoutes } from './alerts/maintenance-routes'
 import { ruleRoutes } from './alerts/rule-routes'
 import { alertRoutes } from './alerts/routes'
 import { agentApiRoutes } from './agents/agent-routes'
+import { approvalRoutes } from './agents/approval-routes'
 import { enrollmentKeyRoutes } from './agents/routes'
 import { agentSocketRoutes } from './agents/socket'
 import { authRoutes } from './auth/routes'
@@ -97,5 +98,6 @@ export function createApp(ctx: AppContext, assets: Awaited<ReturnType<typeof loa
     .use(remoteApiRoutes(ctx))
     .use(remoteSocketRoutes(ctx))
     .use(enrollmentKeyRoutes(ctx))
+    .use(approvalRoutes(ctx))
   return app
 }

@@ -9,6 +9,9 @@ export type Events = {
   'user.invited': { userId: string; email: string }
   // devices and agents (issue 3)
   'device.enrolled': { deviceId: string; orgId: string; siteId: string; reattached: boolean }
+  /** A known machine asked to enroll again and waits for a technician (src/agents/enroll.ts). */
+  'enrollment.requested': { requestId: string; orgId: string; siteId: string; deviceId: string; hostname: string }
+  'enrollment.decided': { requestId: string; orgId: string; deviceId: string; decision: 'approved_replace' | 'approved_clone' | 'rejected' | 'expired'; resultDeviceId: string | null }
   'device.online': { deviceId: string; orgId: string }
   'device.offline': { deviceId: string; orgId: string; lastSeenAt: number | null }
   'device.updated': { deviceId: string; orgId: string; fields: string[] }

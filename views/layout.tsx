@@ -21,6 +21,7 @@ const nav: { section: string; items: NavItem[] }[] = [
     items: [
       { href: '/devices', label: 'Devices', icon: 'monitor', perm: 'devices:read' },
       { href: '/groups', label: 'Groups', icon: 'layers', perm: 'devices:read' },
+      { href: '/devices/approvals', label: 'Enrollment approvals', icon: 'shield', perm: 'enrollment:read' },
       { href: '/software', label: 'Software', icon: 'package', perm: 'devices:read' },
       { href: '/remote/sessions', label: 'Remote sessions', icon: 'terminal', perm: 'remote:access' },
     ],

@@ -1,12 +1,12 @@
 // HTTP calls to the server: enrollment (with the key), and everything else with the agent
 // credential. Errors carry the server's status and error code so callers can tell "retry
 // later" from "stop: this device was revoked".
-import { AGENT_AUTH_SCHEME, type AgentMessageBatch, type EnrollRequest, type EnrollResponse, type HeartbeatRequest, type HeartbeatResponse, type InventoryReport, type InventoryResponse } from '../../src/protocol'
+import { AGENT_AUTH_SCHEME, type AgentMessageBatch, type EnrollAnswer, type EnrollPollAnswer, type EnrollPollRequest, type EnrollRequest, type HeartbeatRequest, type HeartbeatResponse, type InventoryReport, type InventoryResponse } from '../../src/protocol'
 import type { Identity } from '../config'
 import { agentVersion } from './version'
 
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) { super(message) }
+  constructor(readonly status: number, readonly code: string, message: string, readonly retryAfterSeconds: number | null = null) { super(message) }
   /** The server will never accept this agent again as it is (revoked, unknown, cloned). */
   get fatal() { return this.status === 401 || this.code === 'agent_revoked' || this.code === 'clone_suspected' }
 }
@@ -27,12 +27,21 @@ async function request<T>(url: string, body: unknown, headers: Record<string, st
   const text = await res.text()
   let json: any = null
   try { json = JSON.parse(text) } catch {}
-  if (!res.ok) throw new ApiError(res.status, json?.error?.code ?? 'http_error', json?.error?.message ?? `HTTP ${res.status}`)
+  if (!res.ok) {
+    const retryAfter = Number(res.headers.get('retry-after'))
+    throw new ApiError(res.status, json?.error?.code ?? 'http_error', json?.error?.message ?? `HTTP ${res.status}`, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null)
+  }
   return json as T
 }
 
-export function enrollRequest(serverUrl: string, body: EnrollRequest): Promise<EnrollResponse> {
+/** enrollRequest: enrolled at once (200), or `pending` (202) while a technician decides. */
+export function enrollRequest(serverUrl: string, body: EnrollRequest): Promise<EnrollAnswer> {
   return request(`${serverUrl}/api/v1/agents/enroll`, body)
+}
+
+/** pollEnrollment asks about a pending enrollment: still pending, or approved (rejections are ApiErrors). */
+export function pollEnrollment(serverUrl: string, body: EnrollPollRequest): Promise<EnrollPollAnswer> {
+  return request(`${serverUrl}/api/v1/agents/enroll/poll`, body)
 }
 
 export class ApiClient {

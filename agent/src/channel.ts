@@ -16,6 +16,8 @@ export type ChannelEvents = {
   /** The server will not take this agent back (revoked or cloned identity). */
   onFatal(reason: string): void
   onConnected?(): void
+  /** Another connection replaced this one (4002): maybe this agent's credential was replaced too. */
+  onReplaced?(): void
 }
 
 export class LiveChannel {
@@ -139,6 +141,7 @@ export class LiveChannel {
       if (ev.code === closeCodes.cloneSuspected) return this.events.onFatal('another machine uses this agent identity; re-enroll this machine')
       // The server is restarting: come back after it had a moment, spread so a fleet does not return in lockstep.
       if (ev.code === closeCodes.serviceRestart) return this.retry(2_000 + Math.floor(Math.random() * 8_000))
+      if (ev.code === closeCodes.replaced) this.events.onReplaced?.()
       if (ev.code === closeCodes.busy) {
         const seconds = Number(/retry-after=(\d+)/.exec(ev.reason)?.[1] ?? 10)
         return this.retry(seconds * 1000 + Math.floor(Math.random() * 1000))

@@ -12,6 +12,7 @@ import { LiveChannel } from './channel'
 import { collectHeartbeat, primeMetrics } from './collectors/metrics'
 import { hardwareId } from './collectors/identity'
 import { CommandRunner } from './command-runner'
+import { clearPending, decidedAgainst, loadPending, waitForApproval, type PendingEnrollment } from './enroll'
 import { buildReport, collectInventoryInChild } from './inventory'
 import { log } from './log'
 import { StateStore } from './state'
@@ -37,6 +38,7 @@ export class RunningAgent {
   private heartbeatTimer: Timer | null = null
   private inventoryTimer: Timer | null = null
   private heartbeatFailures = 0
+  private heartbeatInFlight = false
   private inventoryRunning: Promise<string[]> | null = null
   private stopped = false
   paused = false
@@ -53,6 +55,9 @@ export class RunningAgent {
       onMessage: (m) => this.onServerMessage(m),
       onFatal: (reason) => this.fatal(reason),
       onConnected: () => hooks.onConnected?.(this),
+      // note: a heartbeat at once tells whether this identity still exists (401: a technician
+      // gave the device to another agent), instead of finding out at the next interval.
+      onReplaced: () => this.heartbeatSoon(),
     })
     this.runner = new CommandRunner({
       key: publicKeyFromRaw(identity.serverPublicKey), deviceId: identity.deviceId, agentId: identity.agentId, state: this.state,
@@ -123,9 +128,18 @@ export class RunningAgent {
     if (res.upgrade) this.hooks.onUpgrade?.(res.upgrade, this)
   }
 
-  private async heartbeatLoop() {
+  /** heartbeatSoon runs the heartbeat loop now instead of at its next interval. */
+  heartbeatSoon() {
     if (this.stopped || this.paused) return
+    if (this.heartbeatTimer) clearTimeout(this.heartbeatTimer)
+    this.heartbeatTimer = setTimeout(() => void this.heartbeatLoop(), 500)
+  }
+
+  private async heartbeatLoop() {
+    // note: one loop at a time (heartbeatSoon may fire while a heartbeat is in flight; that one schedules the next).
+    if (this.stopped || this.paused || this.heartbeatInFlight) return
     let next = this.heartbeatSeconds * 1000
+    this.heartbeatInFlight = true
     try {
       await this.heartbeat()
       this.heartbeatFailures = 0
@@ -134,6 +148,8 @@ export class RunningAgent {
       this.heartbeatFailures++
       next = Math.min(next, 2_000 + fullJitter(this.heartbeatFailures))
       log.warn('heartbeat failed', { err, retryInMs: next })
+    } finally {
+      this.heartbeatInFlight = false
     }
     if (!this.stopped && !this.paused) this.heartbeatTimer = setTimeout(() => void this.heartbeatLoop(), next)
   }
@@ -176,6 +192,35 @@ export class RunningAgent {
   }
 }
 
+/**
+ * awaitApproval waits for an enrollment a technician has to approve (see src/enroll.ts):
+ * the identity once approved, or an exit code (3: rejected or expired, do not restart; 0: stopped).
+ */
+async function awaitApproval(configDir: string, pending: PendingEnrollment): Promise<Identity | number> {
+  log.info('waiting for a technician to approve this enrollment', { server: pending.serverUrl, requestId: pending.requestId, expiresAt: new Date(pending.expiresAt).toISOString() })
+  const ac = new AbortController()
+  const stop = () => ac.abort()
+  process.once('SIGTERM', stop)
+  process.once('SIGINT', stop)
+  try {
+    const outcome = await waitForApproval(configDir, pending, { until: pending.expiresAt + 60_000, say: (line) => log.info(line), signal: ac.signal })
+    if (outcome.state === 'enrolled') return outcome.identity
+    if (ac.signal.aborted) return 0
+    log.error('the enrollment was not approved before it expired; enroll again', { requestId: pending.requestId })
+    clearPending(configDir)
+    return exitCodes.revoked
+  } catch (err) {
+    if (decidedAgainst(err)) {
+      log.error(`not enrolled: ${err.message}`, { code: err.code, requestId: pending.requestId })
+      return exitCodes.revoked
+    }
+    throw err
+  } finally {
+    process.off('SIGTERM', stop)
+    process.off('SIGINT', stop)
+  }
+}
+
 const defaultHooks: AgentHooks = {
   onUpgrade: (u, agent) => void applyUpdate(u, agent),
   onConnected: (agent) => confirmUpdate(agent.configDir),
@@ -183,10 +228,16 @@ const defaultHooks: AgentHooks = {
 
 /** runAgent runs the agent; `service` says a service manager restarts it (systemd, launchd, Windows). */
 export async function runAgent(configDir: string, opts: { service?: boolean } = {}, hooks: AgentHooks = defaultHooks): Promise<number> {
-  const identity = loadIdentity(configDir)
+  let identity = loadIdentity(configDir)
   if (!identity) {
-    log.error(`not enrolled: no ${path.join(configDir, 'agent.json')}. Run: breeze-agent enroll --server URL --key KEY`)
-    return 2
+    const pending = loadPending(configDir)
+    if (!pending) {
+      log.error(`not enrolled: no ${path.join(configDir, 'agent.json')}. Run: breeze-agent enroll --server URL --key KEY`)
+      return 2
+    }
+    const outcome = await awaitApproval(configDir, pending)
+    if (typeof outcome === 'number') return outcome
+    identity = outcome
   }
   // note: a lower priority keeps inventory collection (and the tools it spawns) out of the way.
   try { os.setPriority(10) } catch {}

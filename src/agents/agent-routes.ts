@@ -4,14 +4,14 @@
 import { Elysia, t } from 'elysia'
 import type { AppContext } from '../context'
 import { ConflictError, NotFoundError } from '../lib/errors'
-import { agentMessageBatch, enrollRequest, heartbeatRequest, inventoryReport, isAgentPlatform } from '../protocol'
+import { agentMessageBatch, enrollPollRequest, enrollRequest, heartbeatRequest, inventoryReport, isAgentPlatform } from '../protocol'
 import { actorPlugin } from '../web/actor-plugin'
 import { publicBaseUrl } from '../settings/public-url'
 import { installPs1, installSh } from './install-scripts'
 import { authenticateAgent } from './auth'
 import { findAgentBuilds } from './builds'
 import { handleCommandMessage } from './commands'
-import { enrollAgent } from './enroll'
+import { enrollAgent, pollEnrollment } from './enroll'
 import { recordHeartbeat } from './heartbeat'
 import { ingestInventory } from './inventory'
 
@@ -23,7 +23,17 @@ const scriptHeaders = { 'content-type': 'text/plain; charset=utf-8', 'cache-cont
 export function agentApiRoutes(ctx: AppContext) {
   return new Elysia({ name: 'breeze.agents.api' })
     .use(actorPlugin(ctx))
-    .post('/api/v1/agents/enroll', (c) => enrollAgent(ctx, c.body, c.info.ip), { body: enrollRequest, detail: hide })
+    .post('/api/v1/agents/enroll', async (c) => {
+      const answer = await enrollAgent(ctx, c.body, c.info.ip)
+      // 202: a known machine's enrollment waits for a technician (the agent polls below).
+      if (answer.status === 'pending') c.set.status = 202
+      return answer
+    }, { body: enrollRequest, detail: hide })
+    .post('/api/v1/agents/enroll/poll', async (c) => {
+      const { status, body } = await pollEnrollment(ctx, c.body, c.info.ip)
+      c.set.status = status
+      return body
+    }, { body: enrollPollRequest, detail: hide })
     .get('/agents/:platform', (c) => {
       const build = isAgentPlatform(c.params.platform) ? findAgentBuilds(ctx.config.dataDir, true).get(c.params.platform) : undefined
       if (!build) throw new NotFoundError(`agent build for ${c.params.platform}`)

@@ -2,7 +2,7 @@
 // the live channel, commands, offline detection, re-attach, revocation and clones.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
-import { cpSync, mkdtempSync } from 'node:fs'
+import { cpSync, existsSync, mkdtempSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { t } from '../db/tables'
@@ -163,6 +163,53 @@ describe('the compiled agent', () => {
     agent.start()
     await waitFor(() => s.ctx.agents.isConnected(deviceId), 20_000, 'reconnected')
   })
+
+  test('another agent enrolling this machine\'s hardware id waits for approval; the real agent keeps its socket and commands', async () => {
+    await waitFor(() => s.ctx.agents.isConnected(deviceId), 20_000, 'connected')
+    const before = await device()
+    const socket = s.ctx.agents.get(deviceId)
+    // A copied install command with any active key of the org, even one that allows re-attach.
+    const copied = (await admin.post('/api/v1/enrollment-keys', { orgId, name: 'copied install command', allowReattach: true })).json.key
+    const intruder = await createTestAgent()
+    const res = await intruder.cli(['enroll', '--server', s.url, '--key', copied, '--no-wait'])
+    expect(res.code).toBe(75)
+    expect(res.out).toContain('Waiting for approval')
+    expect(res.out).toContain('Enrollment approvals')
+    expect(existsSync(path.join(intruder.configDir, 'agent.json'))).toBe(false)
+    // The real agent: the same socket, still running commands, its credential unchanged.
+    expect(s.ctx.agents.get(deviceId)).toBe(socket)
+    const listed = await requestFromAgent<{ total: number }>(s.ctx, deviceId, 'processes.list', { limit: 1 }, 30_000)
+    expect(listed.total).toBeGreaterThan(0)
+    expect(await device()).toMatchObject({ agentId: before.agentId, agentSecretHash: before.agentSecretHash, hostname: before.hostname })
+    // Its service waits and says why; a rejection stops it for good.
+    intruder.start()
+    await waitFor(() => intruder.logs().includes('waiting for a technician'), 20_000, 'waiting log')
+    const [req] = (await admin.get('/api/v1/enrollment-requests')).json.data
+    expect(req).toMatchObject({ deviceId, state: 'pending', reason: 'online' })
+    expect((await admin.post(`/api/v1/enrollment-requests/${req.id}/reject`)).status).toBe(200)
+    await waitFor(() => !intruder.running, 30_000, 'the waiting agent to stop')
+    expect(intruder.logs()).toContain('rejected')
+    expect(s.ctx.agents.get(deviceId)).toBe(socket)
+  }, 90_000)
+
+  test('approving "replace" hands the device to the waiting agent; the old agent stops', async () => {
+    const newcomer = await createTestAgent()
+    const key2 = (await admin.post('/api/v1/enrollment-keys', { orgId, name: 'reinstall' })).json.key
+    const enrolling = newcomer.cli(['enroll', '--server', s.url, '--key', key2])
+    const req = await waitFor(async () => (await admin.get('/api/v1/enrollment-requests')).json.data[0], 20_000, 'request')
+    expect((await admin.post(`/api/v1/enrollment-requests/${req.id}/approve`, { mode: 'replace' })).status).toBe(200)
+    const res = await enrolling
+    expect(res.code).toBe(0)
+    expect(res.out).toContain('Approved')
+    expect(res.out).toContain(`Re-attached to device ${deviceId}`)
+    newcomer.start()
+    await waitFor(() => s.ctx.agents.get(deviceId)?.agentId === newcomer.identity().agentId, 30_000, 'the new agent on the socket')
+    await waitFor(() => !agent.running, 30_000, 'the old agent to stop')
+    expect(agent.logs()).toContain('stopping')
+    agent = newcomer
+    const listed = await requestFromAgent<{ total: number }>(s.ctx, deviceId, 'processes.list', { limit: 1 }, 30_000)
+    expect(listed.total).toBeGreaterThan(0)
+  }, 90_000)
 
   test('a cloned identity on another machine is flagged and refused; the original keeps working', async () => {
     const cloneDir = mkdtempSync(path.join(os.tmpdir(), 'breeze-agent-clone-'))

@@ -53,12 +53,22 @@ export async function findCredentialByDeviceId(db: Db, deviceId: string): Promis
   return row
 }
 
-/** findReattachable: a live device of this org that is the same machine (same hardware id). */
-export async function findReattachable(db: Db, orgId: string, hardwareId: string): Promise<DeviceRow | undefined> {
-  const [row] = await db.select().from(t.devices)
+/** findSameMachine: the devices of this org (not decommissioned) that are this machine (same hardware id), last seen first. */
+export async function findSameMachine(db: Db, orgId: string, hardwareId: string): Promise<DeviceRow[]> {
+  return db.select().from(t.devices)
     .where(and(eq(t.devices.orgId, orgId), eq(t.devices.hardwareId, hardwareId), ne(t.devices.status, 'decommissioned')))
-    .orderBy(sql`${t.devices.lastSeenAt} desc nulls last`).limit(1)
+    .orderBy(sql`${t.devices.lastSeenAt} desc nulls last`).limit(20)
+}
+
+export async function findDeviceRow(db: Db, id: string): Promise<DeviceRow | undefined> {
+  const [row] = await db.select().from(t.devices).where(eq(t.devices.id, id))
   return row
+}
+
+/** replaceAgentIdentity gives a device a new agent credential (and what the new agent reported); false when it was decommissioned meanwhile. */
+export async function replaceAgentIdentity(db: Db, id: string, patch: Partial<DeviceRow>): Promise<boolean> {
+  const rows = await db.update(t.devices).set(patch).where(and(eq(t.devices.id, id), ne(t.devices.status, 'decommissioned'))).returning({ id: t.devices.id })
+  return rows.length === 1
 }
 
 export async function insertDevice(db: Db, row: DeviceRow) {

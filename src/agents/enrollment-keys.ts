@@ -64,13 +64,14 @@ export async function createEnrollmentKey(ctx: Ctx, actor: UserActor, input: Cre
   const secret = keyPrefix + randomToken(24)
   const row: EnrollmentKey = {
     id: newId(), orgId: input.orgId, siteId: input.siteId ?? null, groupId: input.groupId ?? null, name: input.name.trim(), prefix: secret.slice(0, keyPrefix.length + 6),
-    keyHash: sha256Hex(secret), expiresAt, maxUses: input.maxUses ?? null, usedCount: 0, revokedAt: null, createdBy: actor.user.id, createdAt: now,
+    keyHash: sha256Hex(secret), expiresAt, maxUses: input.maxUses ?? null, usedCount: 0, revokedAt: null, allowReattach: input.allowReattach ?? false,
+    createdBy: actor.user.id, createdAt: now,
   }
   await withTx(ctx.db, async (tx) => {
     await insertEnrollmentKey(tx, row)
     await recordAudit({ ...ctx, db: tx }, actor.audit, {
       action: 'enrollment_key.create', partnerId: grant.partnerId, orgId: row.orgId, resourceType: 'enrollment_key', resourceId: row.id, resourceName: row.name,
-      details: { siteId: row.siteId, expiresAt, maxUses: row.maxUses },
+      details: { siteId: row.siteId, expiresAt, maxUses: row.maxUses, allowReattach: row.allowReattach },
     })
   })
   const [listed] = (await listEnrollmentKeys(ctx, actor, { orgId: row.orgId })).filter((k) => k.id === row.id)

@@ -26,6 +26,7 @@ const addDeviceForm = t.Object({
   name: t.String({ minLength: 1, maxLength: 200, error: 'give the key a name (1–200 characters)' }),
   expiresInDays: t.Optional(t.String({ maxLength: 10 })),
   maxUses: t.Optional(t.Numeric({ minimum: 1, maximum: 1_000_000, error: 'max uses is a whole number of at least 1' })),
+  allowReattach: t.Optional(t.Literal('true')),
 })
 
 function buildRows(ctx: AppContext): BuildRow[] {
@@ -78,9 +79,10 @@ export function enrollmentKeyRoutes(ctx: AppContext) {
         const { key, secret } = await createEnrollmentKey(ctx, userOf(c.actor), {
           orgId: orgId ?? '', siteId: kind === 'site' ? siteId : undefined, name: form.value.name,
           expiresAt: days && Number.isFinite(days) ? ctx.clock.now() + days * 86_400_000 : undefined, maxUses: form.value.maxUses,
+          allowReattach: form.value.allowReattach === 'true',
         })
         const created = {
-          key: secret, name: key.name, expiresAt: key.expiresAt, maxUses: key.maxUses, target: key.siteName ? `${key.orgName} › ${key.siteName}` : key.orgName,
+          key: secret, name: key.name, expiresAt: key.expiresAt, maxUses: key.maxUses, allowReattach: key.allowReattach, target: key.siteName ? `${key.orgName} › ${key.siteName}` : key.orgName,
           commands: installCommands(await publicBaseUrl(ctx, null), secret),
         }
         return addDevicePage(c, { created }, 201)

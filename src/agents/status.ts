@@ -4,6 +4,7 @@
 import type { AppContext } from '../context'
 import { newId } from '../lib/ids'
 import { closeCodes } from '../protocol'
+import { expireEnrollmentRequests } from './approvals'
 import { sweepCommands } from './commands'
 import { findOverdue, insertDeviceChanges, liveIdentities, recentlyDecommissioned, setOfflineIfOnline, setOnlineIfOffline } from './device-repo'
 
@@ -57,9 +58,11 @@ export async function sweepDecommissioned(ctx: AppContext) {
 export async function startAgentRuntime(ctx: AppContext) {
   await ctx.jobs.every('agents.offline', 30_000, async () => { await markOverdueOffline(ctx) })
   await ctx.jobs.every('agents.commands.sweep', 30_000, () => sweepCommands(ctx))
-  // Decommissioning elsewhere (src/devices) announces device.updated: close the socket at once…
+  await ctx.jobs.every('agents.enrollment-requests.expire', 5 * 60_000, async () => { await expireEnrollmentRequests(ctx) })
+  // Decommissioning elsewhere (src/devices) or an approved agent replacement announces
+  // device.updated: close the socket of the old identity at once…
   ctx.events.on('device.updated', async ({ deviceId, fields }) => {
-    if (fields.includes('status') && ctx.agents.isConnected(deviceId)) await sweepSockets(ctx, [deviceId])
+    if ((fields.includes('status') || fields.includes('agentId')) && ctx.agents.isConnected(deviceId)) await sweepSockets(ctx, [deviceId])
   })
   // …and every 2 s look for recent decommissions, which also catches other processes' changes.
   ctx.agents.startSweep(2_000, () => sweepDecommissioned(ctx))

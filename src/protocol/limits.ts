@@ -2,7 +2,11 @@
 // schemas reject longer values, and the agent cuts its own strings to fit (capText), so a
 // real agent never trips them.
 
-export const PROTOCOL_VERSION = 1
+/**
+ * 2: enrollment may answer "pending approval" (202) and the agent polls for the decision.
+ * The server still accepts agents of protocol 1 (they are refused where they would have to wait).
+ */
+export const PROTOCOL_VERSION = 2
 
 /** The HTTP Authorization scheme agents use: `Authorization: BreezeAgent <agentId>.<secret>`. */
 export const AGENT_AUTH_SCHEME = 'BreezeAgent'

@@ -42,7 +42,7 @@ export function deviceRow(ctx: Pick<AppContext, 'clock'>, o: MakeDeviceOptions):
     hostname: `${os === 'windows' ? 'DESKTOP' : os === 'macos' ? 'mbp' : 'srv'}-${String(n).padStart(5, '0')}`, displayName: null,
     osType: os, osVersion: d.osVersion, osBuild: d.osBuild, architecture: d.architecture, agentVersion: '0.1.0', status: 'online',
     lastSeenAt: now, lastHeartbeatAt: now, lastInventoryAt: now, bootTime: now - 3 * 24 * 3600_000, lastUser: os === 'linux' ? 'root' : 'jdoe', loggedInUsers: os === 'linux' ? [] : ['jdoe'],
-    pendingReboot: false, publicIp: '203.0.113.10', cpuPercent: 12, ramPercent: 48, diskPercent: 61, tags: [], heartbeatSeconds: 60, cloneSuspectedAt: null,
+    pendingReboot: false, publicIp: '203.0.113.10', cpuPercent: 12, ramPercent: 48, diskPercent: 61, tags: [], heartbeatSeconds: 60, cloneSuspectedAt: null, cloneOf: null,
     enrollmentKeyId: null, enrolledBy: null, enrolledAt: now, decommissionedAt: null, createdAt: now, updatedAt: now,
     ...overrides,
   }

@@ -3,12 +3,12 @@ import type { EnrollmentKeyView } from '../../src/agents/enrollment-keys'
 import type { FieldErrors, FormValues } from '../../src/web/forms'
 import type { PageProps } from '../../src/web/page'
 import { EmptyState, PageHeader, Time } from '../components/common'
-import { Csrf, FormError, Input, PostButton, Select } from '../components/form'
+import { Checkbox, Csrf, FormError, Input, PostButton, Select } from '../components/form'
 import { Layout } from '../layout'
 
 export type EnrollTarget = { orgId: string; orgName: string; sites: { id: string; name: string }[] }
 export type BuildRow = { platform: string; label: string; available: boolean; version: string | null; sizeMb: number | null; sha256: string | null }
-export type CreatedKey = { key: string; name: string; expiresAt: number | null; maxUses: number | null; target: string; commands: { unix: string; windows: string; manual: string } }
+export type CreatedKey = { key: string; name: string; expiresAt: number | null; maxUses: number | null; allowReattach: boolean; target: string; commands: { unix: string; windows: string; manual: string } }
 
 const stateClass: Record<EnrollmentKeyView['state'], string> = { active: 'ok', expired: 'bad', revoked: 'bad', exhausted: 'warn' }
 
@@ -24,7 +24,7 @@ export function EnrollmentKeysPage({ page, keys, canCreate, canRevoke }: { page:
           : (
             <div class="table-wrap">
               <table>
-                <thead><tr><th>Name</th><th>Organization</th><th>Site</th><th>Key</th><th>State</th><th>Uses</th><th>Expires</th><th>Created</th><th></th></tr></thead>
+                <thead><tr><th>Name</th><th>Organization</th><th>Site</th><th>Key</th><th>State</th><th>Uses</th><th>Re-attach</th><th>Expires</th><th>Created</th><th></th></tr></thead>
                 <tbody>
                   {keys.map((k) => (
                     <tr>
@@ -34,6 +34,7 @@ export function EnrollmentKeysPage({ page, keys, canCreate, canRevoke }: { page:
                       <td><code safe>{`${k.prefix}…`}</code></td>
                       <td><span class={`badge ${stateClass[k.state]}`}>{k.state}</span></td>
                       <td>{k.usedCount}{k.maxUses !== null ? ` / ${k.maxUses}` : ''}</td>
+                      <td>{k.allowReattach ? <span title="re-enrollments of devices offline beyond their window re-attach without approval">offline devices</span> : <span class="muted">with approval</span>}</td>
                       <td>{k.expiresAt ? <Time ms={k.expiresAt} /> : <span class="muted">never</span>}</td>
                       <td><Time ms={k.createdAt} /></td>
                       <td>{k.state !== 'revoked' && canRevoke(k) ? <PostButton action={`/enrollment-keys/${k.id}/revoke`} csrf={page.csrf} label="Revoke" small danger confirm={`Revoke the key "${k.name}"? Agents can no longer enroll with it; devices it enrolled stay.`} /> : ''}</td>
@@ -75,6 +76,8 @@ function KeyForm({ page, targets, values, errors }: { page: PageProps; targets: 
         <Select name="expiresInDays" label="Expires after" options={expiryOptions} values={values ?? { expiresInDays: '7' }} errors={errors} />
         <Input name="maxUses" label="Max uses" type="number" min={1} values={values} errors={errors} hint="Empty: unlimited." />
       </div>
+      <Checkbox name="allowReattach" label="Re-attach offline devices without approval" checked={values?.allowReattach === 'true'}
+        hint="A machine that is already a device of this organization normally waits for a technician's approval when it enrolls again (Devices → Enrollment approvals). With this, it takes its device back at once if the device has been offline beyond its window (a reinstall after a disk swap). Online devices always need approval." />
       <button class="btn primary" type="submit">Create key and show install commands</button>
     </form>
   )
@@ -145,7 +148,8 @@ export function AddDevicePage({ page, targets, builds, values, errors, created, 
               <div class="callout info">
                 Key <strong safe>{created.name}</strong> for <span safe>{created.target}</span>
                 {created.expiresAt ? <> · expires <Time ms={created.expiresAt} /></> : ' · never expires'}
-                {created.maxUses ? ` · up to ${created.maxUses} devices` : ''}. Copy it now: it is not shown again.
+                {created.maxUses ? ` · up to ${created.maxUses} devices` : ''}
+                {created.allowReattach ? ' · re-attaches offline devices without approval' : ''}. Copy it now: it is not shown again.
               </div>
               <Command id="cmd-unix" label="Linux and macOS (as root)" text={created.commands.unix} />
               <Command id="cmd-windows" label="Windows (PowerShell as Administrator)" text={created.commands.windows} />

@@ -53,6 +53,7 @@ export function DeviceLayout({ page, h, tab, children }: { page: PageProps; h: D
           {active && h.canDelete ? <PostButton action={`/devices/${d.id}/decommission`} csrf={page.csrf} label="Decommission" danger confirm={`Decommission ${deviceLabel(d)}? It leaves every list and its agent is disconnected. Its history is kept.`} /> : ''}
         </PageHeader>
         {d.cloneSuspectedAt ? <div class="callout warn">Another machine presented this device's agent identity (a cloned VM?) at <Time ms={d.cloneSuspectedAt} />. Re-enroll the clone with its own key.</div> : ''}
+        {d.cloneOf ? <div class="callout info">This machine has the same hardware id as <a href={`/devices/${d.cloneOf}`}>another device</a>: it was enrolled as a separate device (a technician approved "keep both").</div> : ''}
         {d.status === 'maintenance' ? <MaintenanceCallout page={page} h={h} /> : ''}
         {!active ? <div class="callout">This device was decommissioned <Ago ms={d.decommissionedAt} now={h.now} />. Re-enrolling the machine brings it back.</div> : ''}
         <nav class="tabs" aria-label="Device">

@@ -17,6 +17,12 @@ export const enrollmentKeys = table('enrollment_keys', {
   maxUses: int(),
   usedCount: int().notNull(),
   revokedAt: ms(),
+  /**
+   * A machine already enrolled (same hardware id) and offline beyond its window re-attaches to
+   * its device automatically; otherwise (and always while it is online or seen within its
+   * window) a re-enrollment waits for a technician's approval (enrollment_requests).
+   */
+  allowReattach: bool().notNull().default(false),
   createdBy: text().references(() => users.id),
   createdAt: ms().notNull(),
 }, (t) => [index('enrollment_keys_org').on(t.orgId)])
@@ -57,6 +63,8 @@ export const devices = table('devices', {
   heartbeatSeconds: int().notNull(),
   /** Set when two machines present the same agent identity (a cloned VM). */
   cloneSuspectedAt: ms(),
+  /** Enrolled as a second device of a machine already enrolled as this device (approved "keep both"). */
+  cloneOf: text(),
   enrollmentKeyId: text(),
   enrolledBy: text().references(() => users.id),
   enrolledAt: ms().notNull(),
@@ -68,6 +76,48 @@ export const devices = table('devices', {
   index('devices_hardware').on(t.orgId, t.hardwareId),
   index('devices_status').on(t.status),
   index('devices_hostname').on(t.hostname),
+])
+
+/**
+ * A re-enrollment of a machine that is already a device (same org and hardware id) waiting for
+ * a technician: approve as a replacement (the new agent takes the device over), keep both (a
+ * new device marked as a clone), or reject. The agent polls with its request token, whose hash
+ * becomes the agent secret on approval, so no secret is stored or sent twice.
+ */
+export const enrollmentRequests = table('enrollment_requests', {
+  id: id(),
+  orgId: text().notNull().references(() => organizations.id),
+  /** The device whose hardware id the request presents (it is left untouched while pending). */
+  deviceId: text().notNull().references(() => devices.id),
+  /** Site of that device when the request came (scopes who may see the request; not a foreign key, sites can go). */
+  siteId: text().notNull(),
+  enrollmentKeyId: text().notNull().references(() => enrollmentKeys.id),
+  /** Agent id the new agent gets if approved (not usable before). */
+  agentId: text().notNull().unique(),
+  /** SHA-256 of the request token the agent polls with; it becomes the agent secret's hash on approval. */
+  tokenHash: text().notNull().unique(),
+  hardwareId: text().notNull(),
+  hostname: text().notNull(),
+  osType: text({ enum: ['windows', 'macos', 'linux'] }).notNull(),
+  osVersion: text().notNull(),
+  osBuild: text(),
+  architecture: text().notNull(),
+  agentVersion: text().notNull(),
+  ip: text(),
+  /** Why it waits: the device is online, was seen within its window, or the key does not allow re-attach. */
+  reason: text({ enum: ['online', 'recently_seen', 'reattach_not_allowed'] }).notNull(),
+  status: text({ enum: ['pending', 'approved_replace', 'approved_clone', 'rejected', 'expired'] }).notNull(),
+  /** The device the approved agent runs as (the same device, or the clone). */
+  resultDeviceId: text(),
+  decidedBy: text().references(() => users.id),
+  decidedAt: ms(),
+  lastPolledAt: ms(),
+  expiresAt: ms().notNull(),
+  createdAt: ms().notNull(),
+}, (t) => [
+  index('enrollment_requests_org_status').on(t.orgId, t.status),
+  index('enrollment_requests_device').on(t.deviceId),
+  index('enrollment_requests_status_expiry').on(t.status, t.expiresAt),
 ])
 
 export const deviceHardware = table('device_hardware', {
