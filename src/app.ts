@@ -29,6 +29,7 @@ import { remotePageRoutes } from './remote/page-routes'
 import { remoteSocketRoutes } from './remote/socket-routes'
 import { notificationRoutes } from './notifications/routes'
 import { scriptLibraryRoutes } from './scripts/library-routes'
+import { searchRoutes } from './search/routes'
 import { scriptRunRoutes } from './scripts/run-routes'
 import { settingsRoutes } from './settings/routes'
 import { ticketApiRoutes } from './tickets/api-routes'
@@ -91,6 +92,7 @@ export function createApp(ctx: AppContext, assets: Awaited<ReturnType<typeof loa
     .use(policyRoutes(ctx))
     .use(policyApiRoutes(ctx))
     .use(auditRoutes(ctx))
+    .use(searchRoutes(ctx))
     .use(settingsRoutes(ctx))
     .use(agentApiRoutes(ctx))
     .use(agentSocketRoutes(ctx))

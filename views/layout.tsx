@@ -10,6 +10,13 @@ type NavItem = { href: string; label: string; icon: string; perm?: string; platf
 /** The product areas; an item shows only when its page exists and the user may open it. */
 const nav: { section: string; items: NavItem[] }[] = [
   {
+    section: 'Overview',
+    items: [
+      { href: '/', label: 'Dashboard', icon: 'home' },
+      { href: '/search', label: 'Search', icon: 'search' },
+    ],
+  },
+  {
     section: 'Customers',
     items: [
       { href: '/orgs', label: 'Organizations', icon: 'building', perm: 'orgs:read' },
@@ -87,6 +94,7 @@ export function Layout({ page, title, children }: { page: PageProps; title: stri
       <html lang="en" data-theme={page.theme === 'system' ? undefined : page.theme}>
         <Head title={title} assets={page.assets} csrf={page.csrf} />
         <body hx-boost="true" data-live="on">
+          <a class="skip-link" href="#content">Skip to content</a>
           <div class="shell" x-data="shell">
             <aside class="sidebar" x-bind:class="navOpen ? 'open' : ''">
               <a class="brand" href="/"><img src={page.assets['favicon.svg']} alt="" /> Breeze</a>
@@ -108,6 +116,7 @@ export function Layout({ page, title, children }: { page: PageProps; title: stri
                 <button type="button" class="icon-btn menu-toggle" aria-label="Menu" x-on:click="toggleNav"><Icon name="menu" /></button>
                 <OrgSwitcher page={page} />
                 <span class="grow"></span>
+                <SearchBox />
                 <a class="icon-btn" href="/notifications" aria-label="Notifications"><span class="bell" hx-get="/notifications/bell" hx-trigger="load, live:notification.created from:body" hx-swap="innerHTML"><Icon name="bell" /></span></a>
                 <button type="button" class="icon-btn" x-data="themeToggle" x-on:click="cycle" title={`Theme: ${page.theme}`} aria-label="Switch theme"><Icon name="sun" /></button>
                 <div class="dropdown" x-data="dropdown" {...{ 'x-on:click.outside': 'close' }}>
@@ -127,12 +136,36 @@ export function Layout({ page, title, children }: { page: PageProps; title: stri
                 </div>
               </header>
               <div id="flash"><FlashMessage flash={page.flash} /></div>
-              <main class="content" id="content">{children}</main>
+              <main class="content" id="content" tabindex="-1">{children}</main>
             </div>
           </div>
         </body>
       </html>
     </>
+  )
+}
+
+/**
+ * SearchBox is the global search (Ctrl+K or the button): a dialog whose input fetches
+ * /search's result list as you type; arrows move through the results, Enter opens one.
+ * Without scripts the button is a link to the /search page.
+ */
+function SearchBox() {
+  return (
+    <div class="global-search" x-data="globalSearch">
+      <a class="search-trigger" href="/search" {...{ 'x-on:click.prevent': 'open' }} aria-keyshortcuts="Control+K" aria-haspopup="dialog">
+        <Icon name="search" /> <span class="search-trigger-text">Search</span> <kbd class="search-trigger-key">Ctrl K</kbd>
+      </a>
+      <dialog class="search-dialog" aria-label="Search">
+        <div x-data="searchBox">
+          <form role="search" method="get" action="/search" hx-get="/search" hx-target="#search-results" hx-trigger="input changed delay:200ms from:(#search-q)" hx-boost="false">
+            <label for="search-q" class="sr-only">Search devices, organizations, scripts, alerts and tickets</label>
+            <input id="search-q" type="search" name="q" autocomplete="off" placeholder="Search devices, organizations, scripts, alerts, tickets…" role="combobox" aria-expanded="true" aria-controls="search-results" aria-autocomplete="list" />
+          </form>
+          <div id="search-results" class="search-results"><p class="search-hint muted small">Type at least 2 characters. ↑ ↓ to move, Enter to open, Esc to close.</p></div>
+        </div>
+      </dialog>
+    </div>
   )
 }
 

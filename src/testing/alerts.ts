@@ -1,6 +1,8 @@
 // Alerting fixtures: a real local HTTP receiver for webhooks (Slack, Teams, PagerDuty, ntfy,
 // Gotify, SMS gateways all arrive here), and heartbeats emitted on the real event bus.
 import type { AppContext } from '../context'
+import { t } from '../db/tables'
+import { newId } from '../lib/ids'
 import type { HeartbeatMetrics } from '../events'
 import { upsertSetting } from '../settings/repo'
 import { TestClient } from './client'
@@ -80,4 +82,17 @@ export async function bearerClient(server: { url: string; client(): TestClient }
   const res = await c.post('/api/v1/api-keys', { name: `test ${email}` })
   if (res.status !== 201) throw new Error(`could not create an API key: ${res.status} ${res.text}`)
   return TestClient.withBearer(server.url, res.json.key)
+}
+
+/** makeAlert inserts an alert row as the engine would have opened it (lists, search, pages). */
+export async function makeAlert(ctx: Pick<AppContext, 'db' | 'clock'>, a: { partnerId: string; orgId: string; siteId?: string | null; deviceId?: string | null; title: string; severity?: 'critical' | 'high' | 'medium' | 'low' | 'info'; status?: 'active' | 'acknowledged' | 'resolved' | 'suppressed'; message?: string }) {
+  const now = ctx.clock.now()
+  const row = {
+    id: newId(), partnerId: a.partnerId, orgId: a.orgId, siteId: a.siteId ?? null, deviceId: a.deviceId ?? null, ruleId: null, kind: 'device' as const, subject: '',
+    status: a.status ?? 'active', severity: a.severity ?? 'high', title: a.title, message: a.message ?? a.title, context: {} as never, triggeredAt: now, acknowledgedAt: null, acknowledgedBy: null,
+    resolvedAt: null, resolvedBy: null, resolutionNote: null, resolvingValues: null, suppressedUntil: null, suppressReason: null, parentAlertId: null, escalationPolicyId: null,
+    escalationStep: 0, nextEscalationAt: null, muted: false, updatedAt: now,
+  }
+  await ctx.db.insert(t.alerts).values(row)
+  return row
 }

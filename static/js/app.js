@@ -90,6 +90,63 @@ document.addEventListener('alpine:init', () => {
     is(name) { return this.value === name },
   }))
 
+  // Global search (views/layout.tsx SearchBox): Ctrl+K (⌘K) or the button opens the dialog.
+  Alpine.data('globalSearch', () => ({
+    init() {
+      this.onKey = (e) => {
+        if ((e.ctrlKey || e.metaKey) && !e.altKey && !e.shiftKey && e.key.toLowerCase() === 'k') {
+          e.preventDefault()
+          this.open()
+        }
+      }
+      document.addEventListener('keydown', this.onKey)
+    },
+    destroy() { document.removeEventListener('keydown', this.onKey) },
+    open() {
+      const dialog = this.$root.querySelector('dialog')
+      if (!dialog.open) dialog.showModal()
+      const input = dialog.querySelector('input[name=q]')
+      input.focus()
+      input.select()
+    },
+  }))
+
+  // A search input and its result list: ↑/↓ (and Home/End) move through the options, Enter
+  // opens the chosen one (or the full results page when none is chosen).
+  Alpine.data('searchBox', () => ({
+    init() {
+      const root = this.$root
+      const input = root.querySelector('input[name=q]')
+      const options = () => [...root.querySelectorAll('[role=option]')]
+      let active = -1
+      const show = (i) => {
+        const list = options()
+        active = list.length ? Math.max(0, Math.min(i, list.length - 1)) : -1
+        list.forEach((o, n) => o.setAttribute('aria-selected', n === active ? 'true' : 'false'))
+        if (active >= 0) { input.setAttribute('aria-activedescendant', list[active].id); list[active].scrollIntoView({ block: 'nearest' }) }
+        else input.removeAttribute('aria-activedescendant')
+      }
+      // New results: the first one is chosen, so Enter opens the best match.
+      root.addEventListener('htmx:afterSwap', () => show(0))
+      show(0)
+      input.addEventListener('keydown', (e) => {
+        if (e.key === 'ArrowDown') { e.preventDefault(); show(active + 1) }
+        else if (e.key === 'ArrowUp') { e.preventDefault(); show(active - 1) }
+        else if (e.key === 'Home' && e.ctrlKey) { e.preventDefault(); show(0) }
+        else if (e.key === 'End' && e.ctrlKey) { e.preventDefault(); show(options().length - 1) }
+        else if (e.key === 'Enter') {
+          e.preventDefault()
+          const chosen = options()[active]
+          root.closest('dialog')?.close()
+          if (chosen) chosen.click()
+          else if (input.value.trim()) window.location.assign(`/search?q=${encodeURIComponent(input.value.trim())}`)
+        }
+      })
+      // A click on a result in the dialog closes it before the page changes.
+      root.addEventListener('click', (e) => { if (e.target.closest('[role=option]')) root.closest('dialog')?.close() })
+    },
+  }))
+
   Alpine.data('dismissable', () => ({
     shown: true,
     dismiss() { this.shown = false },
