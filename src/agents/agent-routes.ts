@@ -3,13 +3,14 @@
 // credential, for the agent's own id.
 import { Elysia, t } from 'elysia'
 import type { AppContext } from '../context'
-import { ConflictError, NotFoundError } from '../lib/errors'
+import { AppError, ConflictError, NotFoundError, RateLimitError } from '../lib/errors'
 import { agentMessageBatch, enrollPollRequest, enrollRequest, heartbeatRequest, inventoryReport, isAgentPlatform } from '../protocol'
 import { actorPlugin } from '../web/actor-plugin'
 import { publicBaseUrl } from '../settings/public-url'
-import { installPs1, installSh } from './install-scripts'
+import { checkInstallKey } from './install-key'
+import { installCheckPath, installPs1, installSh, refusalPs1, refusalSh } from './install-scripts'
 import { authenticateAgent } from './auth'
-import { findAgentBuilds } from './builds'
+import { acceptsGzip, findAgentBuilds, gzippedBuild } from './builds'
 import { handleCommandMessage } from './commands'
 import { enrollAgent, pollEnrollment } from './enroll'
 import { recordHeartbeat } from './heartbeat'
@@ -21,6 +22,18 @@ const installQuery = t.Object({ key: t.Optional(t.String({ maxLength: 100 })) })
 const scriptHeaders = { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }
 
 export function agentApiRoutes(ctx: AppContext) {
+  /** installScript answers with the installer for a usable key, else with a script that says why and fails. */
+  async function installScript(key: string | undefined, ip: string | null, kind: 'sh' | 'ps1'): Promise<Response> {
+    const check = await checkInstallKey(ctx, key, ip)
+    if (!check.ok) {
+      const headers: Record<string, string> = { ...scriptHeaders, ...(check.retryAfterSeconds ? { 'retry-after': String(check.retryAfterSeconds) } : {}) }
+      return new Response(kind === 'sh' ? refusalSh(check.message) : refusalPs1(check.message), { status: check.status, headers })
+    }
+    const server = await publicBaseUrl(ctx, check.partnerId)
+    const builds = findAgentBuilds(ctx.config.dataDir)
+    return new Response(kind === 'sh' ? installSh(server, key!, builds) : installPs1(server, key!, builds), { headers: scriptHeaders })
+  }
+
   return new Elysia({ name: 'breeze.agents.api' })
     .use(actorPlugin(ctx))
     .post('/api/v1/agents/enroll', async (c) => {
@@ -40,14 +53,23 @@ export function agentApiRoutes(ctx: AppContext) {
       // An update names the build it was offered; if the file changed since, the agent asks again later.
       if (c.query.sha256 && c.query.sha256 !== build.sha256) throw new ConflictError('this build changed since it was offered; the next heartbeat offers the current one')
       const name = build.file.split(/[\\/]/).pop()!
-      return new Response(Bun.file(build.file), {
-        headers: { 'content-type': 'application/octet-stream', 'content-disposition': `attachment; filename="${name}"`, 'x-agent-version': build.version, 'x-agent-sha256': build.sha256, 'cache-control': 'no-cache' },
+      // Gzipped (about half the size) for clients that accept it, once the cached copy exists;
+      // the SHA-256 is always that of the executable itself.
+      const gz = acceptsGzip(c.request.headers.get('accept-encoding')) ? gzippedBuild(ctx.config.dataDir, build, ctx.log) : null
+      return new Response(Bun.file(gz ?? build.file), {
+        headers: {
+          'content-type': 'application/octet-stream', 'content-disposition': `attachment; filename="${name}"`, 'x-agent-version': build.version, 'x-agent-sha256': build.sha256,
+          'cache-control': 'no-cache', vary: 'accept-encoding', ...(gz ? { 'content-encoding': 'gzip' } : {}),
+        },
       })
     }, { params: t.Object({ platform: t.String({ maxLength: 32 }) }), query: t.Object({ sha256: t.Optional(t.String({ maxLength: 64 })) }), detail: hide })
-    .get('/install.sh', async (c) => new Response(installSh(await publicBaseUrl(ctx, null), c.query.key ?? '', findAgentBuilds(ctx.config.dataDir)), { headers: scriptHeaders }),
-      { query: installQuery, detail: hide })
-    .get('/install.ps1', async (c) => new Response(installPs1(await publicBaseUrl(ctx, null), c.query.key ?? '', findAgentBuilds(ctx.config.dataDir)), { headers: scriptHeaders }),
-      { query: installQuery, detail: hide })
+    .get('/install.sh', (c) => installScript(c.query.key, c.info.ip, 'sh'), { query: installQuery, detail: hide })
+    .get('/install.ps1', (c) => installScript(c.query.key, c.info.ip, 'ps1'), { query: installQuery, detail: hide })
+    .post(installCheckPath, async (c) => {
+      const check = await checkInstallKey(ctx, c.body.key, c.info.ip)
+      if (!check.ok) throw check.status === 429 ? new RateLimitError(check.message, check.retryAfterSeconds ?? 60) : new AppError(check.status, check.code, check.message)
+      return { ok: true }
+    }, { body: t.Object({ key: t.String({ maxLength: 100 }) }), detail: hide })
     .group('/api/v1/agents/:id', (app) => app
       // note: derive runs before body validation, so an unauthenticated caller learns nothing from 400s.
       .derive(async (c) => ({ agent: await authenticateAgent(ctx, c.request.headers.get('authorization'), (c.params as { id: string }).id) }))

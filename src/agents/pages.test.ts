@@ -55,7 +55,7 @@ describe('Add device', () => {
     const res = await admin.form('/devices/add', { target: `site:${orgId}:${siteId}`, name: 'Rollout <script>', expiresInDays: '7', maxUses: '3' }, '/devices/add')
     expect(res.status).toBe(201)
     const key = /(brz_[A-Za-z0-9_-]+)/.exec(res.text)![1]
-    expect(res.text).toContain(`curl -fsSL &#x27;${s.url}/install.sh?key=${key}&#x27; | sudo sh`)
+    expect(res.text).toContain(`curl -sSL &#x27;${s.url}/install.sh?key=${key}&#x27; | sudo sh`)
     expect(res.text).toContain(`irm &#x27;${s.url}/install.ps1?key=${key}&#x27; | iex`)
     expect(res.text).toContain('Rollout &lt;script&gt;')
     const list = await admin.get('/enrollment-keys')
@@ -87,7 +87,7 @@ describe('install script and downloads', () => {
   test('curl … install.sh | sh downloads the agent, checks its SHA-256 and enrolls the machine', async () => {
     const key = (await admin.post('/api/v1/enrollment-keys', { orgId, siteId, name: 'script' })).json.key
     const env = { ...process.env, BREEZE_INSTALL_DIR: path.join(work, 'bin'), BREEZE_AGENT_CONFIG_DIR: path.join(work, 'etc'), BREEZE_NO_SERVICE: '1', BREEZE_AGENT_HARDWARE_ID: 'install-script-machine' }
-    const proc = Bun.spawn(['sh', '-c', `curl -fsSL '${s.url}/install.sh?key=${key}' | sh`], { env, stdout: 'pipe', stderr: 'pipe' })
+    const proc = Bun.spawn(['sh', '-c', `curl -sSL '${s.url}/install.sh?key=${key}' | sh`], { env, stdout: 'pipe', stderr: 'pipe' })
     const out = (await new Response(proc.stdout).text()) + (await new Response(proc.stderr).text())
     expect({ code: await proc.exited, out }).toMatchObject({ code: 0 })
     expect(out).toContain('Enrolled as device')
@@ -100,9 +100,12 @@ describe('install script and downloads', () => {
   test('the scripts refuse keys that are not keys, and name missing builds', async () => {
     expect((await fetch(`${s.url}/install.sh?key=${encodeURIComponent("brz_$(touch /tmp/pwned)'")}`)).status).toBe(400)
     expect((await fetch(`${s.url}/install.sh`)).status).toBe(400)
-    const ps1 = await (await fetch(`${s.url}/install.ps1?key=brz_abcdefghijklmnopqrstuv`)).text()
+    const key = (await admin.post('/api/v1/enrollment-keys', { orgId, siteId, name: 'ps1' })).json.key
+    const ps1 = await (await fetch(`${s.url}/install.ps1?key=${key}`)).text()
     const builds = findAgentBuilds(s.dataDir, true)
     expect(ps1).toContain(`$Sha256 = '${builds.get('windows-x64')?.sha256 ?? ''}'`)
+    expect(ps1).toContain("$ProgressPreference = 'SilentlyContinue'")
+    expect(ps1).toContain('/api/v1/agents/install-check')
   })
 
   test('/agents/<platform> serves the build with its version and hash; unknown platforms are 404', async () => {

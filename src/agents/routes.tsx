@@ -13,6 +13,7 @@ import { getPublicUrl, publicBaseUrl } from '../settings/public-url'
 import { redirect, render, setFlash } from '../web/render'
 import { findAgentBuilds } from './builds'
 import { createEnrollmentKey, listEnrollmentKeys, revokeEnrollmentKey } from './enrollment-keys'
+import { partnerOfOrg } from './install-key'
 import { installCommands } from './install-scripts'
 import { createEnrollmentKeyBody, enrollmentKeyListQuery, idParams } from './model'
 
@@ -83,7 +84,7 @@ export function enrollmentKeyRoutes(ctx: AppContext) {
         })
         const created = {
           key: secret, name: key.name, expiresAt: key.expiresAt, maxUses: key.maxUses, allowReattach: key.allowReattach, target: key.siteName ? `${key.orgName} › ${key.siteName}` : key.orgName,
-          commands: installCommands(await publicBaseUrl(ctx, null), secret),
+          commands: installCommands(await publicBaseUrl(ctx, await partnerOfOrg(ctx, key.orgId)), secret),
         }
         return addDevicePage(c, { created }, 201)
       } catch (err) {

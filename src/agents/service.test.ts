@@ -61,3 +61,26 @@ test.skipIf(process.platform !== 'linux' || process.getuid?.() !== 0)('install r
   expect(existsSync(dirs.etc)).toBe(false)
   expect(existsSync(path.join(dirs.bin, 'breeze-agent'))).toBe(false)
 })
+
+test.skipIf(process.platform !== 'linux' || process.getuid?.() !== 0 || existsSync('/run/systemd/system'))('without systemd running, install writes no unit, keeps the enrollment and says to use `breeze-agent run`', async () => {
+  // A machine with systemctl installed but another init system (a container, OpenRC, runit).
+  const stubs = path.join(work, 'stubs-offline')
+  mkdirSync(stubs)
+  const calls = path.join(work, 'calls-offline.log')
+  writeFileSync(path.join(stubs, 'systemctl'), `#!/bin/sh\necho "$*" >> '${calls}'\n[ "$1" = is-system-running ] && { echo offline; exit 1; }\nexit 0\n`)
+  chmodSync(path.join(stubs, 'systemctl'), 0o755)
+  const dirs = { units: path.join(work, 'units-offline'), bin: path.join(work, 'bin-offline'), etc: path.join(work, 'etc-offline') }
+  mkdirSync(dirs.units)
+  const agent = await createTestAgent({
+    configDir: dirs.etc, hardwareId: 'no-systemd-machine',
+    env: { PATH: `${stubs}:${process.env.PATH}`, BREEZE_AGENT_SYSTEMD_DIR: dirs.units, BREEZE_INSTALL_DIR: dirs.bin },
+  })
+  const res = await agent.cli(['install', '--server', s.url, '--key', key])
+  expect(res.code).not.toBe(0)
+  expect(res.out).toContain('Enrolled as device')
+  expect(res.out).toContain('systemd is not running on this machine')
+  expect(res.out).toContain(`${path.join(dirs.bin, 'breeze-agent')} run`)
+  expect(existsSync(path.join(dirs.units, 'breeze-agent.service'))).toBe(false)
+  expect(readFileSync(calls, 'utf8')).not.toContain('daemon-reload')
+  expect(existsSync(path.join(dirs.etc, 'agent.json'))).toBe(true)
+})

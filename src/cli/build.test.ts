@@ -1,4 +1,4 @@
-// `bun run build` makes a server binary that runs from any folder with only a data directory
+// `npm run build` makes a server binary that runs from any folder with only a data directory
 // (migrations, pages and static files embedded), and agent builds it serves.
 import { afterAll, expect, test } from 'bun:test'
 import { copyFileSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs'
@@ -46,3 +46,20 @@ test('the compiled server starts from another folder and serves pages, assets an
     await server.exited
   }
 }, 180_000)
+
+test('npm start first builds the agent for this machine, once: later starts find it up to date', async () => {
+  const pkg = JSON.parse(await Bun.file(path.join(root, 'package.json')).text())
+  expect(pkg.scripts.prestart).toBe('bun scripts/build.ts --agents host --if-stale')
+  const out = path.join(work, 'host-agents')
+  const build = () => Bun.spawnSync(['bun', 'scripts/build.ts', '--agents', 'host', '--if-stale', '--out', out], { cwd: root, stdout: 'pipe', stderr: 'pipe' })
+  const first = build()
+  expect(first.exitCode).toBe(0)
+  const platform = `${process.platform}-${process.arch}`
+  expect(first.stdout.toString()).toContain(`built `)
+  const manifest = JSON.parse(await Bun.file(path.join(out, 'manifest.json')).text())
+  expect(manifest[platform]).toMatchObject({ version: pkg.version, size: expect.any(Number), source: expect.any(String) })
+  const started = performance.now()
+  const second = build()
+  expect(second.stdout.toString()).toContain(`agent for ${platform} is up to date`)
+  expect(performance.now() - started).toBeLessThan(5_000)
+}, 120_000)

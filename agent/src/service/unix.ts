@@ -61,12 +61,21 @@ export async function installUnixService(exe: string, configDir: string): Promis
     return `launchd daemon ${launchdLabel} (${plist})`
   }
   const unit = path.join(env.systemdDir, `${serviceName}.service`)
-  if ((await runStatus('systemctl', ['--version'])).code === null) throw new Error('systemd was not found: run `breeze-agent run` from your init system instead')
+  // Checked before anything is written: a machine may have systemctl without systemd running it.
+  if (!(await systemdRuns())) throw new Error(`systemd is not running on this machine, so no service was registered. The agent is enrolled: start it with \`${exe} run\` and have your init system (OpenRC, runit, an @reboot cron entry) run that at boot`)
   writeFileSync(unit, systemdUnit(exe, configDir), { mode: 0o644 })
   await must('systemctl', ['daemon-reload'])
   await must('systemctl', ['enable', '--now', serviceName])
   await run('systemctl', ['restart', serviceName])
   return `systemd unit ${serviceName} (${unit})`
+}
+
+/** systemdRuns: systemd is the init system (sd_booted's check), or systemctl says it is not offline. */
+async function systemdRuns(): Promise<boolean> {
+  if (existsSync('/run/systemd/system')) return true
+  const r = await runStatus('systemctl', ['is-system-running'])
+  if (r.code === null) return false
+  return !/offline|not been booted|Failed to connect/i.test(r.out)
 }
 
 export async function uninstallUnixService(): Promise<void> {
