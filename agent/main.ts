@@ -6,6 +6,7 @@ import { loadIdentity, resolveConfigDir } from './config'
 import { ApiError } from './src/api'
 import { enroll, loadPending, type EnrollOutcome } from './src/enroll'
 import { runAgent } from './src/run'
+import { useConfigDir } from './src/settings'
 import { installService, requireAdmin, serviceState, uninstallService } from './src/service'
 import { windowsServiceName } from './src/service/paths'
 import { agentVersion } from './src/version'
@@ -40,6 +41,7 @@ async function main(argv: string[]): Promise<number> {
   })
   const command = positionals[0] ?? 'help'
   const configDir = resolveConfigDir(values['config-dir'])
+  useConfigDir(configDir)
   if (values.help || command === 'help') return console.log(usage), 0
   switch (command) {
     case 'version':

@@ -17,6 +17,8 @@ import { automationRoutes } from './automations/routes'
 import { policyApiRoutes } from './policies/api-routes'
 import { policyRoutes } from './policies/routes'
 import type { AppContext } from './context'
+import { deviceActionApiRoutes } from './device-actions/api-routes'
+import { deviceActionPageRoutes } from './device-actions/routes'
 import { deviceApiRoutes } from './devices/device-api'
 import { groupApiRoutes } from './devices/group-api'
 import { deviceRoutes } from './devices/device-routes'
@@ -77,6 +79,8 @@ export function createApp(ctx: AppContext, assets: Awaited<ReturnType<typeof loa
     .use(groupRoutes(ctx))
     .use(softwareRoutes(ctx))
     .use(metricsRoutes(ctx))
+    .use(deviceActionPageRoutes(ctx))
+    .use(deviceActionApiRoutes(ctx))
     .use(scriptLibraryRoutes(ctx))
     .use(scriptRunRoutes(ctx))
     .use(alertRoutes(ctx))

@@ -17,6 +17,7 @@ import { ConfigError, type Config } from './config'
 import type { AppContext } from './context'
 import { openDatabase } from './db'
 import { migrate } from './db/migrate'
+import { registerDeviceActionWork } from './device-actions/register'
 import { registerDeviceWork } from './devices/register'
 import { EventBus } from './events'
 import { JobRunner } from './jobs/runner'
@@ -83,6 +84,7 @@ async function registerJobs(ctx: AppContext) {
   await ctx.jobs.every('sessions.cleanup', 3600_000, () => deleteExpiredSessions(ctx.db, ctx.clock.now()))
   await ctx.jobs.every('audit.prune', 24 * 3600_000, async () => { await pruneAudit(ctx) })
   await registerDeviceWork(ctx)
+  await registerDeviceActionWork(ctx)
   await startAlerting(ctx)
   startTickets(ctx)
   await startAgentRuntime(ctx)

@@ -34,10 +34,11 @@ export async function collectInventory(): Promise<Sections> {
 }
 
 /** collectInventoryInChild runs `collect-inventory` as a child process at low priority and reads its JSON. */
-export async function collectInventoryInChild(): Promise<Sections> {
+export async function collectInventoryInChild(configDir: string): Promise<Sections> {
   // note: from source (bun agent/main.ts) the executable is bun and the script comes first.
   const fromSource = /^bun(\.exe)?$/i.test(path.basename(process.execPath))
-  const proc = Bun.spawn([process.execPath, ...(fromSource ? [Bun.main] : []), 'collect-inventory'], { stdin: 'ignore', stdout: 'pipe', stderr: 'inherit' })
+  // The config dir travels along: the child reads the same settings (init script folders).
+  const proc = Bun.spawn([process.execPath, ...(fromSource ? [Bun.main] : []), 'collect-inventory', '--config-dir', configDir], { stdin: 'ignore', stdout: 'pipe', stderr: 'inherit' })
   const [text, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited])
   if (code !== 0) throw new Error(`inventory collection exited with ${code}`)
   return JSON.parse(text) as Sections

@@ -174,7 +174,7 @@ export class RunningAgent {
   sendInventory(full: boolean): Promise<string[]> {
     this.inventoryRunning ??= (async () => {
       try {
-        const sections = await collectInventoryInChild()
+        const sections = await collectInventoryInChild(this.configDir)
         const { report, hashes, sent } = buildReport(sections, this.state.state.inventoryHashes, full)
         if (sent.length > 0) await this.api.inventory(report)
         const now = Date.now()

@@ -152,6 +152,19 @@ export async function requestFromAgent<T = Record<string, unknown>>(ctx: Ctx, de
   }
 }
 
+/**
+ * awaitCommand resolves with a command's outcome when it ends, or null after `timeoutMs` (the
+ * command itself goes on). Call it before the command is sent, so a quick answer is not missed.
+ * note: waiters live in this process; an agent connected to another node answers there.
+ */
+export function awaitCommand(ctx: Pick<Ctx, 'agents'>, id: string, timeoutMs: number): Promise<CommandOutcome | null> {
+  return new Promise((resolve) => {
+    const waiter = { resolve: (o: unknown) => { clearTimeout(timer); ctx.agents.waiters.delete(id); resolve(o as CommandOutcome) } }
+    const timer = setTimeout(() => { if (ctx.agents.waiters.get(id) === waiter) ctx.agents.waiters.delete(id); resolve(null) }, timeoutMs)
+    ctx.agents.waiters.set(id, waiter)
+  })
+}
+
 /** dispatch signs commands for a device and marks them sent. */
 async function dispatch(ctx: Ctx, rows: CommandRow[], device: { id: string; agentId: string; orgId: string }): Promise<SignedCommand[]> {
   const out: SignedCommand[] = []

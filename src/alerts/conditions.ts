@@ -1,6 +1,7 @@
 // Pure condition logic: what each condition kind needs, whether it holds for a device's facts,
 // and the values it reports. No database, no clock: the engine passes everything in.
 import type { SoftwareRef } from '../events'
+import { globMatcher } from '../lib/glob'
 import { builtinMetrics, type AlertValues, type Condition, type MetricCondition, type Operator, type RuleConditions } from './types'
 
 /** What a device looks like at evaluation time; null = not known on this path. */
@@ -54,17 +55,10 @@ export function isEventCondition(c: Condition): boolean {
   return c.type === 'software' && (c.event === 'installed' || c.event === 'removed')
 }
 
+export { globMatcher }
+
 export function isKnownMetric(name: string): boolean {
   return (builtinMetrics as readonly string[]).includes(name) || /^custom\.[A-Za-z0-9_.-]{1,64}$/.test(name)
-}
-
-/** globMatcher compiles case-insensitive globs (`*`, `?`, comma-separated alternatives). */
-export function globMatcher(pattern: string): (text: string) => boolean {
-  const alternatives = pattern.split(',').map((p) => p.trim()).filter(Boolean)
-  if (alternatives.length === 0) return () => false
-  const source = alternatives.map((p) => p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')).join('|')
-  const re = new RegExp(`^(?:${source})$`, 'i')
-  return (text) => re.test(text)
 }
 
 const matchers = new Map<string, (text: string) => boolean>()

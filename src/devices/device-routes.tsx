@@ -2,11 +2,11 @@
 import { Elysia, t } from 'elysia'
 import { DevicesPage, DeviceTable, listHref, type DeviceListFilters } from '../../views/devices/list'
 import {
-  HardwareTab, HistoryTab, MetricsTab, NetworkTab, OverviewTab, ProcessesTab, ProcessTable, SoftwareTab, SoftwareTable, type DeviceHeader, type ProcessRow,
+  HardwareTab, HistoryTab, MetricsTab, NetworkTab, OverviewTab, SoftwareTab, SoftwareTable, type DeviceHeader,
 } from '../../views/devices/detail'
 import { CustomFieldsCard } from '../../views/devices/custom-fields'
 import { ServicesTab, ServicesTable } from '../../views/devices/services'
-import { queueCommand, requestFromAgent } from '../agents/commands'
+import { queueCommand } from '../agents/commands'
 import { searchAlerts } from '../alerts/alerts'
 import type { UserActor } from '../auth/actor'
 import { recordAudit } from '../audit/service'
@@ -26,9 +26,10 @@ import { groupOptions } from './groups'
 import { groupsOfDevice } from './group-repo'
 import { updateCustomFields, type CustomFieldView } from './custom-fields'
 import { listCustomFields } from './custom-fields-repo'
-import { endMaintenance, getDeviceWithMaintenance, maintenanceSpan, startMaintenance } from './maintenance'
+import { endMaintenance, maintenanceSpan, startMaintenance } from './maintenance'
 import { bulkActions, bulkBody, changesQuery, customFieldForm, deviceListQuery, idParams, servicesQuery, startMaintenanceBody, updateDeviceBody, type DeviceListQuery } from './model'
-import { findDevicePlace, listNetwork as listNetworkRows } from './repo'
+import { deviceHeader } from './header'
+import { listNetwork as listNetworkRows } from './repo'
 import { countVisibleDevices, decommissionDevice, deviceName, getChanges, getDevice, getHardware, getNetwork, getServices, getServiceStates, getSoftware, listDevices, updateDevice } from './service'
 
 export const columnsCookie = 'breeze_device_columns'
@@ -53,15 +54,7 @@ function formDuration(value: unknown): number | null {
 }
 
 export function deviceRoutes(ctx: AppContext) {
-  async function header(actor: UserActor, id: string): Promise<DeviceHeader> {
-    const { maintenance, ...device } = await getDeviceWithMaintenance(ctx, actor, id)
-    const place = await findDevicePlace(ctx.db, device.id)
-    return {
-      device, maintenance, siteName: place?.siteName ?? '', orgName: place?.orgName ?? '', now: ctx.clock.now(), processes: true,
-      canWrite: can(actor.scope, 'devices:write', device.orgId) && (actor.scope.orgs.get(device.orgId)?.siteIds?.includes(device.siteId) ?? true),
-      canDelete: can(actor.scope, 'devices:delete', device.orgId) && (actor.scope.orgs.get(device.orgId)?.siteIds?.includes(device.siteId) ?? true),
-    }
-  }
+  const header = (actor: UserActor, id: string): Promise<DeviceHeader> => deviceHeader(ctx, actor, id)
 
   async function overview(c: PageContext, id: string, extra: { values?: FormValues; errors?: FieldErrors; maintenanceErrors?: FieldErrors } = {}, status = 200) {
     const actor = userOf(c.actor)
@@ -233,23 +226,6 @@ export function deviceRoutes(ctx: AppContext) {
       const h = await header(actor, c.params.id)
       return render(c, <NetworkTab page={await pageProps(ctx, c)} h={h} interfaces={await getNetwork(ctx, actor, c.params.id)} />)
     }, { params: idParams })
-    .get('/devices/:id/processes', async (c) => {
-      const actor = userOf(c.actor)
-      return render(c, <ProcessesTab page={await pageProps(ctx, c)} h={await header(actor, c.params.id)} />)
-    }, { params: idParams })
-    .get('/devices/:id/processes/list', async (c) => {
-      const actor = userOf(c.actor)
-      const device = await getDevice(ctx, actor, c.params.id)
-      const sortBy = c.query.sortBy ?? 'cpu'
-      try {
-        const result = await requestFromAgent<{ total: number; processes: ProcessRow[] }>(ctx, device.id, 'processes.list', { sortBy, limit: 50 }, 15_000)
-        return render(c, <ProcessTable result={result} sortBy={sortBy} />)
-      } catch (err) {
-        // Not connected (409), no answer in time (504) or the agent failed (502): say so in place.
-        if (err instanceof AppError) return render(c, <ProcessTable error={err.message} sortBy={sortBy} />)
-        throw err
-      }
-    }, { params: idParams, query: t.Object({ sortBy: t.Optional(t.Union([t.Literal('cpu'), t.Literal('memory')])) }) })
     .get('/devices/:id/metrics', async (c) => {
       const actor = userOf(c.actor)
       const assets = ['uplot.js', 'uplot.css'].map((n) => assetUrls()[n]).join(' ')

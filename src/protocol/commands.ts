@@ -38,20 +38,33 @@ export type CommandOutcome = (typeof commandOutcomes)[number]
 
 // ---- built-in command types: payloads and results ----
 
+export const processSorts = ['cpu', 'memory', 'name', 'pid'] as const
 export const processesListPayload = t.Object({
-  sortBy: t.Optional(t.Union([t.Literal('cpu'), t.Literal('memory')])),
+  sortBy: t.Optional(t.Union(processSorts.map((s) => t.Literal(s)))),
   limit: t.Optional(t.Integer({ minimum: 1, maximum: 500 })),
+  /** Only processes whose name, user, command line or PID contain this (case-insensitive). */
+  search: t.Optional(t.String({ maxLength: 200 })),
 })
 export const processInfo = t.Object({
   pid: t.Integer(),
+  /** The parent's PID (null when unknown). */
+  ppid: t.Optional(t.Nullable(t.Integer())),
   name: t.String({ maxLength: caps.name }),
   user: t.Nullable(t.String({ maxLength: caps.name })),
+  /** Share of the whole machine (all cores = 100), since the previous sample. */
   cpuPercent: t.Number(),
   memoryMb: t.Number(),
   command: t.Nullable(t.String({ maxLength: caps.long })),
+  startedAt: t.Optional(t.Nullable(t.Number())),
 })
 export type ProcessInfo = typeof processInfo.static
-export const processesListResult = t.Object({ total: t.Integer(), processes: t.Array(processInfo) })
+export const processesListResult = t.Object({
+  /** Processes running (before the search). */
+  total: t.Integer(),
+  /** Processes that matched the search (before the limit). */
+  matched: t.Optional(t.Integer()),
+  processes: t.Array(processInfo, { maxItems: 500 }),
+})
 export type ProcessesListResult = typeof processesListResult.static
 
 export const inventoryRefreshPayload = t.Object({

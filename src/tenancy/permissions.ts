@@ -9,7 +9,8 @@ export const resources = {
   users: ['read', 'write', 'delete'],
   roles: ['read', 'write'],
   audit: ['read', 'export'],
-  devices: ['read', 'write', 'delete'],
+  /** power: reboot, shut down, wake; services: start/stop/restart; processes: the live list and kill; eventlogs: read event logs; command: one-off commands. */
+  devices: ['read', 'write', 'delete', 'power', 'services', 'processes', 'eventlogs', 'command'],
   enrollment: ['read', 'write'],
   scripts: ['read', 'write', 'delete', 'execute'],
   alerts: ['read', 'write'],
@@ -37,7 +38,7 @@ export const resourceLabels: Record<Resource, string> = {
   users: 'Users',
   roles: 'Roles',
   audit: 'Audit log',
-  devices: 'Devices and groups',
+  devices: 'Devices and groups (power: reboot/shut down/wake; services: start/stop; processes: live list and kill; eventlogs: read event logs; command: one-off commands)',
   enrollment: 'Enrollment keys',
   scripts: 'Scripts',
   alerts: 'Alerts and alert rules',
@@ -51,7 +52,8 @@ export const resourceLabels: Record<Resource, string> = {
 const readOnly = allPermissions.filter((p) => p.endsWith(':read'))
 const orgWide = allPermissions.filter((p) => !p.startsWith('partners:'))
 /** What technicians do on top of reading: manage devices, run scripts, work alerts and tickets, remote in. */
-const technicianWork: Permission[] = ['sites:write', 'devices:write', 'enrollment:write', 'scripts:execute', 'alerts:write', 'automations:execute', 'remote:access', 'tickets:write']
+const technicianWork: Permission[] = [
+  'sites:write', 'devices:write', 'devices:power', 'devices:services', 'devices:processes', 'devices:eventlogs', 'devices:command', 'enrollment:write', 'scripts:execute', 'alerts:write', 'automations:execute', 'remote:access', 'tickets:write']
 
 export type BuiltinRoleKey = 'partner_admin' | 'partner_technician' | 'partner_viewer' | 'org_admin' | 'org_technician' | 'org_viewer'
 

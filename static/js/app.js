@@ -7,6 +7,17 @@ document.addEventListener('htmx:configRequest', (event) => {
   if (token) event.detail.headers['X-CSRF-Token'] = token
 })
 
+// An htmx request from an element with data-confirm asks first. The text is data (it may name
+// a process or a service an endpoint reported), so it never goes into an hx-* attribute.
+// Elements with their own Alpine confirmation (x-data) are left to it.
+document.addEventListener('htmx:confirm', (event) => {
+  const el = event.detail.elt
+  const text = el && el.dataset ? el.dataset.confirm : ''
+  if (!text || el.hasAttribute('x-data')) return
+  event.preventDefault()
+  if (window.confirm(text)) event.detail.issueRequest(true)
+})
+
 if (window.htmx) {
   window.htmx.config.historyCacheSize = 0
   // Settling copies these attributes from the old element to its same-id successor. Not `style`:

@@ -42,6 +42,33 @@
 document.addEventListener('alpine:init', () => {
   const Alpine = window.Alpine
 
+  // Refreshes a live fragment (data-target: its id) every data-seconds while the page is shown:
+  // not while the tab is hidden, the pointer or focus is inside it (a row about to be clicked
+  // must not move), a request for it is under way, or the user paused it.
+  Alpine.data('livePoll', () => ({
+    paused: false,
+    timer: null,
+    state: '',
+    label: 'Pause',
+    init() {
+      const seconds = Number(this.$el.dataset.seconds) || 5
+      this.state = `Live, every ${seconds} s`
+      this.timer = setInterval(() => this.tick(), seconds * 1000)
+    },
+    destroy() { clearInterval(this.timer) },
+    tick() {
+      const target = document.getElementById(this.$el.dataset.target)
+      if (!target || !document.body.contains(this.$el)) return clearInterval(this.timer)
+      if (this.paused || document.hidden || target.matches(':hover, :focus-within') || target.classList.contains('htmx-request')) return
+      window.htmx.trigger(target, 'live-refresh')
+    },
+    toggle() {
+      this.paused = !this.paused
+      this.label = this.paused ? 'Resume' : 'Pause'
+      this.state = this.paused ? 'Paused' : `Live, every ${Number(this.$el.closest('[data-seconds]').dataset.seconds) || 5} s`
+    },
+  }))
+
   // Bulk selection: row checkboxes (form="bulk-form"), a select-all box, "all N matching".
   Alpine.data('bulkSelect', () => ({
     count: 0,

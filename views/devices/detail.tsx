@@ -12,7 +12,7 @@ import { Layout } from '../layout'
 import { CustomFieldsCard } from './custom-fields'
 import { Ago, bytes, deviceLabel, DeviceStatus, duration, MaintenanceDurationOptions, Meter, osLabels, Tags } from './parts'
 
-export type DeviceTab = 'overview' | 'hardware' | 'software' | 'services' | 'network' | 'processes' | 'metrics' | 'history'
+export type DeviceTab = 'overview' | 'hardware' | 'software' | 'services' | 'network' | 'processes' | 'eventlogs' | 'metrics' | 'history'
 
 export type DeviceHeader = {
   device: Device
@@ -20,20 +20,24 @@ export type DeviceHeader = {
   orgName: string
   canWrite: boolean
   canDelete: boolean
-  /** The processes tab needs a connected agent to ask. */
-  processes: boolean
+  /** What the caller may do on this device beyond reading it (tabs and buttons follow). */
+  may: DeviceAbilities
   /** Set while the device is in maintenance. */
   maintenance: MaintenanceView | null
   now: number
 }
 
-const tabs: { key: DeviceTab; label: string; path: string }[] = [
+/** Per-device permissions of the caller (site-limited members included). */
+export type DeviceAbilities = { processes: boolean; services: boolean; eventlogs: boolean; power: boolean; command: boolean }
+
+const tabs: { key: DeviceTab; label: string; path: string; needs?: keyof DeviceAbilities }[] = [
   { key: 'overview', label: 'Overview', path: '' },
   { key: 'hardware', label: 'Hardware', path: '/hardware' },
   { key: 'software', label: 'Software', path: '/software' },
   { key: 'services', label: 'Services', path: '/services' },
   { key: 'network', label: 'Network', path: '/network' },
-  { key: 'processes', label: 'Processes', path: '/processes' },
+  { key: 'processes', label: 'Processes', path: '/processes', needs: 'processes' },
+  { key: 'eventlogs', label: 'Event log', path: '/event-logs', needs: 'eventlogs' },
   { key: 'metrics', label: 'Metrics', path: '/metrics' },
   { key: 'history', label: 'History', path: '/history' },
 ]
@@ -57,7 +61,7 @@ export function DeviceLayout({ page, h, tab, children }: { page: PageProps; h: D
         {d.status === 'maintenance' ? <MaintenanceCallout page={page} h={h} /> : ''}
         {!active ? <div class="callout">This device was decommissioned <Ago ms={d.decommissionedAt} now={h.now} />. Re-enrolling the machine brings it back.</div> : ''}
         <nav class="tabs" aria-label="Device">
-          {tabs.filter((t) => t.key !== 'processes' || h.processes).map((t) => <a href={`/devices/${d.id}${t.path}`} aria-current={t.key === tab ? 'page' : undefined} safe>{t.label}</a>)}
+          {tabs.filter((t) => !t.needs || h.may[t.needs]).map((t) => <a href={`/devices/${d.id}${t.path}`} aria-current={t.key === tab ? 'page' : undefined} safe>{t.label}</a>)}
         </nav>
         <div class="stack">{children}</div>
       </div>
@@ -331,43 +335,6 @@ export function NetworkTab({ page, h, interfaces }: { page: PageProps; h: Device
           )}
       </section>
       {h.device.publicIp ? <p class="small muted">Public address seen by the server: <span class="mono" safe>{h.device.publicIp}</span></p> : ''}
-    </DeviceLayout>
-  )
-}
-
-export type ProcessRow = { pid: number; name: string; user: string | null; cpuPercent: number; memoryMb: number; command: string | null }
-
-export function ProcessTable({ result, error, sortBy }: { result?: { total: number; processes: ProcessRow[] }; error?: string; sortBy: string }) {
-  if (error) return <div class="callout warn" role="alert" safe>{error}</div>
-  if (!result) return <p class="muted">Loading…</p>
-  return (
-    <div class="table-wrap">
-      <table>
-        <thead><tr><th>Process</th><th>PID</th><th>User</th><th>CPU %</th><th>Memory</th><th>Command</th></tr></thead>
-        <tbody>{result.processes.map((p) => (
-          <tr>
-            <td safe>{p.name}</td><td class="mono small">{p.pid}</td><td class="small" safe>{p.user ?? '—'}</td>
-            <td safe>{p.cpuPercent.toFixed(1)}</td><td class="small" safe>{bytes(p.memoryMb * 1024 * 1024)}</td><td class="mono small truncate" safe>{p.command ?? ''}</td>
-          </tr>
-        ))}</tbody>
-      </table>
-      <div class="pagination muted small">Top {result.processes.length} of {result.total} processes by {sortBy === 'memory' ? 'memory' : 'CPU'}, as reported just now by the agent</div>
-    </div>
-  )
-}
-
-export function ProcessesTab({ page, h }: { page: PageProps; h: DeviceHeader }) {
-  const url = `/devices/${h.device.id}/processes/list`
-  return (
-    <DeviceLayout page={page} h={h} tab="processes">
-      <div class="row filters">
-        <button class="btn" type="button" hx-get={`${url}?sortBy=cpu`} hx-target="#process-table">Top by CPU</button>
-        <button class="btn" type="button" hx-get={`${url}?sortBy=memory`} hx-target="#process-table">Top by memory</button>
-        <span class="spinner" id="process-spinner"></span>
-      </div>
-      <section class="card flush" id="process-table" hx-get={`${url}?sortBy=cpu`} hx-trigger="load" hx-indicator="#process-spinner">
-        <p class="muted pad">Asking the agent for its processes…</p>
-      </section>
     </DeviceLayout>
   )
 }

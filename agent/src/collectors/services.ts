@@ -1,9 +1,8 @@
-// Services (systemd units or SysV init scripts, launchd jobs, Windows services) and processes.
+// Services (systemd units or SysV init scripts, launchd jobs, Windows services).
 // Services come from each system's own tool, with its display name, state and start type;
 // states are normalised (running, stopped, exited, failed, starting, stopping, paused, unknown),
 // start types keep the system's words (enabled/disabled/static…, auto/manual/disabled…).
-import si from 'systeminformation'
-import { capText, caps, type ProcessInfo, type ServiceEntry } from '../../../src/protocol'
+import { capText, caps, type ServiceEntry } from '../../../src/protocol'
 import { run } from './exec'
 
 const entry = (name: unknown, displayName: unknown, state: string, startMode: unknown): ServiceEntry | null => {
@@ -85,18 +84,4 @@ export async function collectServices(): Promise<ServiceEntry[]> {
   return (await listServices()).filter((e) => !seen.has(e.name) && !!seen.add(e.name))
     .sort((a, b) => a.name.localeCompare(b.name))
     .slice(0, caps.services)
-}
-
-/** topProcesses lists the busiest processes (on demand only: a full process scan is not cheap). */
-export async function topProcesses(sortBy: 'cpu' | 'memory' = 'cpu', limit = 50): Promise<{ total: number; processes: ProcessInfo[] }> {
-  const p = await si.processes()
-  const key = sortBy === 'cpu' ? (x: (typeof p.list)[number]) => x.cpu : (x: (typeof p.list)[number]) => x.memRss
-  const list = [...p.list].sort((a, b) => key(b) - key(a)).slice(0, limit)
-  return {
-    total: p.all,
-    processes: list.map((x) => ({
-      pid: x.pid, name: capText(x.name) ?? String(x.pid), user: capText(x.user), cpuPercent: Math.round(x.cpu * 10) / 10, memoryMb: Math.round((x.memRss / 1024) * 10) / 10,
-      command: capText([x.command, x.params].filter(Boolean).join(' '), caps.long),
-    })),
-  }
 }

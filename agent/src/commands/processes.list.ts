@@ -1,11 +1,12 @@
-// `processes.list`: the busiest processes right now (the device page's live process tab).
+// `processes.list`: the live process list of the device page (asked every few seconds while a
+// technician has it open; nothing is sent otherwise).
 import { processesListPayload } from '../../../src/protocol'
-import { topProcesses } from '../collectors/services'
+import { listProcesses } from '../system-tools/processes'
 import type { CommandHandler } from './types'
 
 export const payload = processesListPayload
 
 export const handler: CommandHandler = async (command) => {
   const p = command.payload as typeof processesListPayload.static
-  return topProcesses(p.sortBy ?? 'cpu', p.limit ?? 50)
+  return listProcesses({ sortBy: p.sortBy, limit: p.limit ?? 50, search: p.search })
 }

@@ -1,0 +1,93 @@
+// Input shapes of device actions and live tools (pages and JSON API alike).
+import { t } from 'elysia'
+import { eventLevels, processSorts, serviceNamePattern, serviceStartTypes } from '../protocol'
+
+const lit = <T extends string>(values: readonly T[], error?: string) => t.Union(values.map((v) => t.Literal(v)), error ? { error } : {})
+const id = t.String({ minLength: 1, maxLength: 64 })
+const ids = t.Array(id, { maxItems: 10_000 })
+
+export const deviceParams = t.Object({ id })
+
+// ---- processes ----
+
+export const processesQuery = t.Object({
+  sortBy: t.Optional(lit(processSorts, 'sortBy must be cpu, memory, name or pid')),
+  search: t.Optional(t.String({ maxLength: 200 })),
+  limit: t.Optional(t.Numeric({ minimum: 1, maximum: 500, error: 'limit must be between 1 and 500' })),
+})
+export type ProcessesQuery = typeof processesQuery.static
+
+export const processParams = t.Object({ id, pid: t.Numeric({ minimum: 1, maximum: 2 ** 31 - 1, error: 'pid must be a process id' }) })
+export const killBody = t.Object({
+  /** Kill the process's descendants too. */
+  tree: t.Optional(t.Boolean()),
+  /** The name shown when the technician chose it: the agent refuses if the PID now belongs to another program. */
+  name: t.Optional(t.String({ maxLength: 255 })),
+})
+export type KillBody = typeof killBody.static
+
+// ---- services ----
+
+export const serviceParams = t.Object({ id, name: t.String({ minLength: 1, maxLength: 255, pattern: serviceNamePattern, error: 'not a service name' }) })
+export const serviceVerbs = ['start', 'stop', 'restart'] as const
+export const serviceActionParams = t.Object({ ...serviceParams.properties, action: lit(serviceVerbs, 'action must be start, stop or restart') })
+export const startTypeBody = t.Object({ startType: lit(serviceStartTypes, 'startType must be auto, manual or disabled') })
+
+// ---- event logs ----
+
+const when = t.String({ maxLength: 40 })
+export const eventLogQuery = t.Object({
+  log: t.Optional(t.String({ maxLength: 128, pattern: '^[A-Za-z0-9 ._/-]*$', error: 'log is a log name such as System, journal or syslog' })),
+  source: t.Optional(t.String({ maxLength: 200 })),
+  level: t.Optional(t.Union([lit(eventLevels), t.Literal('')], { error: 'level must be critical, error, warning, info or verbose' })),
+  /** ISO time or epoch ms; default: 24 hours ago. */
+  since: t.Optional(when),
+  /** Entries older than this (ISO or epoch ms): the next page is `until = nextUntil`. */
+  until: t.Optional(when),
+  q: t.Optional(t.String({ maxLength: 200 })),
+  limit: t.Optional(t.Numeric({ minimum: 1, maximum: 500, error: 'limit must be between 1 and 500' })),
+})
+export type EventLogQuery = typeof eventLogQuery.static
+
+// ---- power and other device actions ----
+
+export const deviceActions = ['reboot', 'shutdown', 'wake', 'checkin', 'inventory'] as const
+export type DeviceAction = (typeof deviceActions)[number]
+
+const actionFields = {
+  action: lit(deviceActions, 'action must be reboot, shutdown, wake, checkin or inventory'),
+  /** reboot/shutdown at this time (ISO or epoch ms) instead of now. */
+  at: t.Optional(t.Union([t.String({ maxLength: 40 }), t.Number()], { error: 'at is an ISO time or epoch milliseconds' })),
+  /** reboot/shutdown: shown to the logged-in users. */
+  message: t.Optional(t.String({ maxLength: 500, error: 'message is at most 500 characters' })),
+  /** reboot/shutdown: warn, then act this many seconds later (default 60 with a message, else 0). */
+  delaySeconds: t.Optional(t.Integer({ minimum: 0, maximum: 3600, error: 'delaySeconds must be between 0 and 3600' })),
+  /** reboot only when the device reports a pending reboot. */
+  onlyIfPending: t.Optional(t.Boolean()),
+  /** The logged-in user may defer this many times (0–10, default 0) by deferMinutes each (default 60). */
+  deferrals: t.Optional(t.Integer({ minimum: 0, maximum: 10, error: 'deferrals must be between 0 and 10' })),
+  deferMinutes: t.Optional(t.Integer({ minimum: 1, maximum: 1440, error: 'deferMinutes must be between 1 and 1440' })),
+}
+
+export const actionBody = t.Object(actionFields)
+export type ActionBody = typeof actionBody.static
+
+export const bulkActionBody = t.Object({
+  ...actionFields,
+  deviceIds: t.Optional(ids),
+  groupIds: t.Optional(ids),
+  siteIds: t.Optional(ids),
+  orgId: t.Optional(id),
+  /** Required when the action reaches more than 50 devices: the number of devices. */
+  confirmCount: t.Optional(t.Integer({ minimum: 0 })),
+})
+export type BulkActionBody = typeof bulkActionBody.static
+
+export const powerActionParams = t.Object({ id, actionId: id })
+
+/** The Kill / Kill tree buttons of the Processes tab (with the tab's filter, so the list comes back the same). */
+export const killForm = t.Object({
+  name: t.Optional(t.String({ maxLength: 255 })),
+  tree: t.Optional(t.Literal('true')),
+  ...processesQuery.properties,
+})

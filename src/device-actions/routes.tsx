@@ -1,0 +1,71 @@
+// Device pages of the live tools: the Processes tab (live list, kill), service actions on the
+// Services tab, the Event log tab and the power actions of the device header.
+import { Elysia } from 'elysia'
+import { ProcessesTab, ProcessTable, type Notice, type ProcessFilter } from '../../views/device-actions/processes'
+import type { UserActor } from '../auth/actor'
+import type { AppContext } from '../context'
+import { deviceHeader } from '../devices/header'
+import { AppError } from '../lib/errors'
+import type { ProcessesListResult } from '../protocol'
+import { actorPlugin, userOf } from '../web/actor-plugin'
+import { parseForm } from '../web/forms'
+import { isHtmx } from '../web/htmx'
+import { pageProps, type PageContext } from '../web/page'
+import { redirect, render, setFlash } from '../web/render'
+import { killForm, processesQuery, processParams, deviceParams, type ProcessesQuery } from './model'
+import { killDeviceProcess, listDeviceProcesses, managedDevice } from './processes'
+
+const filterOf = (q: ProcessesQuery): ProcessFilter => ({ sortBy: q.sortBy ?? 'cpu', search: q.search?.trim() || undefined, limit: Number(q.limit ?? 50) })
+
+export function deviceActionPageRoutes(ctx: AppContext) {
+  /** processTable asks the agent and renders the list; agent trouble (offline, no answer) is shown in place. */
+  async function processTable(c: PageContext, actor: UserActor, id: string, q: ProcessesQuery, notice?: Notice) {
+    const filter = filterOf(q)
+    const csrf = (await pageProps(ctx, c)).csrf
+    let result: ProcessesListResult | undefined
+    let error: string | undefined
+    try {
+      result = await listDeviceProcesses(ctx, actor, id, q)
+    } catch (err) {
+      if (!(err instanceof AppError) || err.status === 403 || err.status === 404) throw err
+      error = err.message
+    }
+    return render(c, <ProcessTable deviceId={id} result={result} error={error} filter={filter} canKill csrf={csrf} notice={notice} />)
+  }
+
+  return new Elysia({ name: 'breeze.device-actions.pages' })
+    .use(actorPlugin(ctx))
+    .get('/devices/:id/processes', async (c) => {
+      const actor = userOf(c.actor)
+      await managedDevice(ctx, actor, c.params.id, 'devices:processes')
+      return render(c, <ProcessesTab page={await pageProps(ctx, c)} h={await deviceHeader(ctx, actor, c.params.id)} filter={filterOf(c.query)} />)
+    }, { params: deviceParams, query: processesQuery })
+    .get('/devices/:id/processes/list', (c) => processTable(c, userOf(c.actor), c.params.id, c.query), { params: deviceParams, query: processesQuery })
+    .post('/devices/:id/processes/:pid/kill', async (c) => {
+      const actor = userOf(c.actor)
+      const form = parseForm(killForm, c.body)
+      const values = form.ok ? form.value : {}
+      const q: ProcessesQuery = { sortBy: values.sortBy, search: values.search, limit: values.limit }
+      const pid = Number(c.params.pid)
+      let notice: Notice
+      if (!form.ok) {
+        notice = { kind: 'bad', text: Object.values(form.errors)[0] }
+      } else {
+        const what = `${form.value.name ?? 'process'} (PID ${pid})${form.value.tree ? ' and its children' : ''}`
+        try {
+          const done = await killDeviceProcess(ctx, actor, c.params.id, pid, { name: form.value.name, tree: form.value.tree === 'true' })
+          notice = done.status === 'completed'
+            ? { kind: 'ok', text: `Killed ${what}${done.result.killed.length > 1 ? `: ${done.result.killed.length} processes` : ''}.` }
+            : { kind: 'info', text: `Asked the agent to kill ${what}; it has not answered yet.` }
+        } catch (err) {
+          if (!(err instanceof AppError) || err.status === 403 || err.status === 404) throw err
+          notice = { kind: 'bad', text: `Could not kill ${what}: ${err.message}` }
+        }
+      }
+      if (!isHtmx(c.request)) {
+        setFlash(c.cookie, { kind: notice.kind === 'ok' ? 'success' : notice.kind === 'bad' ? 'error' : 'info', text: notice.text })
+        return redirect(c, `/devices/${c.params.id}/processes`)
+      }
+      return processTable(c, actor, c.params.id, q, notice)
+    }, { params: processParams })
+}
