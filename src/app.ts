@@ -51,7 +51,10 @@ import { securityHeaders } from './web/security-headers'
 
 export function createApp(ctx: AppContext, assets: Awaited<ReturnType<typeof loadAssets>>) {
   let app: AnyElysia
-  app = new Elysia({ serve: { maxRequestBodySize: ctx.config.maxBodyBytes } })
+  // note: every WebSocket writer has a budget: past 32 MiB waiting for a client that does not
+  // read, Bun closes the socket (the remote relay cuts its viewers off earlier, at
+  // 16 MiB with a reason, src/remote/relay.ts; SSE streams have their own, src/web/sse.ts).
+  app = new Elysia({ serve: { maxRequestBodySize: ctx.config.maxBodyBytes }, websocket: { backpressureLimit: 32 << 20, closeOnBackpressureLimit: true } })
     // 1. headers on every response, 2. one error format, 3. no new work while shutting down,
     // 4. static files and health (no session lookup)
     .use(securityHeaders)

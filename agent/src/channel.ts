@@ -2,6 +2,12 @@
 // full jitter (cap 60 s), or after the delay the server asks for when it is busy. Messages
 // for the server go down the socket when it is open; otherwise they wait in an outbox that
 // is posted over HTTP, so command results still arrive while the socket is down.
+//
+// Command output is flow-controlled when the server names an output window in its hello: at
+// most that many bytes go unacknowledged on the socket (a script producing more waits, its
+// pipe full), and what was not acknowledged when the socket dropped is sent again first
+// after the reconnect (the server keeps each chunk once). The outbox is bounded in bytes and
+// posted in batches the server's body limit accepts.
 import { closeCodes, type AgentMessage, type AgentMessageBatch, type ServerMessage } from '../../src/protocol'
 import type { ApiClient } from './api'
 import { ApiError } from './api'
@@ -10,6 +16,13 @@ import { log } from './log'
 import { remoteBridge } from './remote/bridge'
 
 type Queued = AgentMessageBatch['messages'][number]
+type OutputMessage = Extract<Queued, { type: 'command.output' }>
+
+/** The outbox keeps at most this much output (older output is dropped first)… */
+const outboxOutputBytes = 16 * 1024 * 1024
+/** …and posts at most this much per request (well under the server's body limit). */
+const postBatchBytes = 4 * 1024 * 1024
+const sizeOf = (m: Queued) => (m.type === 'command.output' ? m.data.length : 0)
 
 export type ChannelEvents = {
   onMessage(msg: ServerMessage): void
@@ -29,8 +42,14 @@ export class LiveChannel {
   private pingTimer: Timer | null = null
   private lastPong = 0
   private outbox: Queued[] = []
+  private outboxBytes = 0
   private flushing = false
   private flushTimer: Timer | null = null
+  /** The server's output window (0: it does not acknowledge output). */
+  private window = 0
+  private unacked: OutputMessage[] = []
+  private unackedBytes = 0
+  private windowWaiters: (() => void)[] = []
 
   constructor(private url: string, private api: ApiClient, private hello: () => Promise<Extract<AgentMessage, { type: 'agent.hello' }>>, private events: ChannelEvents) {
     remoteBridge.attach(url, () => api.authorization, (m) => this.sendLive(m))
@@ -52,6 +71,7 @@ export class LiveChannel {
     const ws = this.ws
     this.ws = null
     ws?.close(1000, 'agent stopping')
+    this.wakeOutput()
   }
 
   /** sendLive sends only while the socket is open (remote signaling is worthless later). */
@@ -67,14 +87,49 @@ export class LiveChannel {
       this.ws.send(JSON.stringify(msg))
       return
     }
-    // Keep the outbox bounded: output is dropped first, results and refusals are kept.
-    if (this.outbox.length >= 5_000) {
+    // Keep the outbox bounded (in messages and in output bytes): output is dropped first,
+    // results and refusals are kept.
+    while (this.outbox.length >= 5_000 || (msg.type === 'command.output' && this.outboxBytes + sizeOf(msg) > outboxOutputBytes && this.outboxBytes > 0)) {
       const i = this.outbox.findIndex((m) => m.type === 'command.output')
-      if (i >= 0) this.outbox.splice(i, 1)
-      else this.outbox.shift()
+      const [dropped] = this.outbox.splice(i >= 0 ? i : 0, 1)
+      this.outboxBytes -= sizeOf(dropped)
     }
     this.outbox.push(msg)
+    this.outboxBytes += sizeOf(msg)
     this.scheduleFlush(250)
+  }
+
+  /**
+   * sendOutput sends a command's output chunk; while the server's output window is full it
+   * waits for acknowledgements first (the caller stops reading the script's output meanwhile).
+   * With the socket down the chunk goes to the outbox without waiting.
+   */
+  async sendOutput(msg: OutputMessage): Promise<void> {
+    const size = sizeOf(msg)
+    while (this.window > 0 && this.live && this.unackedBytes > 0 && this.unackedBytes + size > this.window) {
+      await new Promise<void>((resolve) => this.windowWaiters.push(resolve))
+    }
+    if (this.window > 0 && this.live) {
+      this.unacked.push(msg)
+      this.unackedBytes += size
+    }
+    this.send(msg)
+  }
+
+  private get live() { return this.ready && this.ws?.readyState === WebSocket.OPEN }
+
+  /** acknowledged drops the chunks of command `id` up to `seq` from the window. */
+  private acknowledged(id: string, seq: number) {
+    this.unacked = this.unacked.filter((m) => {
+      if (m.id !== id || m.seq > seq) return true
+      this.unackedBytes -= sizeOf(m)
+      return false
+    })
+    this.wakeOutput()
+  }
+
+  private wakeOutput() {
+    for (const wake of this.windowWaiters.splice(0)) wake()
   }
 
   private scheduleFlush(ms: number) {
@@ -85,10 +140,14 @@ export class LiveChannel {
   private async flush(attempt = 1) {
     if (this.flushing || this.outbox.length === 0) return
     this.flushing = true
-    const batch = this.outbox.slice(0, 500)
+    let bytes = 0
+    let count = 0
+    while (count < Math.min(500, this.outbox.length) && (count === 0 || bytes + sizeOf(this.outbox[count]) <= postBatchBytes)) bytes += sizeOf(this.outbox[count++])
+    const batch = this.outbox.slice(0, count)
     try {
       await this.api.messages({ messages: batch })
       this.outbox.splice(0, batch.length)
+      this.outboxBytes -= bytes
       attempt = 0
     } catch (err) {
       log.warn('could not post messages', { err })
@@ -119,13 +178,20 @@ export class LiveChannel {
         this.ready = true
         this.attempt = 0
         this.lastPong = Date.now()
+        this.window = msg.outputWindow ?? 0
         this.startPings()
         log.info('connected to the server', { url: this.url })
         this.events.onConnected?.()
-        // Anything queued for HTTP goes down the socket now, in order.
+        // Output the last connection did not see acknowledged goes again first (the server
+        // keeps each chunk once), then anything queued for HTTP, in order.
+        for (const m of this.unacked) ws.send(JSON.stringify(m))
+        if (this.window === 0) { this.unacked = []; this.unackedBytes = 0 }
         for (const m of this.outbox.splice(0)) ws.send(JSON.stringify(m))
+        this.outboxBytes = 0
+        this.wakeOutput()
       }
       if (msg.type === 'pong') this.lastPong = Date.now()
+      if (msg.type === 'command.output.ack') return this.acknowledged(msg.id, msg.seq)
       if (msg.type === 'remote.signal') return remoteBridge.receive(msg)
       this.events.onMessage(msg)
     }
@@ -135,6 +201,8 @@ export class LiveChannel {
       if (this.ws !== ws) return
       this.ws = null
       this.ready = false
+      // Output waiting for room goes to the outbox now; what is unacknowledged stays for the resend.
+      this.wakeOutput()
       if (this.pingTimer) clearInterval(this.pingTimer)
       if (this.stopped) return
       if (ev.code === closeCodes.revoked) return this.events.onFatal('the server revoked this device (decommissioned); re-enroll to manage it again')

@@ -18,7 +18,12 @@ export class CommandRunner {
   private recent = new Map<string, Outgoing | null>()
 
   constructor(
-    private opts: { key: KeyObject; deviceId: string; agentId: string; state: StateStore; serverNow(): number; send(msg: Outgoing): void; services: AgentServices },
+    private opts: {
+      key: KeyObject; deviceId: string; agentId: string; state: StateStore; serverNow(): number; send(msg: Outgoing): void
+      /** Sends an output chunk; settles when the server's output window has room for more. */
+      sendOutput(msg: Extract<Outgoing, { type: 'command.output' }>): Promise<void>
+      services: AgentServices
+    },
   ) {}
 
   async receive(c: SignedCommand) {
@@ -45,8 +50,8 @@ export class CommandRunner {
     let seq = 0
     const io = {
       signal: controller.signal,
-      output: (stream: 'stdout' | 'stderr', data: string) => {
-        for (let i = 0; i < data.length; i += caps.outputChunk) this.opts.send({ type: 'command.output', id: c.id, seq: seq++, stream, data: data.slice(i, i + caps.outputChunk) })
+      output: async (stream: 'stdout' | 'stderr', data: string) => {
+        for (let i = 0; i < data.length; i += caps.outputChunk) await this.opts.sendOutput({ type: 'command.output', id: c.id, seq: seq++, stream, data: data.slice(i, i + caps.outputChunk) })
       },
     }
     let report: Outgoing

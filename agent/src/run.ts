@@ -61,7 +61,7 @@ export class RunningAgent {
     })
     this.runner = new CommandRunner({
       key: publicKeyFromRaw(identity.serverPublicKey), deviceId: identity.deviceId, agentId: identity.agentId, state: this.state,
-      serverNow: () => Date.now() + this.skewMs, send: (m) => this.channel.send(m),
+      serverNow: () => Date.now() + this.skewMs, send: (m) => this.channel.send(m), sendOutput: (m) => this.channel.sendOutput(m),
       services: { refreshInventory: (full) => this.sendInventory(full), heartbeatNow: () => this.heartbeat() },
     })
   }
@@ -110,6 +110,7 @@ export class RunningAgent {
       case 'server.hello': this.skewMs = m.serverTime - Date.now(); this.heartbeatSeconds = m.heartbeatSeconds; return
       case 'command': void this.runner.receive(m.command); return
       case 'command.cancel': this.runner.cancel(m.id); return
+      case 'command.output.ack': return // the channel's output window (./channel.ts)
       case 'config': this.heartbeatSeconds = m.heartbeatSeconds; return
       case 'upgrade': this.hooks.onUpgrade?.(m.upgrade, this); return
       case 'pong': return

@@ -35,7 +35,12 @@ export type CommandTypeHandler = {
   prepare?(ctx: AppContext, command: CommandRow): Promise<Record<string, unknown>> | Record<string, unknown>
   /** onStart runs when the agent acknowledges the command and starts it. */
   onStart?(ctx: AppContext, command: CommandRow): Promise<void> | void
-  /** onOutput receives streamed output; `seq` counts 0, 1, 2… per command. */
+  /**
+   * onOutput receives streamed output; `seq` counts 0, 1, 2… per command. It is called in
+   * order, but the queue does not wait for the promise it returns (the type keeps its own
+   * order, and its onResult waits for what is still being stored); the promise says when the
+   * chunk is stored, which is when the agent may send more.
+   */
   onOutput?(ctx: AppContext, command: CommandRow, chunk: OutputChunk): Promise<void> | void
   /** onResult runs once when the command ends, however it ends (completed, failed, refused, timeout, cancelled, expired). */
   onResult?(ctx: AppContext, command: CommandRow, outcome: CommandOutcome): Promise<void> | void
@@ -197,19 +202,52 @@ type CommandMessage = Extract<AgentMessage, { type: 'command.ack' | 'command.ref
 const commandQueues = new Map<string, Promise<void>>()
 
 /**
+ * Output bytes a device may have waiting here (received, not yet stored). An agent that
+ * honours the output window (server.hello's outputWindow) never has more than that window in
+ * flight; output beyond this from any other is dropped, so an agent cannot make the server
+ * buffer without bound.
+ */
+export const deviceOutputBudget = 8 << 20
+const outputInFlight = new Map<string, number>()
+
+/**
  * handleCommandMessage applies an agent's report about one of its own commands. Reports of
  * one command are applied in arrival order (all output before its result) even when the
- * database answers out of order, as a PostgreSQL pool may.
+ * database answers out of order, as a PostgreSQL pool may. Output is handed to its command
+ * type in that order and stored by it, which may take longer than the queue waits; the
+ * returned promise settles once it is stored, when the agent is told so
+ * (`command.output.ack`, its output window moves on).
  */
 export function handleCommandMessage(ctx: Ctx, agent: Pick<AgentIdentity, 'id' | 'agentId' | 'orgId'>, msg: CommandMessage): Promise<void> {
-  const next = (commandQueues.get(msg.id) ?? Promise.resolve()).then(() => applyCommandMessage(ctx, agent, msg))
+  let stored: Promise<unknown> = Promise.resolve()
+  if (msg.type === 'command.output') {
+    const size = msg.data.length
+    const inFlight = outputInFlight.get(agent.id) ?? 0
+    if (inFlight + size > deviceOutputBudget) {
+      ctx.log.warn('agent output dropped: more in flight than the budget allows', { deviceId: agent.id, commandId: msg.id, seq: msg.seq, inFlight })
+      return Promise.resolve()
+    }
+    outputInFlight.set(agent.id, inFlight + size)
+  }
+  const next = (commandQueues.get(msg.id) ?? Promise.resolve()).then(() => applyCommandMessage(ctx, agent, msg, (p) => { stored = p }))
   const tail = next.catch(() => {})
   commandQueues.set(msg.id, tail)
   void tail.then(() => { if (commandQueues.get(msg.id) === tail) commandQueues.delete(msg.id) })
-  return next
+  if (msg.type !== 'command.output') return next
+  const done = next.then(() => stored)
+  const settle = (ok: boolean) => () => {
+    const left = (outputInFlight.get(agent.id) ?? 0) - msg.data.length
+    if (left > 0) outputInFlight.set(agent.id, left)
+    else outputInFlight.delete(agent.id)
+    // Handled (stored, a duplicate, refused): the agent need not send it again. A chunk that
+    // could not be stored is not acknowledged; the agent sends it again after a reconnect.
+    if (ok) ctx.agents.send(agent.id, { type: 'command.output.ack', id: msg.id, seq: msg.seq })
+  }
+  void done.then(settle(true), settle(false))
+  return done.then(() => {})
 }
 
-async function applyCommandMessage(ctx: Ctx, agent: Pick<AgentIdentity, 'id' | 'agentId' | 'orgId'>, msg: CommandMessage): Promise<void> {
+async function applyCommandMessage(ctx: Ctx, agent: Pick<AgentIdentity, 'id' | 'agentId' | 'orgId'>, msg: CommandMessage, storing: (p: Promise<unknown>) => void): Promise<void> {
   const now = ctx.clock.now()
   const row = await findCommand(ctx.db, msg.id)
   // note: an agent can only speak about its own commands; anything else is ignored like an unknown id.
@@ -218,12 +256,14 @@ async function applyCommandMessage(ctx: Ctx, agent: Pick<AgentIdentity, 'id' | '
     case 'command.ack':
       await start(ctx, row, now)
       return
-    case 'command.output':
+    case 'command.output': {
       // note: output after the end (a late resend) is refused; output before the ack (the ack
       // lost or behind it) means the command runs.
       if (!unfinished.includes(row.status)) return
-      await commandTypes.get(row.type)?.onOutput?.(ctx, (await start(ctx, row, now)) ?? row, { seq: msg.seq, stream: msg.stream, data: msg.data })
+      const handler = commandTypes.get(row.type)?.onOutput
+      if (handler) storing(Promise.resolve(handler(ctx, (await start(ctx, row, now)) ?? row, { seq: msg.seq, stream: msg.stream, data: msg.data })))
       return
+    }
     case 'command.result': {
       const done = await transition(ctx.db, row.id, ['pending', 'sent', 'running'], { status: msg.status, completedAt: now, result: msg.result ?? null, error: msg.error ?? null })
       if (done) await finish(ctx, done, { status: msg.status, result: msg.result ?? null, error: msg.error ?? null })

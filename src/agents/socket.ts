@@ -6,7 +6,7 @@
 import { Elysia, t } from 'elysia'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import type { AppContext } from '../context'
-import { agentMessage, closeCodes, PROTOCOL_VERSION, type AgentMessage, type ServerMessage } from '../protocol'
+import { agentMessage, closeCodes, outputWindowBytes, PROTOCOL_VERSION, type AgentMessage, type ServerMessage } from '../protocol'
 import { authenticateAgent, platformOf, type AgentIdentity } from './auth'
 import { upgradeFor } from './builds'
 import { failLostCommands, handleCommandMessage, signedCommandsFor } from './commands'
@@ -55,7 +55,7 @@ async function onHello(ctx: AppContext, raw: Raw, agent: AgentIdentity, hello: E
   }
   session.socket = socket
   ctx.agents.attach(socket)?.close(closeCodes.replaced, 'a newer connection of this agent replaced this one')
-  socket.send({ type: 'server.hello', protocolVersion: PROTOCOL_VERSION, serverTime: ctx.clock.now(), heartbeatSeconds: agent.heartbeatSeconds })
+  socket.send({ type: 'server.hello', protocolVersion: PROTOCOL_VERSION, serverTime: ctx.clock.now(), heartbeatSeconds: agent.heartbeatSeconds, outputWindow: outputWindowBytes })
   await markOnline(ctx, agent)
   await failLostCommands(ctx, agent.id, hello.running)
   for (const command of await signedCommandsFor(ctx, agent)) socket.send({ type: 'command', command })

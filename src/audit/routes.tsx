@@ -7,6 +7,7 @@ import { orgIdsWith } from '../tenancy/scope'
 import { actorPlugin, userOf } from '../web/actor-plugin'
 import { htmxTarget } from '../web/htmx'
 import { pageProps } from '../web/page'
+import { pullStream } from '../web/pull-stream'
 import { render } from '../web/render'
 import { auditQuery, exportQuery } from './model'
 import { auditCsvRow, csvColumns, csvLine, exportAudit, searchAudit } from './query'
@@ -30,24 +31,15 @@ export function auditRoutes(ctx: AppContext) {
       const actor = userOf(c.actor)
       const rows = exportAudit(ctx, actor, c.query)
       const csv = c.query.format === 'csv'
-      const encoder = new TextEncoder()
-      const body = new ReadableStream({
-        async start(controller) {
-          try {
-            if (csv) controller.enqueue(encoder.encode(csvLine([...csvColumns])))
-            else controller.enqueue(encoder.encode('['))
-            let first = true
-            for await (const row of rows) {
-              controller.enqueue(encoder.encode(csv ? auditCsvRow(row) : (first ? '' : ',') + '\n' + JSON.stringify(row)))
-              first = false
-            }
-            if (!csv) controller.enqueue(encoder.encode('\n]\n'))
-            controller.close()
-          } catch (err) {
-            controller.error(err)
-          }
-        },
-      })
+      const body = pullStream((async function* () {
+        yield csv ? csvLine([...csvColumns]) : '['
+        let first = true
+        for await (const row of rows) {
+          yield csv ? auditCsvRow(row) : (first ? '' : ',') + '\n' + JSON.stringify(row)
+          first = false
+        }
+        if (!csv) yield '\n]\n'
+      })())
       const stamp = new Date(ctx.clock.now()).toISOString().slice(0, 10)
       return new Response(body, {
         headers: {

@@ -1,7 +1,7 @@
 // Blob storage for large things (command output, file transfers, recordings, agent builds):
 // files under <data dir>/blobs. Keys are slash-separated names chosen by the server, never
 // by a client, and are checked so that no key escapes the folder.
-import { appendFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises'
+import { appendFile, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
 
 export class BlobStore {
@@ -22,11 +22,17 @@ export class BlobStore {
     return written
   }
 
-  /** append adds to the end of a blob, creating it (for output that arrives in pieces). */
-  async append(key: string, data: Uint8Array | string): Promise<void> {
+  /** append adds to the end of a blob, creating it (for output that arrives in pieces); several pieces are written in order with one open. */
+  async append(key: string, data: Uint8Array | string | (Uint8Array | string)[]): Promise<void> {
     const file = this.file(key)
     await mkdir(path.dirname(file), { recursive: true })
-    await appendFile(file, data)
+    if (!Array.isArray(data)) return appendFile(file, data)
+    const handle = await open(file, 'a')
+    try {
+      for (const piece of data) await (typeof piece === 'string' ? handle.write(piece) : handle.write(piece))
+    } finally {
+      await handle.close()
+    }
   }
 
   /** get returns the blob as a lazy file handle, or null when it does not exist. */

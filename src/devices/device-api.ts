@@ -4,6 +4,7 @@ import { csvLine } from '../audit/query'
 import type { UserActor } from '../auth/actor'
 import type { AppContext } from '../context'
 import { actorPlugin, userOf } from '../web/actor-plugin'
+import { pullStream } from '../web/pull-stream'
 import { runBulkAction } from './bulk'
 import { chosenColumns, deviceColumns } from './columns'
 import { getMetrics, getRetention, updateRetention } from './metrics'
@@ -14,27 +15,19 @@ import { decommissionDevice, getChanges, getHardware, getNetwork, getServices, g
 
 const tags = ['devices']
 
-/** exportCsv streams every device matching the filters, page by page (keyset), as CSV. */
+/** exportCsv streams every device matching the filters, page by page (keyset), as CSV: a page is read only when the client has taken the last. */
 export function exportCsv(ctx: AppContext, actor: UserActor, q: DeviceListQuery, columnKeys: string[]): Response {
   const columns = deviceColumns.filter((c) => columnKeys.includes(c.key))
-  const encoder = new TextEncoder()
-  const body = new ReadableStream<Uint8Array>({
-    async start(controller) {
-      try {
-        controller.enqueue(encoder.encode(csvLine(columns.map((c) => c.label))))
-        let cursor: string | undefined
-        for (let pages = 0; pages < 200; pages++) {
-          const page = await listDevices(ctx, actor, { ...q, perPage: 500, page: 1, cursor })
-          controller.enqueue(encoder.encode(page.rows.map((d) => csvLine(columns.map((c) => c.csv(d)))).join('')))
-          if (!page.nextCursor) break
-          cursor = page.nextCursor
-        }
-        controller.close()
-      } catch (err) {
-        controller.error(err)
-      }
-    },
-  })
+  const body = pullStream((async function* () {
+    yield csvLine(columns.map((c) => c.label))
+    let cursor: string | undefined
+    for (let pages = 0; pages < 200; pages++) {
+      const page = await listDevices(ctx, actor, { ...q, perPage: 500, page: 1, cursor })
+      yield page.rows.map((d) => csvLine(columns.map((c) => c.csv(d)))).join('')
+      if (!page.nextCursor) break
+      cursor = page.nextCursor
+    }
+  })())
   return new Response(body, { headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': 'attachment; filename="devices.csv"', 'cache-control': 'no-store' } })
 }
 

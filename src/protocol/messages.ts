@@ -53,10 +53,20 @@ export type AgentMessageBatch = typeof agentMessageBatch.static
 
 // ---- server → agent ----
 
+/**
+ * Output flow control: a server that names an `outputWindow` in its hello acknowledges every
+ * `command.output` it has handled (`command.output.ack`, with the chunk's command and seq),
+ * and the agent keeps at most that many bytes of output unacknowledged on the socket, sending
+ * them again after a reconnect (the server stores each (command, seq) once). A server that
+ * names none sends no acknowledgements.
+ */
+export const outputWindowBytes = 1 << 20
+
 export type ServerMessage =
-  | { type: 'server.hello'; protocolVersion: number; serverTime: number; heartbeatSeconds: number }
+  | { type: 'server.hello'; protocolVersion: number; serverTime: number; heartbeatSeconds: number; outputWindow?: number }
   | { type: 'command'; command: typeof signedCommand.static }
   | { type: 'command.cancel'; id: string }
+  | { type: 'command.output.ack'; id: string; seq: number }
   | { type: 'config'; heartbeatSeconds: number }
   | { type: 'upgrade'; upgrade: typeof upgradeInstruction.static }
   | { type: 'pong'; serverTime: number }
@@ -64,9 +74,10 @@ export type ServerMessage =
   | RemoteSignalDown
 
 export const serverMessage = t.Union([
-  t.Object({ type: t.Literal('server.hello'), protocolVersion: t.Integer(), serverTime: t.Number(), heartbeatSeconds: t.Integer() }),
+  t.Object({ type: t.Literal('server.hello'), protocolVersion: t.Integer(), serverTime: t.Number(), heartbeatSeconds: t.Integer(), outputWindow: t.Optional(t.Integer({ minimum: 1 })) }),
   t.Object({ type: t.Literal('command'), command: signedCommand }),
   t.Object({ type: t.Literal('command.cancel'), id: t.String() }),
+  t.Object({ type: t.Literal('command.output.ack'), id: t.String(), seq: t.Integer({ minimum: 0 }) }),
   t.Object({ type: t.Literal('config'), heartbeatSeconds: t.Integer() }),
   t.Object({ type: t.Literal('upgrade'), upgrade: upgradeInstruction }),
   t.Object({ type: t.Literal('pong'), serverTime: t.Number() }),

@@ -42,8 +42,12 @@ const agentCheckers = new Map(agentServerFrame.anyOf.map((s) => [s.properties.t.
 
 /** Frames a view-only viewer may still send the agent over the relay. */
 const viewOnlyAllowed = new Set(['ping'])
-/** A viewer this far behind on its socket is cut off (it reconnects and is replayed the screen). */
-const slowViewerBytes = 32 * 1024 * 1024
+/**
+ * Each socket's byte budget: a viewer this far behind on its socket is cut off (it reconnects
+ * and is replayed the screen), and so is a viewer whose frames pile up on an agent that does
+ * not read them. Twice the file transfer window, so a flow-controlled transfer never trips it.
+ */
+export const slowViewerBytes = 2 * remoteLimits.transferWindow
 const abandonAfterMs = 60_000
 
 export class SessionRelay {
@@ -190,6 +194,7 @@ export class SessionRelay {
     const check = viewerCheckers.get(t)
     if (!check || !check.Check(f)) return this.drop(v, `invalid "${t.slice(0, 32)}" frame`)
     if (v.role === 'view' && !viewOnlyAllowed.has(t)) return
+    if ((this.agent?.getBufferedAmount() ?? 0) > slowViewerBytes) return this.cutOff(v, 'sending too fast: reconnect to continue')
     if (activityFrameTypes.has(t)) this.lastActivity = this.ctx.clock.now()
     this.bytesIn += size
     this.sendAgent({ ...f, from: v.viewer })

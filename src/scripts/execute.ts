@@ -86,8 +86,9 @@ async function startBatch(ctx: Ctx, auditActor: AuditActor, script: Script, devi
   })
   // The batch, its executions and their commands are stored together (all or nothing); the
   // commands go to connected agents only after the commit, so no result can beat its row.
+  // Output kept: the script's own cap, else Settings → Script output.
   const output = await getScriptOutputSettings(ctx)
-  const limits = { inlineBytes: output.inlineKiB * 1024, maxBytes: output.maxMiB * 1024 * 1024 }
+  const limits = { inlineBytes: output.inlineKiB * 1024, maxBytes: (script.outputCapMib ?? output.maxMiB) * 1024 * 1024 }
   const commands = commandRows(ctx, executions.filter((e) => e.status === 'queued').map((e) => scriptCommand(script, batch, e, limits)))
 
   await withTx(ctx.db, async (tx) => {

@@ -113,10 +113,11 @@ export async function startExecution(db: Db, id: string, patch: { startedAt: num
   return rows.length === 1
 }
 
-/** claimOutputChunk records chunk `seq` of an execution; false when it is stored already (a resent chunk). */
-export async function claimOutputChunk(db: Db, executionId: string, seq: number, bytes: number): Promise<boolean> {
-  const rows = await db.insert(t.scriptOutputChunks).values({ executionId, seq, bytes }).onConflictDoNothing().returning({ seq: t.scriptOutputChunks.seq })
-  return rows.length === 1
+/** claimOutputChunks records chunk numbers of an execution; returns those that were new (a resent chunk's is taken already). */
+export async function claimOutputChunks(db: Db, executionId: string, chunks: { seq: number; bytes: number }[]): Promise<Set<number>> {
+  if (chunks.length === 0) return new Set()
+  const rows = await db.insert(t.scriptOutputChunks).values(chunks.map((c) => ({ executionId, ...c }))).onConflictDoNothing().returning({ seq: t.scriptOutputChunks.seq })
+  return new Set(rows.map((r) => r.seq))
 }
 
 /** addOutputBytes counts a chunk on an execution that has not ended; returns the count before it, or null when it has ended. */

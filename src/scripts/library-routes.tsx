@@ -53,7 +53,11 @@ function scriptFormValues(body: unknown): FormValues {
   })
   const tags = [raw.tags ?? []].flat().join(',').split(',').map((s) => String(s).trim()).filter(Boolean)
   const osTypes = Array.isArray(raw.osTypes) ? raw.osTypes : raw.osTypes ? [raw.osTypes] : []
-  return { ...raw, tags, osTypes, parameters, ...(raw.timeoutSeconds ? { timeoutSeconds: Number(raw.timeoutSeconds) } : {}) }
+  // note: the editor always sends the output cap; empty means "the default" (null), so
+  // clearing the field clears it (formObject leaves empty fields out).
+  const sent = body && typeof body === 'object' && 'outputCapMib' in body
+  const outputCapMib = raw.outputCapMib !== undefined ? { outputCapMib: Number(raw.outputCapMib) } : sent ? { outputCapMib: null } : {}
+  return { ...raw, tags, osTypes, parameters, ...(raw.timeoutSeconds ? { timeoutSeconds: Number(raw.timeoutSeconds) } : {}), ...outputCapMib }
 }
 
 export function scriptLibraryRoutes(ctx: AppContext) {

@@ -50,6 +50,27 @@ describe('script library', () => {
     expect(page.text).toContain('class="add"')
   })
 
+  test('a script may keep more or less output than the default: API and editor, and empty means the default', async () => {
+    const created = await admin.post('/api/v1/scripts', { ...script({ name: 'Big logs' }), orgId: orgA, outputCapMib: 200 })
+    expect(created.json.outputCapMib).toBe(200)
+    const id = created.json.id
+    for (const bad of [0, 2000, 1.5, -1]) {
+      const res = await admin.patch(`/api/v1/scripts/${id}`, { outputCapMib: bad })
+      expect(res.status).toBe(400)
+      expect(JSON.stringify(res.json)).toContain('outputCapMib')
+    }
+    expect((await admin.get(`/api/v1/scripts/${id}`)).json.outputCapMib).toBe(200)
+    // The editor: the field shows the cap; saved empty, the script goes back to the default.
+    const page = await admin.get(`/scripts/${id}`)
+    expect(page.text).toMatch(/name="outputCapMib"[^>]*value="200"/)
+    const fields = { name: 'Big logs', language: 'bash', osTypes: 'linux', category: 'Services/Web', content: 'echo hi\n', timeoutSeconds: '300', runAs: 'system', outputCapMib: '' }
+    const saved = await admin.form(`/scripts/${id}`, fields)
+    expect(saved.status).toBe(303)
+    expect((await admin.get(`/api/v1/scripts/${id}`)).json.outputCapMib).toBeNull()
+    await admin.form(`/scripts/${id}`, { ...fields, outputCapMib: '3' })
+    expect((await admin.get(`/api/v1/scripts/${id}`)).json.outputCapMib).toBe(3)
+  })
+
   test('bad input is a 400 naming the field, and nothing is written', async () => {
     const cases: [Record<string, unknown>, string][] = [
       [{ osTypes: [] }, 'osTypes'],

@@ -76,7 +76,7 @@ function versionRow(script: Script, changelog: string, by: string | null, now: n
   return {
     id: newId(), scriptId: script.id, version: script.version, name: script.name, description: script.description, category: script.category,
     language: script.language, osTypes: script.osTypes, content: script.content, parameters: script.parameters, timeoutSeconds: script.timeoutSeconds,
-    runAs: script.runAs, changelog, createdBy: by, createdAt: now,
+    outputCapMib: script.outputCapMib, runAs: script.runAs, changelog, createdBy: by, createdAt: now,
   }
 }
 
@@ -97,7 +97,7 @@ function scriptRow(input: NewScript, owner: { orgId: string | null; partnerId: s
   return {
     id: newId(), partnerId: owner.partnerId, orgId: owner.orgId, isSystem: false, templateKey: null, name: input.name.trim(), description: input.description ?? '',
     category: input.category ?? 'General', tags: [...new Set(input.tags ?? [])], osTypes: [...new Set(input.osTypes)], language: input.language, content: input.content,
-    parameters: input.parameters ?? [], timeoutSeconds: input.timeoutSeconds ?? 300, runAs: input.runAs ?? 'system', version: 1, createdBy: by, updatedBy: by,
+    parameters: input.parameters ?? [], timeoutSeconds: input.timeoutSeconds ?? 300, outputCapMib: input.outputCapMib ?? null, runAs: input.runAs ?? 'system', version: 1, createdBy: by, updatedBy: by,
     createdAt: now, updatedAt: now, deletedAt: null, ...extra,
   }
 }
@@ -129,7 +129,7 @@ export async function updateScript(ctx: Ctx, actor: UserActor, id: string, patch
     ...script, ...fields, name: fields.name?.trim() ?? script.name, tags: fields.tags ? [...new Set(fields.tags)] : script.tags,
     osTypes: fields.osTypes ? [...new Set(fields.osTypes)] : script.osTypes, version: script.version + 1, updatedBy: actor.user.id, updatedAt: now,
   }
-  const versioned = ['name', 'description', 'category', 'tags', 'osTypes', 'language', 'content', 'parameters', 'timeoutSeconds', 'runAs'] as const
+  const versioned = ['name', 'description', 'category', 'tags', 'osTypes', 'language', 'content', 'parameters', 'timeoutSeconds', 'outputCapMib', 'runAs'] as const
   if (versioned.every((k) => JSON.stringify(next[k]) === JSON.stringify(script[k]))) return script
   await withTx(ctx.db, async (tx) => {
     await updateScriptRow(tx, id, next)
@@ -165,7 +165,7 @@ export async function rollbackScript(ctx: Ctx, actor: UserActor, id: string, ver
   const v = await getScriptVersion(ctx, actor, id, versionId)
   return updateScript(ctx, actor, id, {
     name: v.name, description: v.description, category: v.category, language: v.language, osTypes: v.osTypes, content: v.content,
-    parameters: v.parameters, timeoutSeconds: v.timeoutSeconds, runAs: v.runAs, changelog: `Rolled back to version ${v.version}`,
+    parameters: v.parameters, timeoutSeconds: v.timeoutSeconds, outputCapMib: v.outputCapMib, runAs: v.runAs, changelog: `Rolled back to version ${v.version}`,
   })
 }
 
@@ -175,13 +175,13 @@ export async function copyScript(ctx: Ctx, actor: UserActor, id: string, owner: 
   return createScript(ctx, actor, {
     name: name ?? (source.isSystem ? source.name : `${source.name} (copy)`), description: source.description, category: source.category, tags: source.tags,
     osTypes: source.osTypes, language: source.language, content: source.content, parameters: source.parameters, timeoutSeconds: source.timeoutSeconds,
-    runAs: source.runAs, changelog: `Copied from ${source.isSystem ? 'template' : 'script'} "${source.name}"`, ...owner,
+    outputCapMib: source.outputCapMib, runAs: source.runAs, changelog: `Copied from ${source.isSystem ? 'template' : 'script'} "${source.name}"`, ...owner,
   })
 }
 
 /** The portable form of a script (import/export). */
 export function exportForm(s: Script) {
-  return { name: s.name, description: s.description, category: s.category, tags: s.tags, osTypes: s.osTypes, language: s.language, content: s.content, parameters: s.parameters, timeoutSeconds: s.timeoutSeconds, runAs: s.runAs }
+  return { name: s.name, description: s.description, category: s.category, tags: s.tags, osTypes: s.osTypes, language: s.language, content: s.content, parameters: s.parameters, timeoutSeconds: s.timeoutSeconds, outputCapMib: s.outputCapMib, runAs: s.runAs }
 }
 
 export async function exportScripts(ctx: Ctx, actor: UserActor, ids: string[]) {

@@ -26,6 +26,8 @@ const scriptFields = {
   content: t.String({ minLength: 1, maxLength: 1_000_000, error: 'the script is empty' }),
   parameters: t.Optional(t.Array(parameterDef, { maxItems: 50 })),
   timeoutSeconds: t.Optional(t.Numeric({ minimum: 1, maximum: 24 * 3600 })),
+  /** Output kept per run, in MiB (null: the default of Settings → Script output). */
+  outputCapMib: t.Optional(t.Nullable(t.Integer({ minimum: 1, maximum: 1024 }))),
   runAs: t.Optional(t.Union([t.Literal('system'), t.Literal('user')])),
 }
 

@@ -1,17 +1,17 @@
 // Script output as it streams in from agents. The first part (default 1 MiB) is kept inline
 // on the execution row, split into stdout and stderr, for fast pages and API answers; the
-// whole combined output, in arrival order, goes to a blob up to the cap (default 50 MiB),
+// whole combined output, in arrival order, goes to a blob up to the cap (default 10 MiB),
 // beyond which it is cut with a marker. Chunks are appended one at a time per execution, so
 // a 50 MiB output never sits in memory, and listeners (the live output stream) get each
 // chunk as it is stored. A chunk is stored once per sequence number (the agent may send one
 // again after a reconnect) and only while the execution has not ended.
 import type { AppContext } from '../context'
 import { withTx } from '../db/tx'
-import { addOutputBytes, appendInlineOutput, claimOutputChunk, deleteOutputChunks, executionOutputBytes } from './execution-repo'
+import { addOutputBytes, appendInlineOutput, claimOutputChunks, deleteOutputChunks, executionOutputBytes } from './execution-repo'
 
 export type OutputLimits = { inlineBytes: number; maxBytes: number }
-/** The defaults (Settings → Script output changes them for new runs). */
-export const outputLimits: OutputLimits = { inlineBytes: 1 << 20, maxBytes: 50 << 20 }
+/** The defaults (Settings → Script output changes them for new runs; a script may set its own cap). */
+export const outputLimits: OutputLimits = { inlineBytes: 1 << 20, maxBytes: 10 << 20 }
 
 export type OutputChunk = { stream: 'stdout' | 'stderr'; data: string }
 /** What the agent sends: a chunk with its sequence number (0, 1, 2… per execution). */
@@ -24,7 +24,12 @@ type Listener = (event: OutputEvent) => void
 
 type Ctx = Pick<AppContext, 'db' | 'blobs'>
 
-const queues = new Map<string, Promise<void>>()
+type Pending = { chunk: IncomingChunk; limits: OutputLimits; resolve(outcome: ChunkOutcome): void; reject(err: unknown): void }
+/** Chunks waiting to be stored, per execution, and the one worker storing them in order. */
+const pending = new Map<string, Pending[]>()
+const workers = new Map<string, Promise<void>>()
+/** At most this many chunks go into one transaction (fewer commits when chunks come faster than they are stored). */
+const batchChunks = 32
 const listeners = new Map<string, Set<Listener>>()
 
 export const truncationMarker = (max: number) => `\n[output truncated: it passed ${Math.round(max / (1 << 20))} MiB]\n`
@@ -33,48 +38,96 @@ export function outputBlobKey(executionId: string) {
   return `script-output/${executionId.slice(0, 2)}/${executionId}.log`
 }
 
-/** appendOutput stores one chunk (in order per execution) and hands it to live listeners. */
+/**
+ * appendOutput stores one chunk (in order per execution) and hands it to live listeners; the
+ * promise settles once it is stored (or dropped). Chunks that arrive while earlier ones are
+ * being written are stored together in the next transaction.
+ */
 export function appendOutput(ctx: Ctx, executionId: string, chunk: IncomingChunk, limits: OutputLimits = outputLimits): Promise<ChunkOutcome> {
-  const next = (queues.get(executionId) ?? Promise.resolve()).then(() => store(ctx, executionId, chunk, limits))
-  const settled = next.then(() => {}, () => {})
-  queues.set(executionId, settled)
-  void settled.then(() => { if (queues.get(executionId) === settled) queues.delete(executionId) })
-  return next
+  return new Promise((resolve, reject) => {
+    const list = pending.get(executionId) ?? []
+    list.push({ chunk, limits, resolve, reject })
+    pending.set(executionId, list)
+    if (!workers.has(executionId)) workers.set(executionId, drain(ctx, executionId))
+  })
 }
 
-class Dropped extends Error {
-  constructor(readonly outcome: ChunkOutcome) { super(outcome) }
+async function drain(ctx: Ctx, executionId: string) {
+  for (;;) {
+    const list = pending.get(executionId)
+    if (!list?.length) {
+      // note: both go in the same turn, so a chunk added later starts a new worker.
+      pending.delete(executionId)
+      workers.delete(executionId)
+      return
+    }
+    const batch = list.splice(0, batchChunks)
+    try {
+      const outcomes = await storeBatch(ctx, executionId, batch)
+      batch.forEach((p, i) => p.resolve(outcomes[i]))
+    } catch (err) {
+      for (const p of batch) p.reject(err)
+    }
+  }
 }
 
-async function store(ctx: Ctx, executionId: string, chunk: IncomingChunk, limits: OutputLimits): Promise<ChunkOutcome> {
-  const bytes = Buffer.from(chunk.data, 'utf8')
-  // The chunk's number, the byte count and the inline text commit together: a resent chunk
-  // finds its number taken, and an ended execution takes nothing (the count only moves while
-  // it runs), so neither is ever stored twice or late.
-  let before: number
+class Ended extends Error {}
+
+/**
+ * storeBatch stores chunks of one execution. Their numbers, the byte count and the inline
+ * text commit together: a resent chunk finds its number taken, and an ended execution takes
+ * nothing (the count only moves while it runs), so no chunk is stored twice or late.
+ */
+async function storeBatch(ctx: Ctx, executionId: string, batch: Pending[]): Promise<ChunkOutcome[]> {
+  const limits = batch[0].limits
+  // note: sizes are counted, not encoded; a chunk is copied only where a limit cuts it.
+  const sizes = batch.map((p) => Buffer.byteLength(p.chunk.data, 'utf8'))
+  const outcomes: ChunkOutcome[] = batch.map(() => 'duplicate')
+  const firstOfSeq = new Map<number, number>()
+  batch.forEach((p, i) => { if (!firstOfSeq.has(p.chunk.seq)) firstOfSeq.set(p.chunk.seq, i) })
+  let stored: { index: number; offset: number }[]
   try {
-    before = await withTx(ctx.db, async (tx) => {
-      if (!(await claimOutputChunk(tx, executionId, chunk.seq, bytes.length))) throw new Dropped('duplicate')
-      const counted = await addOutputBytes(tx, executionId, bytes.length)
-      if (counted === null) throw new Dropped('ended')
-      if (counted < limits.inlineBytes) await appendInlineOutput(tx, executionId, chunk.stream, utf8Prefix(bytes, limits.inlineBytes - counted))
-      return counted
+    stored = await withTx(ctx.db, async (tx) => {
+      const claimed = await claimOutputChunks(tx, executionId, [...firstOfSeq].map(([seq, i]) => ({ seq, bytes: sizes[i] })))
+      const fresh = [...firstOfSeq].filter(([seq]) => claimed.has(seq)).map(([, i]) => i).sort((a, b) => a - b)
+      if (fresh.length === 0) return []
+      const counted = await addOutputBytes(tx, executionId, fresh.reduce((n, i) => n + sizes[i], 0))
+      if (counted === null) throw new Ended()
+      const inline = { stdout: '', stderr: '' }
+      let offset = counted
+      const out = fresh.map((index) => {
+        const at = offset
+        if (at < limits.inlineBytes) inline[batch[index].chunk.stream] += utf8Prefix(batch[index].chunk.data, sizes[index], limits.inlineBytes - at)
+        offset += sizes[index]
+        return { index, offset: at }
+      })
+      for (const stream of ['stdout', 'stderr'] as const) if (inline[stream]) await appendInlineOutput(tx, executionId, stream, inline[stream])
+      return out
     })
   } catch (err) {
-    if (err instanceof Dropped) return err.outcome
+    if (err instanceof Ended) return batch.map(() => 'ended')
     throw err
   }
-  if (before >= limits.maxBytes) return 'stored'
-  const kept = utf8Prefix(bytes, limits.maxBytes - before)
-  const cut = kept.length < chunk.data.length
-  await ctx.blobs.append(outputBlobKey(executionId), cut ? kept + truncationMarker(limits.maxBytes) : kept)
-  notify(executionId, { chunk: { stream: chunk.stream, data: kept }, offset: before })
-  return 'stored'
+  const pieces: string[] = []
+  const events: OutputEvent[] = []
+  for (const { index, offset } of stored) {
+    outcomes[index] = 'stored'
+    if (offset >= limits.maxBytes) continue
+    const { data, stream } = batch[index].chunk
+    const kept = utf8Prefix(data, sizes[index], limits.maxBytes - offset)
+    pieces.push(kept)
+    if (kept !== data) pieces.push(truncationMarker(limits.maxBytes))
+    events.push({ chunk: { stream, data: kept }, offset })
+  }
+  if (pieces.length) await ctx.blobs.append(outputBlobKey(executionId), pieces)
+  for (const event of events) notify(executionId, event)
+  return outcomes
 }
 
-/** utf8Prefix: at most `max` bytes of the text, never cutting a character in half. */
-function utf8Prefix(bytes: Buffer, max: number): string {
-  if (bytes.length <= max) return bytes.toString('utf8')
+/** utf8Prefix: at most `max` bytes of `text` (`size` bytes long), never cutting a character in half. */
+function utf8Prefix(text: string, size: number, max: number): string {
+  if (size <= max) return text
+  const bytes = Buffer.from(text, 'utf8')
   let end = Math.max(0, max)
   while (end > 0 && (bytes[end] & 0xc0) === 0x80) end--
   return bytes.subarray(0, end).toString('utf8')
@@ -86,7 +139,7 @@ function utf8Prefix(bytes: Buffer, max: number): string {
  * the chunk numbers (the ended execution takes no more output).
  */
 export async function finishOutput(ctx: Ctx, executionId: string, agentBytes: number | null, limits: OutputLimits = outputLimits): Promise<{ outputBytes: number; truncated: boolean; blobKey: string | null }> {
-  await queues.get(executionId)
+  while (workers.has(executionId)) await workers.get(executionId)
   const received = await executionOutputBytes(ctx.db, executionId)
   const outputBytes = Math.max(received, agentBytes ?? 0)
   const truncated = outputBytes > limits.maxBytes

@@ -25,6 +25,15 @@ import { executeBody, executionQuery, rerunBody, runFormFields, runPageQuery, ty
 
 const idParams = t.Object({ id: t.String({ maxLength: 64 }) })
 
+// note: one encoded copy of each output chunk, shared by every stream watching it.
+const encodedChunks = new WeakMap<object, Uint8Array>()
+const encoder = new TextEncoder()
+function encodedChunk(event: { chunk: { stream: string; data: string } }): Uint8Array {
+  let bytes = encodedChunks.get(event)
+  if (!bytes) encodedChunks.set(event, bytes = encoder.encode(sseEvent('chunk', event.chunk)))
+  return bytes
+}
+
 function toInput(b: ExecuteBody): ExecuteInput {
   return {
     targets: { deviceIds: b.deviceIds, groupIds: b.groupIds, siteIds: b.siteIds, orgIds: b.orgIds },
@@ -122,7 +131,7 @@ export function scriptRunRoutes(ctx: AppContext) {
           if ('done' in event) { stream.send(sseEvent('end', {})); stream.close(); return }
           if ('status' in event) return stream.send(sseEvent('status', { status: event.status }))
           if (event.offset < seen!) return
-          stream.send(sseEvent('chunk', event.chunk))
+          stream.send(encodedChunk(event))
         }
         const unsubscribe = onOutput(params.id, (event) => (seen === null ? pending.push(event) : deliver(event)))
         void findExecution(ctx.db, params.id).then((row) => {
@@ -133,7 +142,7 @@ export function scriptRunRoutes(ctx: AppContext) {
           for (const event of pending.splice(0)) deliver(event)
         })
         return unsubscribe
-      })
+      }, { onOverflow: () => ctx.log.info('a slow reader of a script output stream was disconnected', { executionId: params.id }) })
     }, { params: idParams, detail: { hide: true } })
 
     // ---- API ----
@@ -156,7 +165,7 @@ export function scriptRunRoutes(ctx: AppContext) {
       const blob = execution.outputBlobKey ? await ctx.blobs.get(execution.outputBlobKey) : null
       const headers = { 'content-type': 'text/plain; charset=utf-8', 'content-disposition': `attachment; filename="output-${execution.id}.log"`, 'x-content-type-options': 'nosniff' }
       return new Response(blob ?? `${execution.stdout}${execution.stderr}`, { headers })
-    }, { params: idParams, detail: { summary: 'Download the full output (up to 50 MiB)', tags: ['scripts'] } })
+    }, { params: idParams, detail: { summary: 'Download the full output (up to its cap: 10 MiB unless changed in Settings or on the script)', tags: ['scripts'] } })
     .post('/api/v1/executions/:id/cancel', async (c) => publicExecution(await cancelExecution(ctx, userOf(c.actor), c.params.id)), { params: idParams, detail: { summary: 'Cancel a queued or running execution', tags: ['scripts'] } })
     .get('/api/v1/script-runs/:id', async (c) => {
       const run = await getBatch(ctx, userOf(c.actor), c.params.id)

@@ -11,7 +11,7 @@ export async function ensureSystemScripts(ctx: Pick<AppContext, 'db' | 'clock'>)
     const fields = { name: tpl.name, description: tpl.description, category: tpl.category, tags: tpl.tags, osTypes: tpl.osTypes, language: tpl.language, content: tpl.content, parameters: tpl.parameters, timeoutSeconds: tpl.timeoutSeconds }
     const existing = await findScriptByTemplateKey(ctx.db, tpl.key)
     if (!existing) {
-      await insertScript(ctx.db, { id: newId(), partnerId: null, orgId: null, isSystem: true, templateKey: tpl.key, runAs: 'system', version: 1, createdBy: null, updatedBy: null, createdAt: now, updatedAt: now, deletedAt: null, ...fields })
+      await insertScript(ctx.db, { id: newId(), partnerId: null, orgId: null, isSystem: true, templateKey: tpl.key, runAs: 'system', outputCapMib: null, version: 1, createdBy: null, updatedBy: null, createdAt: now, updatedAt: now, deletedAt: null, ...fields })
     } else if (existing.content !== tpl.content || JSON.stringify(existing.parameters) !== JSON.stringify(tpl.parameters) || existing.name !== tpl.name || existing.description !== tpl.description) {
       await updateScriptRow(ctx.db, existing.id, { ...fields, version: existing.version + 1, updatedAt: now })
     }

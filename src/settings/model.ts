@@ -21,7 +21,7 @@ export type AuditSettings = typeof auditDefaults
 export const auditSettingsBody = t.Object({ retentionDays: t.Numeric({ minimum: 7, maximum: 3650 }) })
 
 /** Script output kept per execution: inline on the row (fast pages) and in total (blob). */
-export const scriptOutputDefaults = { inlineKiB: 1024, maxMiB: 50 }
+export const scriptOutputDefaults = { inlineKiB: 1024, maxMiB: 10 }
 export type ScriptOutputSettings = typeof scriptOutputDefaults
 export const scriptOutputBody = t.Object({
   inlineKiB: t.Numeric({ minimum: 16, maximum: 16 * 1024 }),

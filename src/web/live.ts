@@ -43,6 +43,7 @@ export function liveRoutes(ctx: AppContext) {
     .use(actorPlugin(ctx))
     .get('/live', ({ actor, request }) => {
       const scope = userOf(actor).scope
-      return sseResponse(request, ({ send }) => ctx.live.subscribe({ scope, send }))
+      // note: a tab that falls behind its byte budget (sseBudgetBytes) is disconnected; its EventSource reconnects.
+      return sseResponse(request, ({ send }) => ctx.live.subscribe({ scope, send }), { onOverflow: () => ctx.log.info('a slow reader of /live was disconnected', { userId: scope.userId }) })
     }, { detail: { hide: true } })
 }

@@ -84,6 +84,7 @@ export function ScriptEditorPage({ page, script, values, errors, owners, editabl
                   <Input name="timeoutSeconds" label="Timeout (seconds)" type="number" min={1} max={86400} values={v} errors={errors} />
                   <Select name="runAs" label="Run as" options={[{ value: 'system', label: 'System (root / SYSTEM)' }, { value: 'user', label: 'Logged-in user' }]} values={v} errors={errors} />
                 </div>
+                <Input name="outputCapMib" label="Output kept (MiB)" type="number" min={1} max={1024} values={v} errors={errors} placeholder="default" hint="Leave empty for the default of Settings → Script output." />
               </div>
             </div>
             <div class="card" x-data="codeEditor" data-assets={editorAssets} data-language-select="#f-language">

@@ -2,8 +2,8 @@
 // handler, listed in ./index.ts.
 
 export type CommandIo = {
-  /** Streams output to the server (sent in order, with a sequence number). */
-  output(stream: 'stdout' | 'stderr', data: string): void
+  /** Streams output to the server (sent in order, with a sequence number); settles when the server has room for more. */
+  output(stream: 'stdout' | 'stderr', data: string): Promise<void>
   /** Aborted when the server cancels the command or the agent stops. */
   signal: AbortSignal
 }

@@ -32,7 +32,8 @@ export type ScriptRunResult = {
   error?: string
 }
 
-export type ScriptIo = { output(stream: 'stdout' | 'stderr', data: string): void; signal: AbortSignal }
+/** output may return a promise: the server is not ready for more yet, and reading the script's output waits for it (its pipe fills and the script waits). */
+export type ScriptIo = { output(stream: 'stdout' | 'stderr', data: string): void | Promise<void>; signal: AbortSignal }
 
 const isWindows = process.platform === 'win32'
 
@@ -100,12 +101,18 @@ function runProcess(command: string[], env: Record<string, string | undefined>, 
     let ended: 'timeout' | 'cancelled' | null = null
     const forward = (stream: 'stdout' | 'stderr') => {
       const decoder = new StringDecoder('utf8')
+      const pipe = child[stream]!
       return (chunk: Buffer) => {
         const before = outputBytes
         outputBytes += chunk.length
         if (before >= req.maxOutputBytes) return
         const text = decoder.write(outputBytes > req.maxOutputBytes ? chunk.subarray(0, req.maxOutputBytes - before) : chunk)
-        if (text) io.output(stream, text)
+        const sent = text ? io.output(stream, text) : undefined
+        if (sent) {
+          // Flow control: read no more of this pipe until the server has room for it.
+          pipe.pause()
+          void sent.finally(() => pipe.resume())
+        }
       }
     }
     child.stdout!.on('data', forward('stdout'))

@@ -23,6 +23,8 @@ export const scripts = table('scripts', {
   content: text().notNull(),
   parameters: json<ScriptParameter[]>().notNull(),
   timeoutSeconds: int().notNull(),
+  /** Output kept per run (MiB); null: Settings → Script output. */
+  outputCapMib: int(),
   runAs: text({ enum: ['system', 'user'] }).notNull(),
   version: int().notNull(),
   createdBy: text(),
@@ -45,6 +47,7 @@ export const scriptVersions = table('script_versions', {
   content: text().notNull(),
   parameters: json<ScriptParameter[]>().notNull(),
   timeoutSeconds: int().notNull(),
+  outputCapMib: int(),
   runAs: text({ enum: ['system', 'user'] }).notNull(),
   changelog: text().notNull(),
   createdBy: text(),
@@ -84,7 +87,7 @@ export const scriptExecutions = table('script_executions', {
   /** The first part of the output kept inline (default 1 MiB); the rest is in the blob. */
   stdout: text().notNull(),
   stderr: text().notNull(),
-  /** Blob with the full combined output when it outgrew the inline part (up to 50 MiB). */
+  /** Blob with the full combined output when it outgrew the inline part (up to the output cap). */
   outputBlobKey: text(),
   outputBytes: ms().notNull(),
   truncated: bool().notNull(),
