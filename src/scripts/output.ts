@@ -28,8 +28,12 @@ type Pending = { chunk: IncomingChunk; limits: OutputLimits; resolve(outcome: Ch
 /** Chunks waiting to be stored, per execution, and the one worker storing them in order. */
 const pending = new Map<string, Pending[]>()
 const workers = new Map<string, Promise<void>>()
-/** At most this many chunks go into one transaction (fewer commits when chunks come faster than they are stored). */
-const batchChunks = 32
+/**
+ * At most this much goes into one transaction (fewer commits when chunks come faster than they
+ * are stored). Also the largest burst live readers get at once: well under their budget
+ * (src/web/sse.ts), so a reader that keeps up is never cut off by a burst.
+ */
+const batchBytes = 256 * 1024
 const listeners = new Map<string, Set<Listener>>()
 
 export const truncationMarker = (max: number) => `\n[output truncated: it passed ${Math.round(max / (1 << 20))} MiB]\n`
@@ -61,7 +65,9 @@ async function drain(ctx: Ctx, executionId: string) {
       workers.delete(executionId)
       return
     }
-    const batch = list.splice(0, batchChunks)
+    let count = 0
+    for (let bytes = 0; count < list.length && (count === 0 || bytes + list[count].chunk.data.length <= batchBytes); count++) bytes += list[count].chunk.data.length
+    const batch = list.splice(0, count)
     try {
       const outcomes = await storeBatch(ctx, executionId, batch)
       batch.forEach((p, i) => p.resolve(outcomes[i]))

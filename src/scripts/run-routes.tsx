@@ -137,7 +137,7 @@ export function scriptRunRoutes(ctx: AppContext) {
         void findExecution(ctx.db, params.id).then((row) => {
           if (!row) return stream.close()
           seen = Number(row.outputBytes)
-          stream.send(sseEvent('reset', { status: row.status, stdout: row.stdout, stderr: row.stderr }))
+          stream.sendSnapshot(sseEvent('reset', { status: row.status, stdout: row.stdout, stderr: row.stderr }))
           if (['completed', 'failed', 'timeout', 'cancelled', 'skipped'].includes(row.status)) { stream.send(sseEvent('end', {})); return stream.close() }
           for (const event of pending.splice(0)) deliver(event)
         })

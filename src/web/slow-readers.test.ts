@@ -66,7 +66,7 @@ const MiB = 1 << 20
 
 describe('slow readers', () => {
   test('20 clients that never read a script\'s live output while 40 MiB streams: memory stays bounded, they are disconnected, a reading client gets everything', async () => {
-    const scriptId = (await admin.post('/api/v1/scripts', { name: 'Flood', description: '', category: 'Test', tags: [], osTypes: ['linux'], language: 'bash', orgId, content: 'yes', parameters: [] })).json.id
+    const scriptId = (await admin.post('/api/v1/scripts', { name: 'Flood', description: '', category: 'Test', tags: [], osTypes: ['linux'], language: 'bash', orgId, content: 'yes', parameters: [], outputCapMib: 64 })).json.id
     const run = await admin.post(`/api/v1/scripts/${scriptId}/execute`, { deviceIds: [agent.deviceId] })
     const executionId = run.json.executions[0].id
     const command = await agent.command('script.run')

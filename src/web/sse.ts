@@ -12,6 +12,8 @@ const encoder = new TextEncoder()
 export type SseStream = {
   /** send writes raw SSE text (use `sseEvent(...)` for a named event), or its UTF-8 bytes (one copy shared by many streams). */
   send(chunk: string | Uint8Array): void
+  /** sendSnapshot sends what the stream starts from (e.g. the output stored so far); its size is added to the budget. */
+  sendSnapshot(chunk: string): void
   close(): void
 }
 
@@ -43,7 +45,7 @@ export function closeSseStreams(): number {
 
 /** sseResponse opens a stream; `start` subscribes and returns its cleanup. */
 export function sseResponse(request: Request, start: (stream: SseStream) => (() => void) | void, opts: SseOptions = {}): Response {
-  const budget = opts.budgetBytes ?? sseBudgetBytes
+  let budget = opts.budgetBytes ?? sseBudgetBytes
   let cleanup: (() => void) | void
   let keepAlive: Timer | undefined
   let closed = false
@@ -75,6 +77,11 @@ export function sseResponse(request: Request, start: (stream: SseStream) => (() 
           const queued = -(controller.desiredSize ?? 0)
           if (queued > 0 && queued + bytes.length > budget) return finish(true)
           try { controller.enqueue(bytes) } catch { finish() }
+        },
+        sendSnapshot: (chunk) => {
+          const bytes = encoder.encode(chunk)
+          budget += bytes.length
+          stream.send(bytes)
         },
         close: () => finish(),
       }
