@@ -84,7 +84,9 @@ step('warming up')
 await runOnce(10, 0)
 const rows: (string | number | null)[][] = []
 const row = (what: string, mib: number, [ms, g]: [number, Growth]) => rows.push([what, mib, ms / 1000, mib / (ms / 1000), g.rss, g.heap, g.after])
-for (const mib of [10, 50, 200]) {
+// `bun bench/script-output.bench.ts [MiB…]` (default 10 50 200); DATABASE_URL=postgres://… for PostgreSQL.
+const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0)
+for (const mib of sizes.length ? sizes : [10, 50, 200]) {
   step(`${mib} MiB`)
   row('Breeze: agent → socket → database + blob', mib, await runOnce(mib, 0))
 }

@@ -247,9 +247,25 @@ export function handleCommandMessage(ctx: Ctx, agent: Pick<AgentIdentity, 'id' |
   return done.then(() => {})
 }
 
+/**
+ * Rows of commands whose output is flowing, so a chunk does not cost a read: kept for a few
+ * seconds. A status changed meanwhile (a cancel) is caught where the output is stored (an
+ * ended script execution takes no more).
+ */
+const outputRows = new Map<string, { row: CommandRow; at: number }>()
+const outputRowMs = 5_000
+
+function rememberOutputRow(row: CommandRow) {
+  const at = performance.now()
+  if (outputRows.size >= 256) for (const [id, e] of outputRows) if (at - e.at > outputRowMs) outputRows.delete(id)
+  outputRows.set(row.id, { row, at })
+}
+
 async function applyCommandMessage(ctx: Ctx, agent: Pick<AgentIdentity, 'id' | 'agentId' | 'orgId'>, msg: CommandMessage, storing: (p: Promise<unknown>) => void): Promise<void> {
   const now = ctx.clock.now()
-  const row = await findCommand(ctx.db, msg.id)
+  const cached = outputRows.get(msg.id)
+  if (cached && (msg.type !== 'command.output' || performance.now() - cached.at > outputRowMs)) outputRows.delete(msg.id)
+  const row = msg.type === 'command.output' && outputRows.has(msg.id) ? cached!.row : await findCommand(ctx.db, msg.id)
   // note: an agent can only speak about its own commands; anything else is ignored like an unknown id.
   if (!row || row.deviceId !== agent.id) return
   switch (msg.type) {
@@ -261,7 +277,9 @@ async function applyCommandMessage(ctx: Ctx, agent: Pick<AgentIdentity, 'id' | '
       // lost or behind it) means the command runs.
       if (!unfinished.includes(row.status)) return
       const handler = commandTypes.get(row.type)?.onOutput
-      if (handler) storing(Promise.resolve(handler(ctx, (await start(ctx, row, now)) ?? row, { seq: msg.seq, stream: msg.stream, data: msg.data })))
+      const current = (await start(ctx, row, now)) ?? row
+      if (!outputRows.has(row.id)) rememberOutputRow(current)
+      if (handler) storing(Promise.resolve(handler(ctx, current, { seq: msg.seq, stream: msg.stream, data: msg.data })))
       return
     }
     case 'command.result': {
