@@ -120,7 +120,7 @@ export function Layout({ page, title, children }: { page: PageProps; title: stri
                 <a class="icon-btn" href="/notifications" aria-label="Notifications"><span class="bell" hx-get="/notifications/bell" hx-trigger="load, live:notification.created from:body" hx-swap="innerHTML"><Icon name="bell" /></span></a>
                 <button type="button" class="icon-btn" x-data="themeToggle" x-on:click="cycle" title={`Theme: ${page.theme}`} aria-label="Switch theme"><Icon name="sun" /></button>
                 <div class="dropdown" x-data="dropdown" {...{ 'x-on:click.outside': 'close' }}>
-                  <button type="button" class="btn" x-on:click="toggle" aria-haspopup="menu"><Icon name="user" /> <span safe>{page.user.name}</span></button>
+                  <button type="button" class="btn user-menu" x-on:click="toggle" aria-haspopup="menu" aria-label="Account menu"><Icon name="user" /> <span class="user-name" safe>{page.user.name}</span></button>
                   <div class="dropdown-menu" x-show="open" x-cloak role="menu">
                     <div class="small muted" safe>{page.user.email}</div>
                     <hr />

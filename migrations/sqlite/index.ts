@@ -11,6 +11,7 @@ import m8 from './0008_device_maintenance.sql' with { type: 'text' }
 import m9 from './0009_script_output_chunks.sql' with { type: 'text' }
 import m10 from './0010_enrollment_requests.sql' with { type: 'text' }
 import m11 from './0011_script_output_cap.sql' with { type: 'text' }
+import m12 from './0012_device_saved_views.sql' with { type: 'text' }
 
 export const migrations: { tag: string; sql: string }[] = [
   { tag: '0000_init', sql: m0 },
@@ -25,4 +26,5 @@ export const migrations: { tag: string; sql: string }[] = [
   { tag: '0009_script_output_chunks', sql: m9 },
   { tag: '0010_enrollment_requests', sql: m10 },
   { tag: '0011_script_output_cap', sql: m11 },
+  { tag: '0012_device_saved_views', sql: m12 },
 ]

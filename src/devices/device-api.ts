@@ -10,7 +10,8 @@ import { chosenColumns, deviceColumns } from './columns'
 import { getMetrics, getRetention, updateRetention } from './metrics'
 import { getCustomFields, updateCustomFields } from './custom-fields'
 import { endMaintenance, getDeviceWithMaintenance, startMaintenance } from './maintenance'
-import { bulkBody, changesQuery, deviceListQuery, idParams, metricsQuery, putCustomFieldsBody, retentionBody, servicesQuery, softwareQuery, startMaintenanceBody, updateDeviceBody, type DeviceListQuery } from './model'
+import { createSavedView, deleteSavedView, getSavedView, listSavedViews, updateSavedView } from './saved-views'
+import { bulkBody, changesQuery, createSavedViewBody, updateSavedViewBody, deviceListQuery, idParams, metricsQuery, putCustomFieldsBody, retentionBody, servicesQuery, softwareQuery, startMaintenanceBody, updateDeviceBody, type DeviceListQuery } from './model'
 import { decommissionDevice, getChanges, getHardware, getNetwork, getServices, getSoftware, listDevices, updateDevice } from './service'
 
 const tags = ['devices']
@@ -52,6 +53,20 @@ export function deviceApiRoutes(ctx: AppContext) {
       { params: idParams, body: startMaintenanceBody, detail: { summary: 'Put a device in maintenance (durationMinutes; omitted or null: until ended) with an optional reason, or change its current one', tags } })
     .delete('/api/v1/devices/:id/maintenance', (c) => endMaintenance(ctx, userOf(c.actor), c.params.id),
       { params: idParams, detail: { summary: 'End a device\'s maintenance now: it goes back to online or offline', tags } })
+    .get('/api/v1/device-views', async (c) => ({ data: await listSavedViews(ctx, userOf(c.actor)) }),
+      { detail: { summary: 'Your saved views of the device list (name, filters, columns, density)', tags } })
+    .post('/api/v1/device-views', async (c) => {
+      c.set.status = 201
+      return createSavedView(ctx, userOf(c.actor), c.body)
+    }, { body: createSavedViewBody, detail: { summary: 'Save a view of the device list: a name, its filters (as GET /api/v1/devices takes them), columns and density', tags } })
+    .get('/api/v1/device-views/:id', (c) => getSavedView(ctx, userOf(c.actor), c.params.id), { params: idParams, detail: { summary: 'One of your saved views', tags } })
+    .patch('/api/v1/device-views/:id', (c) => updateSavedView(ctx, userOf(c.actor), c.params.id, c.body),
+      { params: idParams, body: updateSavedViewBody, detail: { summary: 'Rename a saved view or change its filters, columns or density', tags } })
+    .delete('/api/v1/device-views/:id', async (c) => {
+      await deleteSavedView(ctx, userOf(c.actor), c.params.id)
+      c.set.status = 204
+      return ''
+    }, { params: idParams, detail: { summary: 'Delete one of your saved views', tags } })
     .get('/api/v1/devices/:id/custom-fields', async (c) => ({ data: await getCustomFields(ctx, userOf(c.actor), c.params.id) }),
       { params: idParams, detail: { summary: 'Custom fields of a device (name, value, updatedAt; updatedByRun when an automation set it)', tags } })
     .put('/api/v1/devices/:id/custom-fields', async (c) => ({ data: await updateCustomFields(ctx, userOf(c.actor), c.params.id, c.body) }),

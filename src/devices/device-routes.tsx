@@ -21,18 +21,19 @@ import { htmxTarget, isHtmx } from '../web/htmx'
 import { pageProps, type PageContext } from '../web/page'
 import { localPath, redirect, render, setFlash } from '../web/render'
 import { idsMatchingFilter, runBulkAction } from './bulk'
-import { chosenColumns, deviceColumns } from './columns'
+import { deviceColumns } from './columns'
+import { readListPrefs, writeListPrefs } from './list-prefs'
+import { createSavedView, deleteSavedView, getSavedView, listSavedViews, sameView, viewFilters } from './saved-views'
 import { groupOptions } from './groups'
 import { groupsOfDevice } from './group-repo'
 import { updateCustomFields, type CustomFieldView } from './custom-fields'
 import { listCustomFields } from './custom-fields-repo'
 import { endMaintenance, maintenanceSpan, startMaintenance } from './maintenance'
-import { bulkActions, bulkBody, changesQuery, customFieldForm, deviceListQuery, idParams, servicesQuery, startMaintenanceBody, updateDeviceBody, type DeviceListQuery } from './model'
+import { bulkActions, bulkBody, changesQuery, createSavedViewBody, customFieldForm, deviceListPageQuery, deviceListQuery, idParams, servicesQuery, startMaintenanceBody, updateDeviceBody, type DeviceListQuery } from './model'
 import { deviceHeader } from './header'
 import { listNetwork as listNetworkRows } from './repo'
 import { countVisibleDevices, decommissionDevice, deviceName, getChanges, getDevice, getHardware, getNetwork, getServices, getServiceStates, getSoftware, listDevices, updateDevice } from './service'
 
-export const columnsCookie = 'breeze_device_columns'
 
 const filterKeys = ['orgId', 'siteId', 'groupId', 'os', 'status', 'tag', 'search', 'sort', 'order'] as const
 
@@ -75,29 +76,63 @@ export function deviceRoutes(ctx: AppContext) {
     .use(actorPlugin(ctx))
     .get('/devices', async (c) => {
       const actor = userOf(c.actor)
+      if (c.query.view) {
+        // Opening a saved view: its columns and density become this browser's, its filters the URL's.
+        const view = await getSavedView(ctx, actor, c.query.view)
+        writeListPrefs(c.cookie, { columns: view.columns, density: view.density })
+        return redirect(c, listHref(view.filters))
+      }
       const page = await pageProps(ctx, c)
-      const query: DeviceListQuery = { ...c.query, orgId: c.query.orgId ?? page.activeOrgId ?? undefined }
+      const { columns, density } = readListPrefs(c.cookie)
+      const query: DeviceListQuery = { perPage: density === 'compact' ? 100 : 50, ...c.query, orgId: c.query.orgId ?? page.activeOrgId ?? undefined }
       const filters = filtersOf(query)
-      const columns = chosenColumns(c.cookie[columnsCookie]?.value)
       const result = await listDevices(ctx, actor, query)
       const anyDevices = result.total > 0 || (await countVisibleDevices(ctx, actor)) > 0
-      const table = <DeviceTable result={result} query={filters} columns={columns} allColumns={deviceColumns} selectable={page.can.includes('devices:write') || page.can.includes('devices:delete')} now={ctx.clock.now()} anyDevices={anyDevices} />
+      const table = <DeviceTable result={result} query={filters} columns={columns} allColumns={deviceColumns} selectable={page.can.includes('devices:write') || page.can.includes('devices:delete')} now={ctx.clock.now()} anyDevices={anyDevices} density={density} />
       if (htmxTarget(c.request) === 'device-table') return render(c, table)
-      const [sites, groups] = await Promise.all([listSites(ctx, actor, { orgId: query.orgId }), groupOptions(ctx, actor, query.orgId)])
+      const [sites, groups, views] = await Promise.all([listSites(ctx, actor, { orgId: query.orgId }), groupOptions(ctx, actor, query.orgId), listSavedViews(ctx, actor)])
       const siteOptions = sites.map((r) => ({ id: r.site.id, name: r.site.name, orgName: r.orgName }))
       const writableSites = siteOptions.filter((s) => can(actor.scope, 'devices:write', sites.find((r) => r.site.id === s.id)!.site.orgId))
-      return render(c, <DevicesPage page={page} table={table} query={filters} result={result} columns={columns} allColumns={deviceColumns}
-        orgs={page.orgs} sites={siteOptions} groups={groups}
+      const shown = { filters: viewFilters(filters), columns, density }
+      return render(c, <DevicesPage page={page} table={table} query={filters} result={result} columns={columns} allColumns={deviceColumns} density={density}
+        orgs={page.orgs} sites={siteOptions} groups={groups} views={views.map((v) => ({ id: v.id, name: v.name, current: sameView(v, shown) }))}
         bulk={{ sites: writableSites, groups, canWrite: page.can.includes('devices:write'), canDelete: page.can.includes('devices:delete') }} />)
-    }, { query: deviceListQuery })
+    }, { query: deviceListPageQuery })
     .post('/devices/columns', (c) => {
       userOf(c.actor)
       const body = (c.body ?? {}) as Record<string, unknown>
-      const columns = chosenColumns(splitList(body.columns).join(','))
-      c.cookie[columnsCookie].set({ value: columns.join(','), path: '/', sameSite: 'lax', httpOnly: true, maxAge: 365 * 24 * 3600 })
+      writeListPrefs(c.cookie, { columns: splitList(body.columns), ...(body.density === 'compact' || body.density === 'comfortable' ? { density: body.density } : {}) })
       const back = localPath(body.back, '/devices')
       return redirect(c, back === '/devices' || back.startsWith('/devices?') ? back : '/devices')
     })
+    .post('/devices/views', async (c) => {
+      // "Save this view": the filters the table shows (filter.* fields), the browser's columns and density.
+      const actor = userOf(c.actor)
+      const body = (c.body ?? {}) as Record<string, unknown>
+      const filter: Record<string, unknown> = {}
+      for (const k of filterKeys) if (typeof body[`filter.${k}`] === 'string') filter[k] = body[`filter.${k}`]
+      const back = listHref(filtersOf(filter))
+      const input = checkValues(createSavedViewBody, { name: String(body.name ?? '').trim(), filters: viewFilters(filter), ...readListPrefs(c.cookie) })
+      if (!input.ok) {
+        setFlash(c.cookie, { kind: 'error', text: Object.entries(input.errors).map(([k, v]) => `${k}: ${v}`).join('; ') })
+        return redirect(c, back)
+      }
+      try {
+        const view = await createSavedView(ctx, actor, input.value)
+        setFlash(c.cookie, { kind: 'success', text: `Saved the view "${view.name}".` })
+      } catch (err) {
+        if (err instanceof AppError && err.status < 500) setFlash(c.cookie, { kind: 'error', text: err.message })
+        else throw err
+      }
+      return redirect(c, back)
+    })
+    .post('/devices/views/:id/delete', async (c) => {
+      const actor = userOf(c.actor)
+      const view = await getSavedView(ctx, actor, c.params.id)
+      await deleteSavedView(ctx, actor, view.id)
+      setFlash(c.cookie, { kind: 'success', text: `Deleted the view "${view.name}".` })
+      return redirect(c, '/devices')
+    }, { params: idParams })
     .post('/devices/bulk', async (c) => {
       const actor = userOf(c.actor)
       const body = (c.body ?? {}) as Record<string, unknown>

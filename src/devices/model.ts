@@ -1,5 +1,6 @@
 // Input shapes of the devices domain (forms and JSON API alike).
 import { t } from 'elysia'
+import { deviceColumns } from './columns'
 
 const lit = <T extends string>(values: readonly T[]) => t.Union(values.map((v) => t.Literal(v)))
 const id = t.String({ minLength: 1, maxLength: 64 })
@@ -34,6 +35,33 @@ export const deviceListQuery = t.Object({
   cursor: t.Optional(t.String({ maxLength: 600 })),
 })
 export type DeviceListQuery = typeof deviceListQuery.static
+/** The device list page also opens a saved view (?view=<id>). */
+export const deviceListPageQuery = t.Composite([deviceListQuery, t.Object({ view: t.Optional(anyId) })])
+
+// ---- saved views of the device list (per user) ----
+
+export const densities = ['comfortable', 'compact'] as const
+export type Density = (typeof densities)[number]
+export const maxSavedViews = 50
+/** The filters a view keeps: the device list's own, minus paging. */
+export const viewFilterKeys = ['orgId', 'siteId', 'groupId', 'os', 'status', 'tag', 'search', 'sort', 'order'] as const
+export const savedViewFilters = t.Object({
+  orgId: t.Optional(id), siteId: t.Optional(id), groupId: t.Optional(id),
+  os: t.Optional(lit(osTypes)), status: t.Optional(lit(deviceStatuses)),
+  tag: t.Optional(t.String({ minLength: 1, maxLength: 50 })), search: t.Optional(t.String({ minLength: 1, maxLength: 200 })),
+  sort: t.Optional(lit(deviceSorts)), order: t.Optional(t.Union([t.Literal('asc'), t.Literal('desc')])),
+}, { additionalProperties: false, error: 'filters are orgId, siteId, groupId, os, status, tag, search, sort and order' })
+const viewName = t.String({ minLength: 1, maxLength: 80, pattern: '\\S', error: 'a view name is 1 to 80 characters' })
+const viewColumns = t.Array(lit(deviceColumns.map((c) => c.key)), { minItems: 1, maxItems: deviceColumns.length, uniqueItems: true, error: `columns are some of ${deviceColumns.map((c) => c.key).join(', ')}` })
+export const createSavedViewBody = t.Object({
+  name: viewName,
+  filters: t.Optional(savedViewFilters),
+  columns: t.Optional(viewColumns),
+  density: t.Optional(lit(densities)),
+})
+export type CreateSavedViewInput = typeof createSavedViewBody.static
+export const updateSavedViewBody = t.Partial(createSavedViewBody)
+export type UpdateSavedViewInput = typeof updateSavedViewBody.static
 
 export const updateDeviceBody = t.Object({
   /** Display name; null or "" goes back to the hostname. */

@@ -68,11 +68,13 @@ export function DashboardPage({ page, data, orgName, now, canEnroll }: { page: P
                 {data.offline.length === 0
                   ? <p class="small muted">Every device is online.</p>
                   : (
-                    <table>
-                      <tbody>{data.offline.map((d) => (
-                        <tr><td><a href={`/devices/${d.id}`} safe>{deviceLabel(d)}</a><div class="small muted" safe>{d.siteName}</div></td><td><DeviceStatus id={d.id} status={d.status} /></td><td class="small nowrap">last seen <Ago ms={d.lastSeenAt} now={now} id={d.id} /></td></tr>
-                      ))}</tbody>
-                    </table>
+                    <div class="table-wrap">
+                      <table>
+                        <tbody>{data.offline.map((d) => (
+                          <tr><td><a href={`/devices/${d.id}`} safe>{deviceLabel(d)}</a><div class="small muted" safe>{d.siteName}</div></td><td><DeviceStatus id={d.id} status={d.status} /></td><td class="small nowrap">last seen <Ago ms={d.lastSeenAt} now={now} id={d.id} /></td></tr>
+                        ))}</tbody>
+                      </table>
+                    </div>
                   )}
                 {(data.byStatus.offline ?? 0) > data.offline.length ? <p class="small"><a href={`/devices?${orgQuery}status=offline`}>All {data.byStatus.offline} offline devices</a></p> : ''}
               </section>
@@ -84,14 +86,16 @@ export function DashboardPage({ page, data, orgName, now, canEnroll }: { page: P
             </div>
             <section class="card">
               <h3>Recently enrolled</h3>
-              <table>
-                <tbody>{data.recent.map((d) => (
-                  <tr>
-                    <td><a href={`/devices/${d.id}`} safe>{deviceLabel(d)}</a></td><td safe>{`${osLabels[d.osType] ?? d.osType} · ${d.osVersion}`}</td>
-                    <td class="small" safe>{d.siteName}</td><td><DeviceStatus id={d.id} status={d.status} /></td><td class="small nowrap">enrolled <Ago ms={d.enrolledAt} now={now} /></td>
-                  </tr>
-                ))}</tbody>
-              </table>
+              <div class="table-wrap">
+                <table>
+                  <tbody>{data.recent.map((d) => (
+                    <tr>
+                      <td><a href={`/devices/${d.id}`} safe>{deviceLabel(d)}</a></td><td safe>{`${osLabels[d.osType] ?? d.osType} · ${d.osVersion}`}</td>
+                      <td class="small" safe>{d.siteName}</td><td><DeviceStatus id={d.id} status={d.status} /></td><td class="small nowrap">enrolled <Ago ms={d.enrolledAt} now={now} /></td>
+                    </tr>
+                  ))}</tbody>
+                </table>
+              </div>
             </section>
           </div>
         )}

@@ -1,6 +1,7 @@
 // The device list: filters, sortable table with a columns chooser, bulk selection and actions,
 // CSV export, live status updates (static/js/devices.js).
 import type { DeviceColumn } from '../../src/devices/columns'
+import type { Density } from '../../src/devices/model'
 import type { DeviceListRow } from '../../src/devices/repo'
 import type { DevicePage } from '../../src/devices/service'
 import type { PageProps } from '../../src/web/page'
@@ -41,8 +42,8 @@ function Cell({ col, d, now }: { col: string; d: DeviceListRow; now: number }) {
   }
 }
 
-export function DeviceTable({ result, query, columns, allColumns, selectable, now, anyDevices }: {
-  result: DevicePage; query: DeviceListFilters; columns: string[]; allColumns: DeviceColumn[]; selectable: boolean; now: number; anyDevices: boolean
+export function DeviceTable({ result, query, columns, allColumns, selectable, now, anyDevices, density = 'comfortable' }: {
+  result: DevicePage; query: DeviceListFilters; columns: string[]; allColumns: DeviceColumn[]; selectable: boolean; now: number; anyDevices: boolean; density?: Density
 }) {
   if (result.rows.length === 0) {
     return anyDevices
@@ -64,7 +65,7 @@ export function DeviceTable({ result, query, columns, allColumns, selectable, no
   return (
     <>
       <div class="table-wrap">
-        <table class="devices" data-total={String(result.total)}>
+        <table class={density === 'compact' ? 'devices compact' : 'devices'} data-total={String(result.total)}>
           <thead>
             <tr>
               {selectable ? <th class="select"><input type="checkbox" aria-label="Select all on this page" data-select-all="" /></th> : ''}
@@ -84,6 +85,8 @@ export function DeviceTable({ result, query, columns, allColumns, selectable, no
       <Pagination page={result.page} perPage={result.perPage} total={result.total} href={(p) => listHref(query, { page: p })} />
       {/* The filters this table shows, for "select all matching" in the bulk form. */}
       {Object.entries(query).filter(([k, v]) => v && k !== 'sort' && k !== 'order').map(([k, v]) => <input type="hidden" form="bulk-form" name={`filter.${k}`} value={String(v)} />)}
+      {/* …and for "save this view" (sort and order included). */}
+      {Object.entries(query).filter(([, v]) => v).map(([k, v]) => <input type="hidden" form="save-view-form" name={`filter.${k}`} value={String(v)} />)}
     </>
   )
 }
@@ -127,19 +130,61 @@ function BulkBar({ page, bulk }: { page: PageProps; bulk: BulkOptions }) {
   )
 }
 
-export function DevicesPage({ page, table, query, result, columns, allColumns, orgs, sites, groups, bulk }: {
-  page: PageProps; table: JSX.Element; query: DeviceListFilters; result: DevicePage; columns: string[]; allColumns: DeviceColumn[]
-  orgs: Option[]; sites: (Option & { orgName: string })[]; groups: (Option & { type: string })[]; bulk: BulkOptions
+export type ViewOption = { id: string; name: string; current: boolean }
+
+/** SavedViews: the user's saved views (open one, delete one) and "save what I see now". */
+function SavedViews({ page, views }: { page: PageProps; views: ViewOption[] }) {
+  const current = views.find((v) => v.current)
+  return (
+    <details class="dropdown saved-views">
+      <summary class="btn">{current ? <span safe>{`View: ${current.name}`}</span> : 'Views'}</summary>
+      <div class="dropdown-menu">
+        {views.length
+          ? (
+            <ul class="plain view-list">
+              {views.map((v) => (
+                <li class="row">
+                  <a class="grow" href={`/devices?view=${v.id}`} aria-current={v.current ? 'true' : undefined} safe>{v.name}</a>
+                  <form method="post" action={`/devices/views/${v.id}/delete`}>
+                    <Csrf token={page.csrf} />
+                    <button class="btn small link" type="submit" aria-label={`Delete view ${v.name}`}>Delete</button>
+                  </form>
+                </li>
+              ))}
+            </ul>
+          )
+          : <p class="small muted">No saved views yet: set the filters, columns and density, then save them here.</p>}
+        <hr />
+        <form id="save-view-form" method="post" action="/devices/views" class="stack-sm">
+          <Csrf token={page.csrf} />
+          <label for="f-view-name">Save this view as</label>
+          <input id="f-view-name" type="text" name="name" maxlength="80" required placeholder="Offline servers" />
+          <button class="btn small primary" type="submit">Save view</button>
+        </form>
+      </div>
+    </details>
+  )
+}
+
+export function DevicesPage({ page, table, query, result, columns, allColumns, density, orgs, sites, groups, views, bulk }: {
+  page: PageProps; table: JSX.Element; query: DeviceListFilters; result: DevicePage; columns: string[]; allColumns: DeviceColumn[]; density: Density
+  orgs: Option[]; sites: (Option & { orgName: string })[]; groups: (Option & { type: string })[]; views: ViewOption[]; bulk: BulkOptions
 }) {
   const exportHref = `/api/v1/devices/export?${new URLSearchParams({ ...Object.fromEntries(Object.entries(query).filter(([, v]) => v)), columns: columns.join(',') })}`
   return (
     <Layout page={page} title="Devices">
       <PageHeader title="Devices" subtitle={`${result.total} device${result.total === 1 ? '' : 's'}${query.search || query.status || query.os || query.tag || query.siteId || query.groupId ? ' match the filters' : ''}`}>
+        <SavedViews page={page} views={views} />
         <details class="dropdown columns-chooser">
           <summary class="btn">Columns</summary>
           <form class="dropdown-menu" method="post" action="/devices/columns">
             <Csrf token={page.csrf} />
             <input type="hidden" name="back" value={listHref(query)} />
+            <fieldset class="density">
+              <legend>Density</legend>
+              <label class="check"><input type="radio" name="density" value="comfortable" checked={density === 'comfortable'} /> Comfortable</label>
+              <label class="check"><input type="radio" name="density" value="compact" checked={density === 'compact'} /> Compact (one line per device)</label>
+            </fieldset>
             {allColumns.map((c) => <label class="check"><input type="checkbox" name="columns" value={c.key} checked={columns.includes(c.key)} disabled={c.key === 'name'} /> <span safe>{c.label}</span></label>)}
             <button class="btn small primary" type="submit">Apply</button>
           </form>
@@ -147,32 +192,32 @@ export function DevicesPage({ page, table, query, result, columns, allColumns, o
         <a class="btn" href={exportHref} hx-boost="false" download="devices.csv">Export CSV</a>
         {page.can.includes('enrollment:write') ? <a class="btn primary" href="/devices/add">Add device</a> : ''}
       </PageHeader>
-      <form class="filters" id="device-filters" method="get" action="/devices" hx-get="/devices" hx-target="#device-table" hx-trigger="input changed delay:300ms from:(#device-filters input), change from:(#device-filters select)" hx-push-url="true">
+      <form class={density === 'compact' ? 'filters compact' : 'filters'} id="device-filters" method="get" action="/devices" hx-get="/devices" hx-target="#device-table" hx-trigger="input changed delay:300ms from:(#device-filters input), change from:(#device-filters select)" hx-push-url="true">
         <div class="field"><label for="f-search">Search</label><input id="f-search" type="search" name="search" value={query.search} placeholder="Name, user or IP" /></div>
         {orgs.length > 1
           ? (
             <div class="field"><label for="f-org">Organization</label>
-              <select id="f-org" name="orgId"><option value="">All</option>{orgs.map((o) => <option value={o.id} selected={query.orgId === o.id} safe>{o.name}</option>)}</select>
+              <select id="f-org" name="orgId"><option value="">All organizations</option>{orgs.map((o) => <option value={o.id} selected={query.orgId === o.id} safe>{o.name}</option>)}</select>
             </div>
           )
           : ''}
         <div class="field"><label for="f-site">Site</label>
-          <select id="f-site" name="siteId"><option value="">All</option>{sites.map((s) => <option value={s.id} selected={query.siteId === s.id} safe>{orgs.length > 1 ? `${s.orgName} · ${s.name}` : s.name}</option>)}</select>
+          <select id="f-site" name="siteId"><option value="">All sites</option>{sites.map((s) => <option value={s.id} selected={query.siteId === s.id} safe>{orgs.length > 1 ? `${s.orgName} · ${s.name}` : s.name}</option>)}</select>
         </div>
         {groups.length
           ? (
             <div class="field"><label for="f-group">Group</label>
-              <select id="f-group" name="groupId"><option value="">All</option>{groups.map((g) => <option value={g.id} selected={query.groupId === g.id} safe>{g.name}</option>)}</select>
+              <select id="f-group" name="groupId"><option value="">All groups</option>{groups.map((g) => <option value={g.id} selected={query.groupId === g.id} safe>{g.name}</option>)}</select>
             </div>
           )
           : ''}
         <div class="field"><label for="f-os">OS</label>
-          <select id="f-os" name="os"><option value="">All</option>{Object.entries(osLabels).map(([v, l]) => <option value={v} selected={query.os === v} safe>{l}</option>)}</select>
+          <select id="f-os" name="os"><option value="">Any OS</option>{Object.entries(osLabels).map(([v, l]) => <option value={v} selected={query.os === v} safe>{l}</option>)}</select>
         </div>
         <div class="field"><label for="f-status">Status</label>
-          <select id="f-status" name="status"><option value="">Active</option>{Object.entries(statusLabels).map(([v, l]) => <option value={v} selected={query.status === v} safe>{l}</option>)}</select>
+          <select id="f-status" name="status"><option value="">Active (any status)</option>{Object.entries(statusLabels).map(([v, l]) => <option value={v} selected={query.status === v} safe>{l}</option>)}</select>
         </div>
-        <div class="field"><label for="f-tag">Tag</label><input id="f-tag" type="text" name="tag" value={query.tag} placeholder="servers" /></div>
+        <div class="field"><label for="f-tag">Tag</label><input id="f-tag" type="text" name="tag" value={query.tag} placeholder="Tag, e.g. servers" /></div>
         {query.sort ? <input type="hidden" name="sort" value={query.sort} /> : ''}
         {query.order ? <input type="hidden" name="order" value={query.order} /> : ''}
         <noscript><button class="btn" type="submit">Filter</button></noscript>

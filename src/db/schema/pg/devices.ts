@@ -280,3 +280,15 @@ export const agentCommands = table('agent_commands', {
   index('agent_commands_source').on(t.sourceType, t.sourceId),
   index('agent_commands_status_expires').on(t.status, t.expiresAt),
 ])
+
+/** A user's saved device-list views: filters, columns and density, by name (each user their own). */
+export const deviceSavedViews = table('device_saved_views', {
+  id: id(),
+  userId: text().notNull().references(() => users.id),
+  name: text().notNull(),
+  filters: json<Record<string, string>>().notNull(),
+  columns: json<string[]>().notNull(),
+  density: text({ enum: ['comfortable', 'compact'] }).notNull(),
+  createdAt: ms().notNull(),
+  updatedAt: ms().notNull(),
+}, (t) => [uniqueIndex('device_saved_views_user_name').on(t.userId, t.name)])
