@@ -116,12 +116,17 @@ const overflow = (page: Page) => page.evaluate(() => {
   for (const el of Array.from(document.body.querySelectorAll('*'))) {
     const r = el.getBoundingClientRect()
     if (r.width === 0 || r.right <= w + 0.5) continue
+    // Inside a box that scrolls or clips it, it does not widen the page (unless it is absolutely
+    // placed: then only a positioned box holds it).
+    const absolute = /absolute|fixed/.test(getComputedStyle(el).position)
     let p = el.parentElement
     let contained = false
     for (; p && p !== document.body; p = p.parentElement) {
-      if (/(auto|scroll|hidden|clip)/.test(getComputedStyle(p).overflowX) && p.getBoundingClientRect().right <= w + 0.5) { contained = true; break }
+      const cs = getComputedStyle(p)
+      if (/(auto|scroll|hidden|clip)/.test(cs.overflowX) && p.getBoundingClientRect().right <= w + 0.5 && (!absolute || cs.position !== 'static')) { contained = true; break }
+      if (absolute && cs.position !== 'static') break
     }
-    const parentSticks = el.parentElement && el.parentElement.getBoundingClientRect().right > w + 0.5
+    const parentSticks = el.parentElement && el.parentElement !== document.body && el.parentElement.getBoundingClientRect().right > w + 0.5
     if (!contained && !parentSticks) sticking.push(`${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${el.classList.length ? `.${Array.from(el.classList).join('.')}` : ''} (${Math.round(r.right)} px)`)
   }
   return { scrollWidth: document.documentElement.scrollWidth, innerWidth: w, sticking: sticking.slice(0, 5) }
