@@ -152,6 +152,11 @@ export class LiveChannel {
     } catch (err) {
       log.warn('could not post messages', { err })
       if (err instanceof ApiError && err.fatal) this.events.onFatal(err.message)
+      // A batch the server refuses as invalid never becomes valid: drop it instead of retrying it forever.
+      if (err instanceof ApiError && err.status === 400) {
+        log.error('the server refused reports as invalid; they are dropped', { err, count: batch.length })
+        this.outbox.splice(0, batch.length)
+      }
     } finally {
       this.flushing = false
     }

@@ -56,9 +56,10 @@ export class CommandRunner {
     }
     let report: Outgoing
     try {
-      const result = await entry.handler({ id: c.id, type: c.type, payload }, io, this.opts.services)
-      const status = (commandOutcomes as readonly string[]).includes(result.status as string) ? (result.status as CommandOutcome) : 'completed'
-      report = { type: 'command.result', id: c.id, status, result, error: typeof result.error === 'string' ? result.error.slice(0, caps.long * 4) : null }
+      // `status` and `error` say how it ended; they are not part of the type's result (the protocol is closed).
+      const { status: ended, error, ...result } = await entry.handler({ id: c.id, type: c.type, payload }, io, this.opts.services)
+      const status = (commandOutcomes as readonly string[]).includes(ended as string) ? (ended as CommandOutcome) : 'completed'
+      report = { type: 'command.result', id: c.id, status, result, error: typeof error === 'string' ? error.slice(0, caps.long * 4) : null }
     } catch (err) {
       const status: CommandOutcome = controller.signal.aborted ? 'cancelled' : 'failed'
       report = { type: 'command.result', id: c.id, status, result: null, error: ((err as Error)?.message ?? String(err)).slice(0, caps.long * 4) }

@@ -4,7 +4,7 @@
 import { Elysia, t } from 'elysia'
 import type { AppContext } from '../context'
 import { AppError, ConflictError, NotFoundError, RateLimitError } from '../lib/errors'
-import { agentMessageBatch, enrollPollRequest, enrollRequest, heartbeatRequest, inventoryReport, isAgentPlatform } from '../protocol'
+import { enrollPollRequest, enrollRequest, heartbeatRequest, inventoryReport, isAgentPlatform } from '../protocol'
 import { actorPlugin } from '../web/actor-plugin'
 import { publicBaseUrl } from '../settings/public-url'
 import { checkInstallKey } from './install-key'
@@ -15,6 +15,7 @@ import { handleCommandMessage } from './commands'
 import { enrollAgent, pollEnrollment } from './enroll'
 import { recordHeartbeat } from './heartbeat'
 import { ingestInventory } from './inventory'
+import { checkAgentBody, checkBatch, resultsProblem } from './validate'
 
 const agentParams = t.Object({ id: t.String({ maxLength: 64 }) })
 const hide = { hide: true }
@@ -36,17 +37,18 @@ export function agentApiRoutes(ctx: AppContext) {
 
   return new Elysia({ name: 'breeze.agents.api' })
     .use(actorPlugin(ctx))
+    // note: agent bodies are checked by checkAgentBody, not Elysia (see validate.ts): unknown fields are refused, not dropped.
     .post('/api/v1/agents/enroll', async (c) => {
-      const answer = await enrollAgent(ctx, c.body, c.info.ip)
+      const answer = await enrollAgent(ctx, checkAgentBody(enrollRequest, c.body), c.info.ip)
       // 202: a known machine's enrollment waits for a technician (the agent polls below).
       if (answer.status === 'pending') c.set.status = 202
       return answer
-    }, { body: enrollRequest, detail: hide })
+    }, { detail: hide })
     .post('/api/v1/agents/enroll/poll', async (c) => {
-      const { status, body } = await pollEnrollment(ctx, c.body, c.info.ip)
+      const { status, body } = await pollEnrollment(ctx, checkAgentBody(enrollPollRequest, c.body), c.info.ip)
       c.set.status = status
       return body
-    }, { body: enrollPollRequest, detail: hide })
+    }, { detail: hide })
     .get('/agents/:platform', (c) => {
       const build = isAgentPlatform(c.params.platform) ? findAgentBuilds(ctx.config.dataDir, true).get(c.params.platform) : undefined
       if (!build) throw new NotFoundError(`agent build for ${c.params.platform}`)
@@ -73,10 +75,14 @@ export function agentApiRoutes(ctx: AppContext) {
     .group('/api/v1/agents/:id', (app) => app
       // note: derive runs before body validation, so an unauthenticated caller learns nothing from 400s.
       .derive(async (c) => ({ agent: await authenticateAgent(ctx, c.request.headers.get('authorization'), (c.params as { id: string }).id) }))
-      .post('/heartbeat', (c) => recordHeartbeat(ctx, c.agent, c.body, c.info.ip), { params: agentParams, body: heartbeatRequest, detail: hide })
-      .post('/inventory', (c) => ingestInventory(ctx, c.agent, c.body), { params: agentParams, body: inventoryReport, detail: hide })
+      .post('/heartbeat', (c) => recordHeartbeat(ctx, c.agent, checkAgentBody(heartbeatRequest, c.body), c.info.ip), { params: agentParams, detail: hide })
+      .post('/inventory', (c) => ingestInventory(ctx, c.agent, checkAgentBody(inventoryReport, c.body)), { params: agentParams, detail: hide })
       .post('/messages', async (c) => {
-        for (const msg of c.body.messages) await handleCommandMessage(ctx, c.agent, msg)
+        // The whole batch is checked (including each result against its command type) before any of it is applied.
+        const { messages } = checkBatch(c.body)
+        const bad = await resultsProblem(ctx.db, c.agent.id, messages, (i) => `messages/${i}`)
+        if (bad) throw bad
+        for (const msg of messages) await handleCommandMessage(ctx, c.agent, msg as Parameters<typeof handleCommandMessage>[2])
         return { ok: true }
-      }, { params: agentParams, body: agentMessageBatch, detail: hide }))
+      }, { params: agentParams, detail: hide }))
 }

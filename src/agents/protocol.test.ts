@@ -176,16 +176,22 @@ describe('agent credentials and messages', () => {
 
     const ws = new WebSocket(url, { headers: { authorization: a.auth } } as any)
     const got: any[] = []
+    let closedWith: { code: number; reason: string } | null = null
     ws.onmessage = (m) => got.push(JSON.parse(String(m.data)))
+    ws.onclose = (e) => { closedWith = { code: e.code, reason: e.reason } }
     await new Promise((r) => { ws.onopen = r })
     ws.send(JSON.stringify({ type: 'agent.hello', protocolVersion: 1, agentVersion: '0.1.0', hardwareId: a.hardwareId }))
-    ws.send(JSON.stringify({ type: 'command.output', id: 'x', seq: -1, stream: 'stdout', data: '' }))
-    await waitFor(() => got.length >= 2)
+    await waitFor(() => got.length >= 1)
     expect(got[0].type).toBe('server.hello')
+    expect(s.ctx.agents.isConnected(a.deviceId)).toBe(true)
+    // An invalid message is answered with the field, and the socket is closed (4400).
+    ws.send(JSON.stringify({ type: 'command.output', id: 'x', seq: -1, stream: 'stdout', data: '' }))
+    await waitFor(() => closedWith !== null)
     expect(got[1]).toMatchObject({ type: 'error' })
     expect(got[1].message).toContain('seq')
-    expect(s.ctx.agents.isConnected(a.deviceId)).toBe(true)
-    ws.close()
+    expect(closedWith!.code).toBe(4400)
+    expect(closedWith!.reason).toContain('seq')
+    await waitFor(() => !s.ctx.agents.isConnected(a.deviceId))
 
     // Fill every handshake slot and the queue: the next agent is told when to come back.
     let release = () => {}

@@ -4,9 +4,8 @@
 // window, so the server keeps answering everyone else. The socket counts only after the
 // agent's hello proves it is the enrolled machine.
 import { Elysia, t } from 'elysia'
-import { TypeCompiler } from '@sinclair/typebox/compiler'
 import type { AppContext } from '../context'
-import { agentMessage, closeCodes, outputWindowBytes, PROTOCOL_VERSION, type AgentMessage, type ServerMessage } from '../protocol'
+import { closeCodes, outputWindowBytes, PROTOCOL_VERSION, type AgentMessage, type ServerMessage } from '../protocol'
 import { authenticateAgent, platformOf, type AgentIdentity } from './auth'
 import { upgradeFor } from './builds'
 import { failLostCommands, handleCommandMessage, signedCommandsFor } from './commands'
@@ -15,18 +14,17 @@ import { handshakeLimits, type AgentSocket } from './hub'
 import { markOnline } from './status'
 import { onAgentSignal } from '../remote/signaling'
 import { alreadyHandled } from '../web/ws'
+import { messageProblem, resultsProblem, type AgentMessageRefused } from './validate'
 
-// One checker per message type, so an error names the field instead of "no union member matched".
-const checkers = new Map(agentMessage.anyOf.map((schema) => [schema.properties.type.const as string, TypeCompiler.Compile(schema)]))
 
-/** messageError says what is wrong with an incoming message, or null when it is valid. */
-function messageError(message: unknown): string | null {
-  const type = (message as { type?: unknown } | null)?.type
-  const check = typeof type === 'string' ? checkers.get(type) : undefined
-  if (!check) return `unknown message type ${JSON.stringify(type ?? null)}`
-  if (check.Check(message)) return null
-  const first = [...check.Errors(message)][0]
-  return `${type}: ${first?.path || '/'} ${first?.message ?? 'invalid'}`
+/**
+ * refuse answers a message that is not exactly what the protocol allows: an `error` naming the
+ * field, then close 4400. Nothing of it was applied.
+ */
+function refuse(raw: Raw, problem: AgentMessageRefused) {
+  raw.send(JSON.stringify({ type: 'error', message: `invalid message: ${problem.message}`.slice(0, 1000) } satisfies ServerMessage))
+  // note: a close reason is at most 123 bytes.
+  raw.close(closeCodes.protocolError, Buffer.from(`invalid message: ${problem.field}`).subarray(0, 120).toString().replace(/\uFFFD+$/, ''))
 }
 const helloTimeoutMs = 10_000
 
@@ -94,10 +92,14 @@ export function agentSocketRoutes(ctx: AppContext) {
         const agent = raw.data.agent
         const session = raw.data.session
         if (!agent || !session) return
-        const invalid = messageError(message)
-        if (invalid) return void raw.send(JSON.stringify({ type: 'error', message: `invalid message: ${invalid}` } satisfies ServerMessage))
+        const invalid = messageProblem(message)
+        if (invalid) return refuse(raw, invalid)
         const msg = message as AgentMessage
         try {
+          if (msg.type === 'command.result') {
+            const bad = await resultsProblem(ctx.db, agent.id, [msg], () => '')
+            if (bad) return refuse(raw, bad)
+          }
           switch (msg.type) {
             case 'agent.hello':
               try { return await onHello(ctx, raw, agent, msg) } finally { raw.data.release?.() }

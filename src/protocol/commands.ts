@@ -5,12 +5,12 @@ import { t } from './schema'
 import { caps } from './limits'
 
 export const signedCommand = t.Object({
-  id: t.String({ maxLength: 64 }),
-  deviceId: t.String({ maxLength: 64 }),
-  agentId: t.String({ maxLength: 64 }),
+  id: t.String({ maxLength: caps.id }),
+  deviceId: t.String({ maxLength: caps.id }),
+  agentId: t.String({ maxLength: caps.id }),
   type: t.String({ maxLength: 64 }),
   /** The payload as a JSON text: what is signed is exactly what is parsed. */
-  payload: t.String(),
+  payload: t.String({ maxLength: caps.commandPayload }),
   issuedAt: t.Number(),
   expiresAt: t.Number(),
   /** Ed25519 over commandSigningText(…), base64. */
@@ -71,7 +71,7 @@ export const inventoryRefreshPayload = t.Object({
   /** Send every section, not only the changed ones. */
   full: t.Optional(t.Boolean()),
 })
-export const inventoryRefreshResult = t.Object({ sections: t.Array(t.String()) })
+export const inventoryRefreshResult = t.Object({ sections: t.Array(t.String({ maxLength: 32 }), { maxItems: 16 }) })
 
 /** The built-in types, so both ends share one list (features add theirs next to their handler). */
 export const builtinCommandTypes = {

@@ -32,15 +32,15 @@ export type EnrollRequest = typeof enrollRequest.static
 
 export const enrollResponse = t.Object({
   status: t.Literal('enrolled'),
-  deviceId: t.String(),
-  agentId: t.String(),
+  deviceId: t.String({ maxLength: caps.id }),
+  agentId: t.String({ maxLength: caps.id }),
   /** Shown once; the server keeps only its hash. */
-  agentSecret: t.String(),
+  agentSecret: t.String({ maxLength: 128 }),
   /** The server's Ed25519 public key (raw 32 bytes, base64); the agent pins it. */
-  serverPublicKey: t.String(),
+  serverPublicKey: t.String({ maxLength: 128 }),
   heartbeatSeconds: t.Integer(),
-  orgId: t.String(),
-  siteId: t.String(),
+  orgId: t.String({ maxLength: caps.id }),
+  siteId: t.String({ maxLength: caps.id }),
   /** True when this machine was already known and its device record was re-attached. */
   reattached: t.Boolean(),
   /** True when a technician approved this machine as a second device next to the one it matched. */

@@ -16,7 +16,7 @@ export const heartbeatMetrics = t.Object({
   diskPercent: percent,
   diskUsedGb: count,
   /** Per volume: mount point → percent used. */
-  volumes: t.Record(t.String({ maxLength: caps.long }), t.Number({ minimum: 0, maximum: 100 }), { maxProperties: caps.volumes }),
+  volumes: t.Record(t.Key(caps.long), t.Number({ minimum: 0, maximum: 100 }), { maxProperties: caps.volumes }),
   /** Bytes received/sent on all non-loopback interfaces since the previous heartbeat. */
   netInBytes: count,
   netOutBytes: count,
@@ -41,14 +41,14 @@ export type HeartbeatRequest = typeof heartbeatRequest.static
 
 /** Download, verify and switch to another agent build (see docs/agent-protocol.md "Self-update"). */
 export const upgradeInstruction = t.Object({
-  version: t.String(),
-  platform: t.String(),
+  version: t.String({ maxLength: 64 }),
+  platform: t.String({ maxLength: 32 }),
   /** Path of the executable on this server (the agent downloads only from the server it enrolled with). */
-  url: t.String(),
-  sha256: t.String(),
+  url: t.String({ maxLength: 1024 }),
+  sha256: t.String({ maxLength: 64 }),
   size: t.Number(),
   /** Ed25519 over `updateSigningText(platform, version, sha256)`, base64. */
-  signature: t.String(),
+  signature: t.String({ maxLength: 200 }),
 })
 export type UpgradeInstruction = typeof upgradeInstruction.static
 
@@ -56,7 +56,7 @@ export const heartbeatResponse = t.Object({
   serverTime: t.Number(),
   heartbeatSeconds: t.Integer(),
   /** Commands waiting for this agent, sent here only when its socket is down. */
-  commands: t.Array(signedCommand),
+  commands: t.Array(signedCommand, { maxItems: 100 }),
   upgrade: t.Nullable(upgradeInstruction),
 })
 export type HeartbeatResponse = typeof heartbeatResponse.static

@@ -78,5 +78,5 @@ export const inventoryReport = t.Object({
 })
 export type InventoryReport = typeof inventoryReport.static
 
-export const inventoryResponse = t.Object({ sections: t.Array(t.String()), changes: t.Integer() })
+export const inventoryResponse = t.Object({ sections: t.Array(t.String({ maxLength: 32 }), { maxItems: 16 }), changes: t.Integer() })
 export type InventoryResponse = typeof inventoryResponse.static

@@ -26,6 +26,10 @@ export const caps = {
   users: 256,
   /** One output chunk of a command (characters). */
   outputChunk: 64 * 1024,
+  /** The JSON text of one signed command's payload (a script of 1 MB and its parameters fit). */
+  commandPayload: 8 * 1024 * 1024,
+  /** Ids the server hands out (UUIDs, agent ids). */
+  id: 64,
 } as const
 
 /** capText trims and cuts a reported string to `max` characters (null for empty). */
@@ -58,3 +62,31 @@ export const closeCodes = {
   /** The agent spoke a message the server does not accept. */
   protocolError: 4400,
 } as const
+
+export const protocolLimits = {
+  /** Deepest nesting (objects and arrays) any agent message may have; deeper is refused before validation. */
+  maxDepth: 12,
+} as const
+
+type Frame = { value: unknown; depth: number; parent: Frame | null; key: string }
+
+/**
+ * depthBeyond returns the path (`a/0/b`) of the first object or array nested deeper than
+ * `max` levels (the top level is 1), or null. Iterative, so hostile nesting cannot overflow
+ * the stack.
+ */
+export function depthBeyond(value: unknown, max: number): string | null {
+  const stack: Frame[] = [{ value, depth: 1, parent: null, key: '' }]
+  while (stack.length > 0) {
+    const f = stack.pop()!
+    if (f.value === null || typeof f.value !== 'object') continue
+    if (f.depth > max) {
+      const parts: string[] = []
+      for (let at: Frame | null = f; at && at.parent; at = at.parent) parts.push(at.key)
+      return parts.reverse().join('/')
+    }
+    if (Array.isArray(f.value)) for (let i = f.value.length - 1; i >= 0; i--) stack.push({ value: f.value[i], depth: f.depth + 1, parent: f, key: String(i) })
+    else for (const [k, v] of Object.entries(f.value)) if (v !== null && typeof v === 'object') stack.push({ value: v, depth: f.depth + 1, parent: f, key: k })
+  }
+  return null
+}

@@ -39,7 +39,8 @@ export const commandResult = t.Object({
   type: t.Literal('command.result'),
   id: commandId,
   status: lit(commandOutcomes),
-  result: t.Optional(t.Nullable(t.Record(t.String(), t.Unknown()))),
+  /** The command type's result; its shape is checked by the server against that type's schema (src/protocol/results.ts). */
+  result: t.Optional(t.Nullable(t.Record(t.Key(128), t.Unknown({ checkedBy: 'the result schema of the command type (commandResultSchemas), by the server' }), { maxProperties: 256 }))),
   error: t.Optional(t.Nullable(t.String({ maxLength: caps.long * 4 }))),
 })
 export const agentPing = t.Object({ type: t.Literal('ping') })
@@ -76,11 +77,11 @@ export type ServerMessage =
 export const serverMessage = t.Union([
   t.Object({ type: t.Literal('server.hello'), protocolVersion: t.Integer(), serverTime: t.Number(), heartbeatSeconds: t.Integer(), outputWindow: t.Optional(t.Integer({ minimum: 1 })) }),
   t.Object({ type: t.Literal('command'), command: signedCommand }),
-  t.Object({ type: t.Literal('command.cancel'), id: t.String() }),
-  t.Object({ type: t.Literal('command.output.ack'), id: t.String(), seq: t.Integer({ minimum: 0 }) }),
+  t.Object({ type: t.Literal('command.cancel'), id: commandId }),
+  t.Object({ type: t.Literal('command.output.ack'), id: commandId, seq: t.Integer({ minimum: 0 }) }),
   t.Object({ type: t.Literal('config'), heartbeatSeconds: t.Integer() }),
   t.Object({ type: t.Literal('upgrade'), upgrade: upgradeInstruction }),
   t.Object({ type: t.Literal('pong'), serverTime: t.Number() }),
-  t.Object({ type: t.Literal('error'), message: t.String() }),
-  t.Object({ type: t.Literal('remote.signal'), sessionId: t.String(), viewer: t.Integer(), viewOnly: t.Boolean(), signal: rtcSignal }),
+  t.Object({ type: t.Literal('error'), message: t.String({ maxLength: caps.long }) }),
+  t.Object({ type: t.Literal('remote.signal'), sessionId: t.String({ maxLength: 64 }), viewer: t.Integer(), viewOnly: t.Boolean(), signal: rtcSignal }),
 ])

@@ -121,6 +121,8 @@ const handle = t.Integer({ minimum: 1, maximum: 0xffffffff })
 const path = t.String({ minLength: 1, maxLength: 4096 })
 const requestId = t.Integer({ minimum: 0 })
 const offset = t.Number({ minimum: 0 })
+/** The viewer a frame came from: stamped by the relay (a viewer's own value is overwritten). */
+const from = t.Optional(t.Integer({ minimum: 1 }))
 
 export const fsOps = ['roots', 'list', 'stat', 'mkdir', 'rename', 'delete'] as const
 
@@ -129,26 +131,26 @@ export const activityFrameTypes: ReadonlySet<string> = new Set(['input', 'resize
 
 /** What a viewer sends the agent. The relay stamps `from`; on a data channel it is implicit. */
 export const viewerFrame = t.Union([
-  t.Object({ t: t.Literal('input'), seq, data: t.String({ maxLength: remoteLimits.input }) }),
-  t.Object({ t: t.Literal('resize'), cols: t.Integer({ minimum: 2, maximum: 1000 }), rows: t.Integer({ minimum: 2, maximum: 500 }) }),
+  t.Object({ t: t.Literal('input'), from, seq, data: t.String({ maxLength: remoteLimits.input }) }),
+  t.Object({ t: t.Literal('resize'), from, cols: t.Integer({ minimum: 2, maximum: 1000 }), rows: t.Integer({ minimum: 2, maximum: 500 }) }),
   /** Data channel: send me terminal output from this sequence number on. */
-  t.Object({ t: t.Literal('attach'), fromSeq: seq, inputSeq: t.Optional(seq) }),
-  t.Object({ t: t.Literal('ping'), at: t.Number() }),
-  t.Object({ t: t.Literal('fs'), id: requestId, op: lit(fsOps), path: t.Optional(path), to: t.Optional(path), recursive: t.Optional(t.Boolean()) }),
-  t.Object({ t: t.Literal('up.begin'), id: requestId, handle, path, size: offset, overwrite: t.Optional(t.Boolean()), transferId: t.Optional(t.String({ maxLength: 64 })) }),
-  t.Object({ t: t.Literal('up.end'), handle, sha256: t.String({ pattern: '^[0-9a-f]{64}$' }) }),
-  t.Object({ t: t.Literal('up.cancel'), handle }),
-  t.Object({ t: t.Literal('down.begin'), id: requestId, handle, path, offset: t.Optional(offset), transferId: t.Optional(t.String({ maxLength: 64 })) }),
-  t.Object({ t: t.Literal('down.ack'), handle, offset }),
-  t.Object({ t: t.Literal('down.cancel'), handle }),
+  t.Object({ t: t.Literal('attach'), from, fromSeq: seq, inputSeq: t.Optional(seq) }),
+  t.Object({ t: t.Literal('ping'), from, at: t.Number() }),
+  t.Object({ t: t.Literal('fs'), from, id: requestId, op: lit(fsOps), path: t.Optional(path), to: t.Optional(path), recursive: t.Optional(t.Boolean()) }),
+  t.Object({ t: t.Literal('up.begin'), from, id: requestId, handle, path, size: offset, overwrite: t.Optional(t.Boolean()), transferId: t.Optional(t.String({ maxLength: 64 })) }),
+  t.Object({ t: t.Literal('up.end'), from, handle, sha256: t.String({ pattern: '^[0-9a-f]{64}$' }) }),
+  t.Object({ t: t.Literal('up.cancel'), from, handle }),
+  t.Object({ t: t.Literal('down.begin'), from, id: requestId, handle, path, offset: t.Optional(offset), transferId: t.Optional(t.String({ maxLength: 64 })) }),
+  t.Object({ t: t.Literal('down.ack'), from, handle, offset }),
+  t.Object({ t: t.Literal('down.cancel'), from, handle }),
   t.Object({
-    t: t.Literal('pointer'), action: lit(['move', 'down', 'up', 'wheel'] as const),
+    t: t.Literal('pointer'), from, action: lit(['move', 'down', 'up', 'wheel'] as const),
     x: t.Number({ minimum: 0, maximum: 1 }), y: t.Number({ minimum: 0, maximum: 1 }),
     button: t.Optional(t.Integer({ minimum: 0, maximum: 4 })), dy: t.Optional(t.Number({ minimum: -100, maximum: 100 })),
   }),
   /** A key by its DOM `key` value (the agent maps it to the OS's key names). */
-  t.Object({ t: t.Literal('key'), action: lit(['down', 'up', 'press'] as const), key: t.String({ minLength: 1, maxLength: 32 }), text: t.Optional(t.String({ maxLength: 1024 })) }),
-  t.Object({ t: t.Literal('desktop.config'), fps: t.Optional(t.Integer({ minimum: 1, maximum: 30 })), quality: t.Optional(t.Integer({ minimum: 1, maximum: 31 })), monitor: t.Optional(t.Integer({ minimum: 0, maximum: 16 })) }),
+  t.Object({ t: t.Literal('key'), from, action: lit(['down', 'up', 'press'] as const), key: t.String({ minLength: 1, maxLength: 32 }), text: t.Optional(t.String({ maxLength: 1024 })) }),
+  t.Object({ t: t.Literal('desktop.config'), from, fps: t.Optional(t.Integer({ minimum: 1, maximum: 30 })), quality: t.Optional(t.Integer({ minimum: 1, maximum: 31 })), monitor: t.Optional(t.Integer({ minimum: 0, maximum: 16 })) }),
 ])
 export type ViewerFrame = typeof viewerFrame.static & { from?: number }
 
@@ -189,16 +191,23 @@ export type AgentFrame = { to?: number } & (
 )
 
 /** The agent's frames the server reads (relay): checked like anything else from an endpoint. */
+const monitorInfo = t.Object({ index: t.Integer(), name: t.String({ maxLength: 64 }), width: t.Integer(), height: t.Integer(), x: t.Integer(), y: t.Integer() })
 export const agentServerFrame = t.Union([
   t.Object({ t: t.Literal('activity') }),
-  t.Object({ t: t.Literal('bye'), reason: t.String({ maxLength: 64 }), exitCode: t.Optional(t.Nullable(t.Integer())) }, { additionalProperties: true }),
-  t.Object({ t: t.Literal('ready'), shell: t.Optional(t.Nullable(t.String({ maxLength: 512 }))), cols: t.Optional(t.Integer()), rows: t.Optional(t.Integer()) }, { additionalProperties: true }),
-  t.Object({ t: t.Literal('resized'), cols: t.Integer({ minimum: 1, maximum: 1000 }), rows: t.Integer({ minimum: 1, maximum: 500 }) }, { additionalProperties: true }),
+  t.Object({ t: t.Literal('bye'), reason: t.String({ maxLength: 64 }), exitCode: t.Optional(t.Nullable(t.Integer())) }),
+  t.Object({
+    t: t.Literal('ready'), to: t.Optional(t.Integer({ minimum: 1 })), kind: lit(remoteKinds), os: t.String({ maxLength: 32 }),
+    shell: t.Optional(t.Nullable(t.String({ maxLength: 512 }))), cols: t.Optional(t.Integer({ minimum: 1, maximum: 1000 })), rows: t.Optional(t.Integer({ minimum: 1, maximum: 500 })),
+    seq: t.Optional(t.Integer({ minimum: 0 })), home: t.Optional(t.Nullable(t.String({ maxLength: 1024 }))),
+    monitors: t.Optional(t.Array(monitorInfo, { maxItems: 16 })),
+    desktop: t.Optional(t.Object({ width: t.Integer(), height: t.Integer(), fps: t.Integer(), quality: t.Integer(), monitor: t.Integer(), viewOnly: t.Boolean() })),
+  }),
+  t.Object({ t: t.Literal('resized'), to: t.Optional(t.Integer({ minimum: 1 })), cols: t.Integer({ minimum: 1, maximum: 1000 }), rows: t.Integer({ minimum: 1, maximum: 500 }) }),
   t.Object({
     t: t.Literal('transfer'), transferId: t.String({ minLength: 1, maxLength: 64 }), direction: lit(['upload', 'download'] as const), path: t.String({ maxLength: 4096 }),
     size: t.Nullable(t.Number({ minimum: 0 })), transferred: t.Number({ minimum: 0 }), status: lit(['transferring', 'completed', 'failed', 'cancelled'] as const),
     sha256: t.Optional(t.Nullable(t.String({ maxLength: 64 }))), error: t.Optional(t.Nullable(t.String({ maxLength: 1024 }))), via: lit(['relay', 'webrtc'] as const),
-  }, { additionalProperties: true }),
+  }),
 ])
 
 /** Server → agent on the relay socket. */

@@ -10,7 +10,7 @@ export const scriptRunPayload = t.Object({
   executionId: t.String({ maxLength: 64 }),
   language: scriptLanguage,
   content: t.String({ maxLength: 1_000_000 }),
-  parameters: t.Record(t.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', maxLength: 64 }), t.Union([t.String(), t.Number(), t.Boolean()])),
+  parameters: t.Record(t.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$' }), t.Union([t.String({ maxLength: 100_000 }), t.Number(), t.Boolean()]), { maxProperties: 50 }),
   timeoutSeconds: t.Integer({ minimum: 1, maximum: 86_400 }),
   runAs: t.Union([t.Literal('system'), t.Literal('user')]),
   /** The agent stops sending output after this many bytes (the script still runs to the end). */
