@@ -59,7 +59,8 @@ export class CommandRunner {
       // `status` and `error` say how it ended; they are not part of the type's result (the protocol is closed).
       const { status: ended, error, ...result } = await entry.handler({ id: c.id, type: c.type, payload }, io, this.opts.services)
       const status = (commandOutcomes as readonly string[]).includes(ended as string) ? (ended as CommandOutcome) : 'completed'
-      report = { type: 'command.result', id: c.id, status, result, error: typeof error === 'string' ? error.slice(0, caps.long * 4) : null }
+      const nothing = status !== 'completed' && Object.keys(result).length === 0
+      report = { type: 'command.result', id: c.id, status, result: nothing ? null : result, error: typeof error === 'string' ? error.slice(0, caps.long * 4) : null }
     } catch (err) {
       const status: CommandOutcome = controller.signal.aborted ? 'cancelled' : 'failed'
       report = { type: 'command.result', id: c.id, status, result: null, error: ((err as Error)?.message ?? String(err)).slice(0, caps.long * 4) }

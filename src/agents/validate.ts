@@ -93,6 +93,8 @@ function resultProblem(commandType: string, result: unknown, prefix: string): Ag
 export async function resultsProblem(db: Db, deviceId: string, messages: AgentMessage[], prefix: (i: number) => string): Promise<AgentMessageRefused | null> {
   for (const [i, m] of messages.entries()) {
     if (m.type !== 'command.result' || m.result === null || m.result === undefined) continue
+    // A command that did not complete may report nothing of its result.
+    if (m.status !== 'completed' && Object.keys(m.result).length === 0) continue
     const row = await findCommand(db, m.id)
     if (!row || row.deviceId !== deviceId) continue
     const p = resultProblem(row.type, m.result, [prefix(i), 'result'].filter(Boolean).join('/'))
