@@ -47,6 +47,7 @@ import { actorPlugin } from './web/actor-plugin'
 import { assetsPlugin, type loadAssets } from './web/assets'
 import { errorPlugin } from './web/errors'
 import { liveRoutes } from './web/live'
+import { httpMetrics, prometheusRoutes } from './observability/routes'
 import { securityHeaders } from './web/security-headers'
 
 export function createApp(ctx: AppContext, assets: Awaited<ReturnType<typeof loadAssets>>) {
@@ -55,8 +56,9 @@ export function createApp(ctx: AppContext, assets: Awaited<ReturnType<typeof loa
   // read, Bun closes the socket (the remote relay cuts its viewers off earlier, at
   // 16 MiB with a reason, src/remote/relay.ts; SSE streams have their own, src/web/sse.ts).
   app = new Elysia({ serve: { maxRequestBodySize: ctx.config.maxBodyBytes }, websocket: { backpressureLimit: 32 << 20, closeOnBackpressureLimit: true } })
-    // 1. headers on every response, 2. one error format, 3. no new work while shutting down,
-    // 4. static files and health (no session lookup)
+    // 0. request timing (/metrics), 1. headers on every response, 2. one error format, 3. no new work while shutting down,
+    // 4. static files, health and /metrics (no session lookup)
+    .use(httpMetrics(ctx))
     .use(securityHeaders)
     .use(errorPlugin(ctx))
     .use(drainingGuard(ctx.health))
@@ -64,6 +66,7 @@ export function createApp(ctx: AppContext, assets: Awaited<ReturnType<typeof loa
     .onTransform({ as: 'global' }, ({ query }) => { for (const key of Object.keys(query)) if (query[key] === '') delete query[key] })
     .use(assetsPlugin(assets))
     .use(healthRoutes(ctx))
+    .use(prometheusRoutes(ctx))
     // 5. who is calling, plus the Origin/CSRF checks on every state change
     .use(actorPlugin(ctx))
     // 6. the product
@@ -81,7 +84,7 @@ export function createApp(ctx: AppContext, assets: Awaited<ReturnType<typeof loa
     .use(groupApiRoutes(ctx))
     .use(groupRoutes(ctx))
     .use(softwareRoutes(ctx))
-    .use(metricsRoutes(ctx))
+    .use(prometheusRoutes(ctx))
     .use(deviceActionPageRoutes(ctx))
     .use(deviceActionApiRoutes(ctx))
     .use(scriptLibraryRoutes(ctx))

@@ -24,6 +24,11 @@ export type Config = {
   shutdownSeconds: number
   /** How often agents send a heartbeat, and after how many missed ones a device is offline. */
   agents: { heartbeatSeconds: number; offlineAfterMissed: number }
+  /**
+   * Who may read /metrics: a bearer token (BREEZE_METRICS_TOKEN) or a client address in one of
+   * the listed ranges (BREEZE_METRICS_ALLOW, comma-separated addresses or CIDRs; loopback by default).
+   */
+  metrics: { token: string | null; allow: string[] }
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
@@ -79,7 +84,18 @@ export function loadConfig(flags: ConfigFlags = {}, env: Record<string, string |
       heartbeatSeconds: intSetting(env.BREEZE_AGENT_HEARTBEAT_SECONDS, 60, 5, 3600, 'BREEZE_AGENT_HEARTBEAT_SECONDS'),
       offlineAfterMissed: intSetting(env.BREEZE_AGENT_OFFLINE_AFTER_MISSED, 3, 1, 100, 'BREEZE_AGENT_OFFLINE_AFTER_MISSED'),
     },
+    metrics: metricsAccess(env),
   }
+}
+
+function metricsAccess(env: Record<string, string | undefined>): Config['metrics'] {
+  const token = env.BREEZE_METRICS_TOKEN || null
+  if (token !== null && token.length < 16) throw new ConfigError('BREEZE_METRICS_TOKEN must be at least 16 characters (a random string Prometheus sends as a bearer token)')
+  const allow = (env.BREEZE_METRICS_ALLOW ?? '127.0.0.0/8,::1').split(',').map((s) => s.trim()).filter(Boolean)
+  for (const entry of allow) {
+    if (!/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(entry)) throw new ConfigError(`BREEZE_METRICS_ALLOW lists addresses or CIDR ranges separated by commas (e.g. 10.0.0.5,192.168.1.0/24); "${entry}" is neither`)
+  }
+  return { token, allow }
 }
 
 function intSetting(value: string | undefined, fallback: number, min: number, max: number, name: string): number {

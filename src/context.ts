@@ -13,6 +13,7 @@ import type { BlobStore } from './blobs/store'
 import type { LiveHub } from './web/live'
 import type { AgentHub } from './agents/hub'
 import type { ServerHealth } from './system/health'
+import type { ServerMetrics } from './observability/metrics'
 
 export type AppContext = {
   config: Config
@@ -33,6 +34,8 @@ export type AppContext = {
   agents: AgentHub
   /** Draining and storage state of this process, for /healthz and the request guards (src/system/health.ts). */
   health: ServerHealth
+  /** Prometheus counters and histograms of this process (src/observability). */
+  metrics: ServerMetrics
 }
 
 /** withDb returns the context with `db` swapped for a transaction handle. */

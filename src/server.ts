@@ -36,6 +36,8 @@ import { startAgentRuntime } from './agents/status'
 import { registerRemoteWork, stopRemoteWork } from './remote/register'
 import { closeCodes } from './protocol'
 import { ServerHealth } from './system/health'
+import { ServerMetrics } from './observability/metrics'
+import { startObservability } from './observability/start'
 import { closeSseStreams } from './web/sse'
 
 export const version: string = pkg.version
@@ -73,6 +75,7 @@ export async function createContext(config: Config, opts: ContextOptions = {}): 
     live: new LiveHub(),
     agents: createAgentHub(database.db),
     health: new ServerHealth(),
+    metrics: new ServerMetrics(),
   }
   await ensureBuiltinRoles(ctx)
   await ensureSystemScripts(ctx)
@@ -131,6 +134,7 @@ export async function startServer(config: Config, opts: ContextOptions = {}): Pr
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host
   const url = `${scheme}://${shownHost}:${port}`
   await registerJobs(ctx)
+  startObservability(ctx)
   ctx.jobs.start()
   ctx.log.info('breeze started', { url, version, database: ctx.database.dialect, dataDir: config.dataDir })
   const setupToken = await issueSetupToken(ctx)
@@ -182,6 +186,7 @@ async function shutdown(ctx: AppContext, app: ReturnType<typeof createApp>, dead
   }
   await ctx.agents.heartbeats.drain()
   await byDeadline(ctx.events.settle())
+  ctx.metrics.stop()
   await ctx.database.close()
   const report = { ms: Date.now() - started, releasedJobs, forcedConnections }
   ctx.log.info('breeze stopped', { ...report, sseStreams: streams })

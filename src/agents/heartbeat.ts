@@ -35,6 +35,7 @@ const round = (v: number | null) => (v === null ? null : Math.round(v))
 /** recordHeartbeat stores one heartbeat and answers what the agent should know. */
 export async function recordHeartbeat(ctx: Ctx, agent: AgentIdentity, hb: HeartbeatRequest, ip: string | null): Promise<HeartbeatResponse> {
   await checkSameMachine(ctx, agent, hb.hardwareId)
+  ctx.metrics.heartbeats.inc()
   const now = ctx.clock.now()
   const m = hb.metrics
   const loggedInUsers = [...new Set(hb.loggedInUsers.map((u) => capText(u)).filter((u): u is string => !!u))]

@@ -21,6 +21,8 @@ export class JobRunner {
   private stopped = true
   /** Set by stop(): no job is claimed any more, by the loop or by runDue. */
   private closing = false
+  /** Told of every finished run (src/observability counts them). */
+  onFinished: ((type: string, result: 'done' | 'retry' | 'failed') => void) | null = null
 
   constructor(private db: Db, private clock: Clock, private log: Logger, private opts = { pollMs: 1000, concurrency: 4 }) {}
 
@@ -73,6 +75,25 @@ export class JobRunner {
     this.log.warn('jobs still running at the shutdown deadline were released; they run again on the next start', { ids })
     return ids
   }
+
+  /**
+   * queueStats: jobs waiting (not yet due), due and unclaimed, running, and the run time of the
+   * oldest due one. One aggregate over the (status, run_at) index; finished jobs are not read.
+   */
+  async queueStats(): Promise<{ pending: number; due: number; running: number; oldestDueRunAt: number | null }> {
+    const now = this.clock.now()
+    const j = t.jobs
+    const [row] = await this.db.select({
+      pending: sql<number>`coalesce(sum(case when ${j.status} = 'pending' and ${j.runAt} > ${now} then 1 else 0 end), 0)`.mapWith(Number),
+      due: sql<number>`coalesce(sum(case when ${j.status} = 'pending' and ${j.runAt} <= ${now} then 1 else 0 end), 0)`.mapWith(Number),
+      running: sql<number>`coalesce(sum(case when ${j.status} = 'running' then 1 else 0 end), 0)`.mapWith(Number),
+      oldest: sql<number | null>`min(case when ${j.status} = 'pending' and ${j.runAt} <= ${now} then ${j.runAt} end)`,
+    }).from(j).where(inArray(j.status, ['pending', 'running']))
+    return { pending: row.pending, due: row.due, running: row.running, oldestDueRunAt: row.oldest === null ? null : Number(row.oldest) }
+  }
+
+  /** isStarted: the runner was started and not stopped (/readyz). */
+  get isStarted(): boolean { return !this.stopped }
 
   /** inHand is the number of jobs running now. */
   get inHand() { return this.running.size }
@@ -134,6 +155,7 @@ export class JobRunner {
     const reg = this.handlers.get(job.type)!
     try {
       await reg.handler(job.payload, { id: job.id, attempts: job.attempts })
+      this.onFinished?.(job.type, 'done')
       if (reg.everyMs) {
         await this.db.update(t.jobs).set({ status: 'pending', attempts: 0, runAt: this.clock.now() + reg.everyMs, leaseUntil: null, lastError: null }).where(eq(t.jobs.id, job.id))
       } else {
@@ -143,6 +165,7 @@ export class JobRunner {
       const message = (err as Error)?.message ?? String(err)
       const giveUp = !reg.everyMs && job.attempts >= job.maxAttempts
       const retryIn = reg.everyMs ?? backoffMs(job.attempts)
+      this.onFinished?.(job.type, giveUp ? 'failed' : 'retry')
       this.log.warn('job failed', { type: job.type, id: job.id, attempts: job.attempts, giveUp, err: message })
       try {
         await this.db.update(t.jobs).set(giveUp

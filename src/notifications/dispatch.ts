@@ -116,6 +116,7 @@ export async function runDelivery(ctx: Ctx, payload: { deliveryId: string }, job
   const started = performance.now()
   const result = await send(ctx, { type: channel.type, config: channel.config, secrets: openSecrets(ctx, channel) }, message)
   await recordAttempt(ctx, d.id, result, Math.round(performance.now() - started))
+  ctx.metrics.notifications.inc({ channel: channel.type, result: result.ok ? 'sent' : 'failed' })
   if (result.ok) {
     await markDeliverySent(ctx.db, d.id, { attempts: job.attempts, lastStatusCode: result.statusCode, lastError: null, sentAt: ctx.clock.now(), finishedAt: ctx.clock.now() })
     await markChannelHealthy(ctx, channel)

@@ -20,7 +20,9 @@ export class ServerHealth {
  */
 export function drainingGuard(health: ServerHealth) {
   return new Elysia({ name: 'breeze.draining' }).onRequest(({ request, set }) => {
-    if (!health.draining || new URL(request.url).pathname === '/healthz') return
+    if (!health.draining) return
+    const path = new URL(request.url).pathname
+    if (path === '/healthz' || path === '/readyz') return
     set.headers.connection = 'close'
     throw new ServiceUnavailableError('shutting_down', 'the server is restarting; try again in a few seconds', 5)
   })

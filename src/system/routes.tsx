@@ -17,6 +17,16 @@ export function healthRoutes(ctx: AppContext) {
     if (status !== 'ok') set.status = 503
     return { status, db: db ? 'ok' : 'unreachable', version: ctx.version }
   }, { detail: { summary: 'Liveness and database health', tags: ['system'] } })
+    // Readiness for a load balancer: route traffic here only while the database answers, the
+    // job runner runs and the process is not draining.
+    .get('/readyz', async ({ set }) => {
+      const db = await pingDatabase(ctx.database)
+      const checks = { database: db ? 'ok' : 'unreachable', jobs: ctx.jobs.isStarted ? 'ok' : 'stopped', draining: ctx.health.draining }
+      const ready = db && ctx.jobs.isStarted && !ctx.health.draining
+      set.headers['cache-control'] = 'no-store'
+      if (!ready) set.status = 503
+      return { status: ready ? 'ready' : 'not_ready', checks, version: ctx.version }
+    }, { detail: { summary: 'Readiness: database, job runner, not draining', tags: ['system'] } })
 }
 
 type OpenApiDoc = { openapi: string; info: object; paths: Record<string, Record<string, { summary?: string; tags?: string[]; parameters?: { name: string; in: string }[]; requestBody?: { content?: Record<string, { schema?: unknown }> } }>>; components: object }

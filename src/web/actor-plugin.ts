@@ -35,7 +35,8 @@ export function actorPlugin(ctx: AppContext) {
       const anonymous = { kind: 'anonymous' as const, audit: { type: 'user' as const, id: null, email: null, ip: info.ip, userAgent: info.userAgent } }
       let actor: RequestActor = anonymous
       let session: Session | null = null
-      const bearer = request.headers.get('authorization')?.match(/^Bearer\s+(\S+)$/i)?.[1]
+      // note: /metrics takes its own bearer token (a scrape token, not an API key).
+      const bearer = info.path === '/metrics' ? undefined : request.headers.get('authorization')?.match(/^Bearer\s+(\S+)$/i)?.[1]
       if (bearer) {
         const now = ctx.clock.now()
         const key = await findUsableApiKey(ctx.db, bearer, now)
