@@ -75,6 +75,9 @@ test('terminal in xterm: type a command, read its output; a viewer watches; an a
     return { x: line.x, y: cell.y, width: line.width, height: cell.height }
   }, underscores)
   expect(await inkPixels(page, box, [0x0d, 0x11, 0x17])).toBeGreaterThan(16)
+  // Ctrl+K in the terminal is the shell's (kill line), not the page's search.
+  await page.keyboard.press('Control+k')
+  expect(await page.locator('dialog.search-dialog[open]').count()).toBe(0)
 
   // Chromium and the agent find a direct path on this machine; the toolbar says so, and typing still works over it.
   await page.waitForSelector('[data-ref="path"][data-path="webrtc"]', { timeout: 25_000 })

@@ -105,6 +105,8 @@ document.addEventListener('alpine:init', () => {
   Alpine.data('globalSearch', () => ({
     init() {
       this.onKey = (e) => {
+        // Not while typing into a remote terminal or desktop: there Ctrl+K belongs to the device.
+        if (e.target instanceof Element && e.target.closest('.xterm, .desktop-canvas')) return
         if ((e.ctrlKey || e.metaKey) && !e.altKey && !e.shiftKey && e.key.toLowerCase() === 'k') {
           e.preventDefault()
           this.open()
