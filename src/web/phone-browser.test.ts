@@ -24,7 +24,7 @@ const long = 'a-rather-long-unbroken-name-that-a-customer-really-used-for-this-t
 
 /** Routes that are not pages a person opens (streams, fragments, downloads, scripts). */
 const notPages: Record<string, string> = {
-  '/healthz': 'JSON', '/live': 'event stream', '/executions/:id/stream': 'event stream', '/notifications/bell': 'fragment of the top bar',
+  '/healthz': 'JSON', '/readyz': 'JSON', '/metrics': 'Prometheus text', '/live': 'event stream', '/executions/:id/stream': 'event stream', '/notifications/bell': 'fragment of the top bar',
   '/devices/:id/processes/list': 'fragment of the processes tab', '/devices/:id/remote/capabilities': 'fragment of the remote page',
   '/compliance/export.csv': 'CSV download', '/agents/:platform': 'agent download', '/install.sh': 'install script', '/install.ps1': 'install script',
 }
