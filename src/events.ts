@@ -19,6 +19,8 @@ export type Events = {
   'inventory.received': { deviceId: string; orgId: string; at: number; sections: string[] }
   'software.changed': { deviceId: string; orgId: string; installed: SoftwareRef[]; removed: SoftwareRef[]; updated: (SoftwareRef & { previousVersion: string | null })[] }
   'hardware.changed': { deviceId: string; orgId: string; changes: Record<string, { from: unknown; to: unknown }> }
+  /** Services that changed state or start type (the agent's service watch, a service action). At most 200 listed. */
+  'services.changed': { deviceId: string; orgId: string; changes: ServiceChange[] }
   'command.completed': { commandId: string; deviceId: string; orgId: string; type: string; status: string; sourceType: string | null; sourceId: string | null }
   // scripts (issue 4)
   'script.completed': { executionId: string; batchId: string; scriptId: string; deviceId: string; orgId: string; status: string; exitCode: number | null; customMetrics: Record<string, number> }
@@ -29,6 +31,9 @@ export type Events = {
 }
 
 export type SoftwareRef = { name: string; version: string | null }
+
+/** A service that appeared, went away, or moved from one state / start type to another. */
+export type ServiceChange = { name: string; from: { state: string; startMode: string | null } | null; to: { state: string; startMode: string | null } | null }
 
 /** The metrics a heartbeat carries, as stored (percentages 0–100). */
 export type HeartbeatMetrics = {

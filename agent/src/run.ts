@@ -16,6 +16,7 @@ import { clearPending, decidedAgainst, loadPending, waitForApproval, type Pendin
 import { buildReport, collectInventoryInChild } from './inventory'
 import { log } from './log'
 import { StateStore } from './state'
+import { ServiceWatch } from './system-tools/service-watch'
 import { applyUpdate, cleanupAfterUpdate, confirmUpdate } from './update'
 import { agentVersion } from './version'
 import { publicKeyFromRaw } from './verify'
@@ -33,6 +34,7 @@ export class RunningAgent {
   readonly state: StateStore
   readonly channel: LiveChannel
   readonly runner: CommandRunner
+  readonly serviceWatch: ServiceWatch
   private skewMs = 0
   private heartbeatSeconds: number
   private heartbeatTimer: Timer | null = null
@@ -62,7 +64,15 @@ export class RunningAgent {
     this.runner = new CommandRunner({
       key: publicKeyFromRaw(identity.serverPublicKey), deviceId: identity.deviceId, agentId: identity.agentId, state: this.state,
       serverNow: () => Date.now() + this.skewMs, send: (m) => this.channel.send(m), sendOutput: (m) => this.channel.sendOutput(m),
-      services: { refreshInventory: (full) => this.sendInventory(full), heartbeatNow: () => this.heartbeat() },
+      services: { refreshInventory: (full) => this.sendInventory(full), heartbeatNow: () => this.heartbeat(), servicesChanged: () => void this.serviceWatch.tick() },
+    })
+    this.serviceWatch = new ServiceWatch({
+      acceptedHash: () => this.state.state.inventoryHashes.services,
+      send: async (services, hash) => {
+        await this.api.inventory({ full: false, collectedAt: Date.now(), services })
+        this.state.state.inventoryHashes.services = hash
+        this.state.save()
+      },
     })
   }
 
@@ -74,6 +84,7 @@ export class RunningAgent {
     const s = this.state.state
     const needFull = s.lastFullInventoryAt < this.identity.enrolledAt || Date.now() - s.lastFullInventoryAt > fullInventoryEveryMs
     this.scheduleInventory(needFull || Date.now() - s.lastInventoryAt > inventoryEveryMs ? 0 : inventoryEveryMs - (Date.now() - s.lastInventoryAt))
+    this.serviceWatch.start()
   }
 
   stop(code = 0) {
@@ -89,6 +100,7 @@ export class RunningAgent {
   pause() {
     this.paused = true
     for (const t of [this.heartbeatTimer, this.inventoryTimer]) if (t) clearTimeout(t)
+    this.serviceWatch.stop()
     this.channel.stop()
   }
 
@@ -98,6 +110,7 @@ export class RunningAgent {
     this.channel.start()
     void this.heartbeatLoop()
     this.scheduleInventory(inventoryEveryMs)
+    this.serviceWatch.start()
   }
 
   private fatal(reason: string) {

@@ -1,5 +1,5 @@
 // Queries for a device's inventory tables (hardware, disks, network, software, services).
-import { eq, inArray } from 'drizzle-orm'
+import { and, eq, inArray } from 'drizzle-orm'
 import type { Db } from '../db'
 import { t } from '../db/tables'
 
@@ -40,6 +40,20 @@ export async function replaceDisks(db: Db, deviceId: string, rows: DiskRow[]) {
 export async function replaceNetwork(db: Db, deviceId: string, rows: NetworkRow[]) {
   await db.delete(t.deviceNetwork).where(eq(t.deviceNetwork.deviceId, deviceId))
   await chunked(rows, (part) => db.insert(t.deviceNetwork).values(part))
+}
+
+export async function listServiceRows(db: Db, deviceId: string): Promise<ServiceRow[]> {
+  return db.select().from(t.deviceServices).where(eq(t.deviceServices.deviceId, deviceId))
+}
+
+/** updateServiceRow sets one service's state and start type (after a service action); false when the device has no such row. */
+export async function updateServiceRow(db: Db, deviceId: string, name: string, patch: Pick<ServiceRow, 'state' | 'startMode' | 'updatedAt'>): Promise<boolean> {
+  const rows = await db.update(t.deviceServices).set(patch).where(and(eq(t.deviceServices.deviceId, deviceId), eq(t.deviceServices.name, name))).returning({ id: t.deviceServices.id })
+  return rows.length > 0
+}
+
+export async function insertServiceRow(db: Db, row: ServiceRow) {
+  await db.insert(t.deviceServices).values(row)
 }
 
 export async function replaceServices(db: Db, deviceId: string, rows: ServiceRow[]) {

@@ -3,14 +3,14 @@
 // announced as events. The first report is the baseline: one change entry, no events.
 import type { AppContext } from '../context'
 import { withTx } from '../db/tx'
-import type { SoftwareRef } from '../events'
+import type { ServiceChange, SoftwareRef } from '../events'
 import { newId } from '../lib/ids'
-import type { InventoryReport, SoftwareEntry } from '../protocol'
+import type { InventoryReport, ServiceEntry, SoftwareEntry } from '../protocol'
 import type { AgentIdentity } from './auth'
 import { insertDeviceChanges, updateDeviceRow, type DeviceChangeRow, type DeviceRow } from './device-repo'
 import {
-  applySoftwareDiff, findDevice, findHardware, listNetwork, listSoftware, replaceDisks, replaceNetwork, replaceServices, upsertHardware,
-  type HardwareRow, type SoftwareRow,
+  applySoftwareDiff, findDevice, findHardware, insertServiceRow, listNetwork, listServiceRows, listSoftware, replaceDisks, replaceNetwork, replaceServices,
+  updateServiceRow, upsertHardware, type HardwareRow, type ServiceRow, type SoftwareRow,
 } from './inventory-repo'
 
 type SoftwareDiff = { installed: SoftwareRef[]; removed: SoftwareRef[]; updated: (SoftwareRef & { previousVersion: string | null })[] }
@@ -51,6 +51,52 @@ export function diffSoftware(stored: SoftwareRow[], reported: SoftwareEntry[], d
     for (const n of news) { insert.push(toRow(n)); diff.installed.push({ name: n.name, version: n.version }) }
   }
   return { insert, update, deleteIds, diff }
+}
+
+/** diffServices: services that appeared, went away, or changed state or start type. */
+export function diffServices(stored: Pick<ServiceRow, 'name' | 'state' | 'startMode'>[], reported: Pick<ServiceEntry, 'name' | 'state' | 'startMode'>[]): ServiceChange[] {
+  const before = new Map(stored.map((s) => [s.name, s]))
+  const out: ServiceChange[] = []
+  const seen = new Set<string>()
+  for (const s of reported) {
+    seen.add(s.name)
+    const b = before.get(s.name)
+    if (!b) out.push({ name: s.name, from: null, to: { state: s.state, startMode: s.startMode } })
+    else if (b.state !== s.state || b.startMode !== s.startMode) out.push({ name: s.name, from: { state: b.state, startMode: b.startMode }, to: { state: s.state, startMode: s.startMode } })
+  }
+  for (const b of stored) if (!seen.has(b.name)) out.push({ name: b.name, from: { state: b.state, startMode: b.startMode }, to: null })
+  return out
+}
+
+/** describeServiceChange: "nginx stopped (was running)", "cron start type disabled (was enabled)". */
+export function describeServiceChange(c: ServiceChange): string {
+  if (!c.from) return `Service ${c.name} appeared (${c.to!.state})`
+  if (!c.to) return `Service ${c.name} went away`
+  const parts: string[] = []
+  if (c.from.state !== c.to.state) parts.push(`${c.to.state} (was ${c.from.state})`)
+  if (c.from.startMode !== c.to.startMode) parts.push(`start type ${c.to.startMode ?? 'unknown'} (was ${c.from.startMode ?? 'unknown'})`)
+  return `Service ${c.name} ${parts.join(', ')}`
+}
+
+/**
+ * applyServiceState records what a service action left a service in (before the agent's next
+ * services report): its row, a device change, and services.changed.
+ */
+export async function applyServiceState(ctx: AppContext, deviceId: string, name: string, next: { state: string; startMode: string | null }): Promise<ServiceChange | null> {
+  const device = await findDevice(ctx.db, deviceId)
+  if (!device) return null
+  const now = ctx.clock.now()
+  const done = await withTx(ctx.db, async (tx) => {
+    const row = (await listServiceRows(tx, device.id)).find((s) => s.name === name)
+    const c: ServiceChange = { name, from: row ? { state: row.state, startMode: row.startMode } : null, to: next }
+    if (row && row.state === next.state && row.startMode === next.startMode) return null
+    if (row) await updateServiceRow(tx, device.id, name, { state: next.state, startMode: next.startMode, updatedAt: now })
+    else await insertServiceRow(tx, { id: newId(), deviceId: device.id, name, displayName: null, ...next, updatedAt: now })
+    await insertDeviceChanges(tx, [{ id: newId(), deviceId: device.id, at: now, kind: 'service', action: row ? 'changed' : 'added', summary: describeServiceChange(c).slice(0, 1000), details: c }])
+    return c
+  })
+  if (done) ctx.events.emit('services.changed', { deviceId: device.id, orgId: device.orgId, changes: [done] })
+  return done
 }
 
 /** uniqueBy keeps the first entry per key (endpoints sometimes report duplicates). */
@@ -127,7 +173,14 @@ export async function ingestInventory(ctx: AppContext, agent: AgentIdentity, rep
     }
     if (report.services) {
       sections.push('services')
-      await replaceServices(tx, agent.id, uniqueBy(report.services, (s) => s.name).map((s) => ({ id: newId(), deviceId: agent.id, ...s, updatedAt: now })))
+      const reported = uniqueBy(report.services, (s) => s.name)
+      const diff = diffServices(await listServiceRows(tx, agent.id), reported)
+      await replaceServices(tx, agent.id, reported.map((s) => ({ id: newId(), deviceId: agent.id, ...s, updatedAt: now })))
+      if (!initial && diff.length > 0) {
+        for (const c of diff.length > 20 ? [] : diff) change('service', c.to === null ? 'removed' : c.from === null ? 'added' : 'changed', describeServiceChange(c), c)
+        if (diff.length > 20) change('service', 'changed', `${diff.length} services changed`, { names: diff.slice(0, 200).map((c) => c.name) })
+        after.push(() => ctx.events.emit('services.changed', { deviceId: agent.id, orgId: agent.orgId, changes: diff.slice(0, 200) }))
+      }
     }
     await updateDeviceRow(tx, agent.id, patch)
     await insertDeviceChanges(tx, changes)

@@ -29,7 +29,7 @@ export type DeviceFacts = {
 }
 
 /** Why an evaluation runs; each condition kind is re-checked only on the triggers that can change it. */
-export type Trigger = 'heartbeat' | 'inventory' | 'software' | 'tick'
+export type Trigger = 'heartbeat' | 'inventory' | 'software' | 'services' | 'tick'
 
 const triggersOf: Record<Condition['type'], Trigger[]> = {
   metric: ['heartbeat'],
@@ -37,7 +37,8 @@ const triggersOf: Record<Condition['type'], Trigger[]> = {
   offline: ['tick', 'heartbeat', 'inventory'],
   stale: ['tick', 'heartbeat'],
   software: ['software', 'inventory'],
-  service: ['inventory'],
+  // services: the agent's service watch (within a minute of a change) and service actions.
+  service: ['inventory', 'services'],
   pending_reboot: ['heartbeat'],
   // note: an agent reports its version with every heartbeat, but it only changes when the
   // agent restarts (after an update), and a restarted agent sends its inventory: checking

@@ -69,7 +69,7 @@ export class RuleCache {
     const org = await orgPartner(ctx.db, orgId)
     if (!org) { this.byOrg.delete(orgId); return null }
     const rules = (await listRulesForOrg(ctx.db, orgId, org.partnerId)).map(compileRule)
-    const byTrigger = Object.fromEntries((['heartbeat', 'inventory', 'software', 'tick'] as const).map((tr) => [tr, rules.filter((r) => r.triggers.has(tr))])) as Record<Trigger, CompiledRule[]>
+    const byTrigger = Object.fromEntries((['heartbeat', 'inventory', 'software', 'services', 'tick'] as const).map((tr) => [tr, rules.filter((r) => r.triggers.has(tr))])) as Record<Trigger, CompiledRule[]>
     const entry: Entry = { at: Date.now(), partnerId: org.partnerId, orgName: org.name, rules, byTrigger, offlineRuleIds: rules.filter((r) => r.isOffline).map((r) => r.id) }
     this.byOrg.set(orgId, entry)
     return entry

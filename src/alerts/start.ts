@@ -25,6 +25,7 @@ export async function startAlerting(ctx: AppContext) {
   const evaluate = (input: EvaluationInput) => queue.push(input)
   ctx.events.on('heartbeat.received', (p) => evaluate({ deviceId: p.deviceId, orgId: p.orgId, trigger: 'heartbeat', metrics: p.metrics }))
   ctx.events.on('inventory.received', (p) => evaluate({ deviceId: p.deviceId, orgId: p.orgId, trigger: 'inventory' }))
+  ctx.events.on('services.changed', (p) => evaluate({ deviceId: p.deviceId, orgId: p.orgId, trigger: 'services' }))
   ctx.events.on('software.changed', (p) => evaluate({ deviceId: p.deviceId, orgId: p.orgId, trigger: 'software', change: { installed: p.installed, removed: p.removed } }))
   ctx.events.on('device.online', (p) => evaluate({ deviceId: p.deviceId, orgId: p.orgId, trigger: 'tick' }))
   ctx.events.on('device.offline', (p) => evaluate({ deviceId: p.deviceId, orgId: p.orgId, trigger: 'tick' }))

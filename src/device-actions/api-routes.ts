@@ -2,8 +2,10 @@
 import { Elysia } from 'elysia'
 import type { AppContext } from '../context'
 import { actorPlugin, userOf } from '../web/actor-plugin'
-import { deviceParams, killBody, processesQuery, processParams } from './model'
+import { deviceParams, killBody, processesQuery, processParams, serviceActionParams, serviceParams, startTypeBody } from './model'
 import { killDeviceProcess, listDeviceProcesses } from './processes'
+import { controlDeviceService } from './services'
+import type { ActionOutcome } from './outcome'
 
 const tags = ['device actions']
 
@@ -17,4 +19,14 @@ export function deviceActionApiRoutes(ctx: AppContext) {
       if (done.status === 'pending') c.set.status = 202
       return done
     }, { params: processParams, body: killBody, detail: { summary: 'Kill a process (tree: its descendants too); 200 with what was killed, 202 when the agent has not answered within 20 s, 422 when it refused', tags } })
+    .post('/api/v1/devices/:id/services/:name/start-type', async (c) => pending(c, await controlDeviceService(ctx, userOf(c.actor), c.params.id, c.params.name, 'set_start_type', c.body.startType)),
+      { params: serviceParams, body: startTypeBody, detail: { summary: 'Set a service\'s start type (auto, manual, disabled); answers like the start/stop actions', tags } })
+    .post('/api/v1/devices/:id/services/:name/:action', async (c) => pending(c, await controlDeviceService(ctx, userOf(c.actor), c.params.id, c.params.name, c.params.action)),
+      { params: serviceActionParams, detail: { summary: 'Start, stop or restart a service; 200 with the state it is in now, 202 when the agent has not answered within 45 s, 422 when it failed (the service manager\'s message), 409 when the device is not connected', tags } })
+}
+
+/** pending answers 202 while the agent has not reported (the command goes on). */
+function pending<R>(c: { set: { status?: number | string } }, done: ActionOutcome<R>): ActionOutcome<R> {
+  if (done.status === 'pending') c.set.status = 202
+  return done
 }

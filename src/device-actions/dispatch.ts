@@ -7,7 +7,8 @@ import type { AppContext } from '../context'
 import { withDb } from '../context'
 import { withTx } from '../db/tx'
 import type { Device } from '../devices/repo'
-import { deviceName } from '../devices/service'
+import { deviceName, getDevice } from '../devices/service'
+import type { UserActor } from '../auth/actor'
 import { ValidationError } from '../lib/errors'
 
 export type DeviceCommand = {
@@ -43,3 +44,11 @@ export async function sendDeviceCommand(ctx: AppContext, actor: { audit: AuditAc
   await sendCommands(ctx, [row])
   return { command: row, outcome: outcome ? await outcome : null }
 }
+
+/** managedDevice: a device the actor may act on with `perm` (404 outside the scope, 403 without it), not decommissioned. */
+export async function managedDevice(ctx: AppContext, actor: UserActor, id: string, perm: Parameters<typeof getDevice>[3]) {
+  const device = await getDevice(ctx, actor, id, perm)
+  if (device.status === 'decommissioned') throw new ValidationError('status', 'this device is decommissioned')
+  return { device, partnerId: actor.scope.orgs.get(device.orgId)!.partnerId }
+}
+

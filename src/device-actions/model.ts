@@ -91,3 +91,10 @@ export const killForm = t.Object({
   tree: t.Optional(t.Literal('true')),
   ...processesQuery.properties,
 })
+
+/** One row's buttons on the Services tab. */
+export const serviceControlForm = t.Object({
+  name: serviceParams.properties.name,
+  action: lit(['start', 'stop', 'restart', 'set_start_type'] as const, 'action must be start, stop, restart or set_start_type'),
+  startType: t.Optional(lit(serviceStartTypes, 'startType must be auto, manual or disabled')),
+})

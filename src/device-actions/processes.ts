@@ -4,21 +4,12 @@
 import type { UserActor } from '../auth/actor'
 import { DeviceNotConnectedError, requestFromAgent } from '../agents/commands'
 import type { AppContext } from '../context'
-import { getDevice } from '../devices/service'
-import { ValidationError } from '../lib/errors'
 import type { ProcessesListResult, ProcessKillResult } from '../protocol'
-import { sendDeviceCommand } from './dispatch'
+import { managedDevice, sendDeviceCommand } from './dispatch'
 import type { KillBody, ProcessesQuery } from './model'
 import { actionOutcome, type ActionOutcome } from './outcome'
 
 type Ctx = AppContext
-
-/** managedDevice: a device the actor may act on with `perm` (404 outside the scope, 403 without it), not decommissioned. */
-export async function managedDevice(ctx: Ctx, actor: UserActor, id: string, perm: Parameters<typeof getDevice>[3]) {
-  const device = await getDevice(ctx, actor, id, perm)
-  if (device.status === 'decommissioned') throw new ValidationError('status', 'this device is decommissioned')
-  return { device, partnerId: actor.scope.orgs.get(device.orgId)!.partnerId }
-}
 
 /** listDeviceProcesses asks the agent for its processes now (at most 500; sorted, searched). */
 export async function listDeviceProcesses(ctx: Ctx, actor: UserActor, id: string, q: ProcessesQuery): Promise<ProcessesListResult> {

@@ -1,10 +1,22 @@
 // Wiring device actions into a running server: their command types (with the hooks that apply
-// results) and their jobs.
+// results) and their jobs and listeners.
 import { registerCommandType } from '../agents/commands'
+import { applyServiceState } from '../agents/inventory'
 import type { AppContext } from '../context'
+import type { ServiceControlResult } from '../protocol'
 
 // note: command types are program structure, registered when this module is imported (like routes).
 registerCommandType('process.kill', {})
+registerCommandType('service.control', {
+  async onResult(ctx, command, outcome) {
+    if (outcome.status !== 'completed' || !outcome.result) return
+    const r = outcome.result as ServiceControlResult
+    await applyServiceState(ctx, command.deviceId, r.name, { state: r.state, startMode: r.startMode })
+  },
+})
 
 /** registerDeviceActionWork declares the domain's jobs and event listeners. */
-export async function registerDeviceActionWork(_ctx: AppContext) {}
+export async function registerDeviceActionWork(ctx: AppContext) {
+  // Open Services tabs refresh themselves when their device's services change.
+  ctx.events.on('services.changed', (e) => ctx.live.publish({ orgId: e.orgId, perm: 'devices:read' }, 'device.services', { deviceId: e.deviceId }))
+}

@@ -2,6 +2,8 @@
 // Services tab, the Event log tab and the power actions of the device header.
 import { Elysia } from 'elysia'
 import { ProcessesTab, ProcessTable, type Notice, type ProcessFilter } from '../../views/device-actions/processes'
+import { ServiceRow, type RowNotice } from '../../views/devices/services'
+import { getServices } from '../devices/service'
 import type { UserActor } from '../auth/actor'
 import type { AppContext } from '../context'
 import { deviceHeader } from '../devices/header'
@@ -12,8 +14,10 @@ import { parseForm } from '../web/forms'
 import { isHtmx } from '../web/htmx'
 import { pageProps, type PageContext } from '../web/page'
 import { redirect, render, setFlash } from '../web/render'
-import { killForm, processesQuery, processParams, deviceParams, type ProcessesQuery } from './model'
-import { killDeviceProcess, listDeviceProcesses, managedDevice } from './processes'
+import { deviceParams, killForm, processesQuery, processParams, serviceControlForm, type ProcessesQuery } from './model'
+import { managedDevice } from './dispatch'
+import { killDeviceProcess, listDeviceProcesses } from './processes'
+import { controlDeviceService } from './services'
 
 const filterOf = (q: ProcessesQuery): ProcessFilter => ({ sortBy: q.sortBy ?? 'cpu', search: q.search?.trim() || undefined, limit: Number(q.limit ?? 50) })
 
@@ -68,4 +72,34 @@ export function deviceActionPageRoutes(ctx: AppContext) {
       }
       return processTable(c, actor, c.params.id, q, notice)
     }, { params: processParams })
+    .post('/devices/:id/services/control', async (c) => {
+      const actor = userOf(c.actor)
+      const form = parseForm(serviceControlForm, c.body)
+      const id = c.params.id
+      let notice: RowNotice
+      let name = typeof (c.body as Record<string, unknown>)?.name === 'string' ? String((c.body as Record<string, unknown>).name) : ''
+      if (!form.ok) {
+        notice = { kind: 'bad', text: Object.values(form.errors)[0] }
+      } else {
+        name = form.value.name
+        const verb = { start: 'Started', stop: 'Stopped', restart: 'Restarted', set_start_type: 'Start type set' }[form.value.action]
+        try {
+          const done = await controlDeviceService(ctx, actor, id, name, form.value.action, form.value.action === 'set_start_type' ? form.value.startType ?? 'manual' : undefined)
+          notice = done.status === 'completed'
+            ? { kind: 'ok', text: `${verb}: now ${done.result.state}${form.value.action === 'set_start_type' ? `, ${done.result.startMode ?? 'start type unknown'}` : ''}.` }
+            : { kind: 'info', text: 'Sent; the agent has not answered yet.' }
+        } catch (err) {
+          if (!(err instanceof AppError) || err.status === 403 || err.status === 404) throw err
+          notice = { kind: 'bad', text: err.message }
+        }
+      }
+      if (!isHtmx(c.request)) {
+        setFlash(c.cookie, { kind: notice.kind === 'ok' ? 'success' : notice.kind === 'bad' ? 'error' : 'info', text: `${name}: ${notice.text}` })
+        return redirect(c, `/devices/${id}/services`)
+      }
+      const device = await managedDevice(ctx, actor, id, 'devices:services')
+      const service = (await getServices(ctx, actor, id, { search: name })).find((x) => x.name === name)
+      if (!service) return render(c, <tr><td colspan="5" class="small" safe>{`${name}: ${notice.text}`}</td></tr>)
+      return render(c, <ServiceRow service={service} controls={{ deviceId: id, csrf: (await pageProps(ctx, c)).csrf, osType: device.device.osType }} notice={notice} />)
+    }, { params: deviceParams })
 }

@@ -30,7 +30,7 @@ import { updateCustomFields, type CustomFieldView } from './custom-fields'
 import { listCustomFields } from './custom-fields-repo'
 import { endMaintenance, maintenanceSpan, startMaintenance } from './maintenance'
 import { bulkActions, bulkBody, changesQuery, createSavedViewBody, customFieldForm, deviceListPageQuery, deviceListQuery, idParams, servicesQuery, startMaintenanceBody, updateDeviceBody, type DeviceListQuery } from './model'
-import { deviceHeader } from './header'
+import { canOnDevice, deviceHeader } from './header'
 import { listNetwork as listNetworkRows } from './repo'
 import { countVisibleDevices, decommissionDevice, deviceName, getChanges, getDevice, getHardware, getNetwork, getServices, getServiceStates, getSoftware, listDevices, updateDevice } from './service'
 
@@ -251,7 +251,10 @@ export function deviceRoutes(ctx: AppContext) {
     .get('/devices/:id/services', async (c) => {
       const actor = userOf(c.actor)
       const filter = { search: c.query.search?.trim() || undefined, state: c.query.state || undefined }
-      const table = <ServicesTable services={await getServices(ctx, actor, c.params.id, filter)} filtered={!!(filter.search || filter.state)} />
+      const device = await getDevice(ctx, actor, c.params.id)
+      const controls = canOnDevice(actor.scope, 'devices:services', device) && ctx.agents.isConnected(device.id)
+        ? { deviceId: device.id, csrf: (await pageProps(ctx, c)).csrf, osType: device.osType } : null
+      const table = <ServicesTable services={await getServices(ctx, actor, c.params.id, filter)} filtered={!!(filter.search || filter.state)} controls={controls} />
       if (htmxTarget(c.request) === 'services-table') return render(c, table)
       const h = await header(actor, c.params.id)
       return render(c, <ServicesTab page={await pageProps(ctx, c)} h={h} table={table} filter={filter} states={await getServiceStates(ctx, actor, c.params.id)} />)

@@ -106,7 +106,7 @@ export const servicesQuery = t.Object({ search: t.Optional(t.String({ maxLength:
 export type ServicesFilter = { search?: string; state?: string }
 
 export const changesQuery = t.Object({
-  kind: t.Optional(lit(['software', 'hardware', 'os', 'network', 'status', 'admin', 'agent'] as const)),
+  kind: t.Optional(lit(['software', 'hardware', 'os', 'network', 'service', 'status', 'admin', 'agent'] as const)),
   before: t.Optional(t.Numeric({ minimum: 0 })),
   limit: t.Optional(t.Numeric({ minimum: 1, maximum: 500 })),
 })

@@ -12,8 +12,11 @@ document.addEventListener('htmx:configRequest', (event) => {
 // Elements with their own Alpine confirmation (x-data) are left to it.
 document.addEventListener('htmx:confirm', (event) => {
   const el = event.detail.elt
-  const text = el && el.dataset ? el.dataset.confirm : ''
-  if (!text || el.hasAttribute('x-data')) return
+  if (!el || !el.dataset || el.hasAttribute('x-data')) return
+  // A form's buttons may each ask their own question (Stop… / Restart…).
+  const submitter = event.detail.triggeringEvent && event.detail.triggeringEvent.submitter
+  const text = (submitter && submitter.dataset && submitter.dataset.confirm) || el.dataset.confirm
+  if (!text) return
   event.preventDefault()
   if (window.confirm(text)) event.detail.issueRequest(true)
 })

@@ -39,6 +39,20 @@
   document.body.addEventListener('live:device.changed', offerRefresh)
 })()
 
+// A device's services changed (the agent's watch, an action): its open Services table reloads,
+// but not under the pointer or while a row's action is in flight — then once the pointer leaves.
+;(function liveServices() {
+  document.body.addEventListener('live:device.services', (e) => {
+    const id = e.detail && e.detail.deviceId
+    if (!id) return
+    for (const el of document.querySelectorAll(`[data-services-for="${CSS.escape(String(id))}"]`)) {
+      const reload = () => window.htmx.trigger(el, 'services-refresh')
+      if (el.matches(':hover, :focus-within') || el.querySelector('.htmx-request')) el.addEventListener('mouseleave', reload, { once: true })
+      else reload()
+    }
+  })
+})()
+
 document.addEventListener('alpine:init', () => {
   const Alpine = window.Alpine
 

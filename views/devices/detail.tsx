@@ -359,7 +359,7 @@ export function MetricsTab({ page, h, assets }: { page: PageProps; h: DeviceHead
 }
 
 export function HistoryTab({ page, h, changes, kind, olderHref }: { page: PageProps; h: DeviceHeader; changes: DeviceChange[]; kind?: string; olderHref: string | null }) {
-  const kinds = ['software', 'hardware', 'os', 'network', 'status', 'admin', 'agent']
+  const kinds = ['software', 'hardware', 'os', 'network', 'service', 'status', 'admin', 'agent']
   return (
     <DeviceLayout page={page} h={h} tab="history">
       <nav class="row filters" aria-label="Kind">

@@ -1,6 +1,6 @@
 // The service collectors' parsers, on the text each system's tool prints.
 import { describe, expect, test } from 'bun:test'
-import { parseLaunchctl, parseSystemd, parseSysV, parseWindows } from './services'
+import { parseLaunchctl, parseSystemd, parseWindows } from './services'
 
 describe('service parsers', () => {
   test('systemd: display name, normalised state, start type from the unit files', () => {
@@ -19,14 +19,6 @@ describe('service parsers', () => {
       { name: 'nginx', displayName: 'A high performance web server', state: 'failed', startMode: 'disabled' },
       { name: 'systemd-tmpfiles-setup', displayName: 'Create Volatile Files and Directories', state: 'exited', startMode: null },
       { name: 'getty@tty1', displayName: 'Getty on tty1', state: 'starting', startMode: null },
-    ])
-  })
-
-  test('SysV init scripts: + running, - stopped, ? unknown', () => {
-    expect(parseSysV(' [ + ]  postgresql\n [ - ]  rsync\n [ ? ]  hwclock.sh\nnoise\n')).toEqual([
-      { name: 'postgresql', displayName: null, state: 'running', startMode: null },
-      { name: 'rsync', displayName: null, state: 'stopped', startMode: null },
-      { name: 'hwclock.sh', displayName: null, state: 'unknown', startMode: null },
     ])
   })
 

@@ -31,17 +31,6 @@ export function parseSystemd(units: string, unitFiles: string | null): ServiceEn
   return out
 }
 
-/** parseSysV reads `service --status-all` ( [ + ] running, [ - ] stopped, [ ? ] unknown). */
-export function parseSysV(text: string): ServiceEntry[] {
-  const out: ServiceEntry[] = []
-  for (const line of text.split('\n')) {
-    const m = /^\s*\[\s*([+?-])\s*\]\s+(\S+)/.exec(line)
-    const e = m ? entry(m[2], null, m[1] === '+' ? 'running' : m[1] === '-' ? 'stopped' : 'unknown', null) : null
-    if (e) out.push(e)
-  }
-  return out
-}
-
 const windowsStates: Record<string, string> = {
   running: 'running', stopped: 'stopped', paused: 'paused', 'start pending': 'starting', 'continue pending': 'starting', 'stop pending': 'stopping', 'pause pending': 'stopping',
 }
@@ -67,15 +56,20 @@ export function parseLaunchctl(text: string): ServiceEntry[] {
 }
 
 async function listServices(): Promise<ServiceEntry[]> {
-  if (process.platform === 'win32') {
-    const json = await run('powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', 'Get-CimInstance Win32_Service | Select-Object Name,DisplayName,State,StartMode | ConvertTo-Json -Compress'], 120_000)
-    return parseWindows(json ?? '')
+  const { initSystem, listSysV } = await import('../system-tools/services')
+  switch (initSystem()) {
+    case 'windows': {
+      const json = await run('powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', 'Get-CimInstance Win32_Service | Select-Object Name,DisplayName,State,StartMode | ConvertTo-Json -Compress'], 120_000)
+      return parseWindows(json ?? '')
+    }
+    case 'launchd': return parseLaunchctl((await run('launchctl', ['list'])) ?? '')
+    case 'systemd': {
+      const units = await run('systemctl', ['list-units', '--type=service', '--all', '--plain', '--no-legend', '--no-pager'])
+      return parseSystemd(units ?? '', await run('systemctl', ['list-unit-files', '--type=service', '--no-legend', '--no-pager']))
+    }
+    // No systemd running (containers, older systems): the init scripts say for themselves.
+    case 'sysv': return listSysV()
   }
-  if (process.platform === 'darwin') return parseLaunchctl((await run('launchctl', ['list'])) ?? '')
-  const units = await run('systemctl', ['list-units', '--type=service', '--all', '--plain', '--no-legend', '--no-pager'])
-  if (units?.trim()) return parseSystemd(units, await run('systemctl', ['list-unit-files', '--type=service', '--no-legend', '--no-pager']))
-  // No systemd running (containers, older systems): the init scripts say for themselves.
-  return parseSysV((await run('service', ['--status-all'])) ?? '')
 }
 
 /** collectServices lists the services, one per name, sorted, within the protocol's cap. */

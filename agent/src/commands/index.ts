@@ -14,6 +14,7 @@ export type CommandModule = { handler: CommandHandler; payload?: TSchema }
 export const commandHandlers: Record<string, CommandModule | (() => Promise<CommandModule>)> = {
   'processes.list': processesList,
   'process.kill': () => import('./process.kill'),
+  'service.control': () => import('./service.control'),
   'inventory.refresh': inventoryRefresh,
   'heartbeat.now': heartbeatNow,
   'script.run': () => import('./script.run'),

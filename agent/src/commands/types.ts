@@ -12,6 +12,8 @@ export type CommandIo = {
 export type AgentServices = {
   refreshInventory(full: boolean): Promise<string[]>
   heartbeatNow(): Promise<void>
+  /** A service was just controlled: look at the services now (the watch sends them if they changed). */
+  servicesChanged(): void
 }
 
 export type Command = { id: string; type: string; payload: any }

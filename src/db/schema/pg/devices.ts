@@ -184,7 +184,7 @@ export const deviceChanges = table('device_changes', {
   id: id(),
   deviceId: text().notNull().references(() => devices.id),
   at: ms().notNull(),
-  kind: text({ enum: ['software', 'hardware', 'os', 'network', 'status', 'admin', 'agent'] }).notNull(),
+  kind: text({ enum: ['software', 'hardware', 'os', 'network', 'service', 'status', 'admin', 'agent'] }).notNull(),
   action: text().notNull(),
   summary: text().notNull(),
   details: json<Record<string, unknown>>(),
