@@ -137,18 +137,17 @@ describe('services on a real agent', () => {
 
     let started = Date.now()
     const stop = await admin.post(`/api/v1/devices/${deviceId}/services/${svc}/stop`)
-    expect(stop.status).toBe(200)
-    expect(stop.json).toMatchObject({ status: 'completed', result: { name: svc, state: 'stopped' } })
+    expect({ status: stop.status, body: stop.json }).toMatchObject({ status: 200, body: { status: 'completed', result: { name: svc, state: 'stopped' } } })
     expect(stop.json.result.output).toContain(`Stopping ${svc}`)
-    expect(service('status')).toBe(3)
+    expect({ status: service('status') }).toEqual({ status: 3 })
     const fired = await waitFor(async () => (await openAlerts()).find((a) => a.title.includes('Test service down')), 120_000, 'the alert')
     expect(Date.now() - started).toBeLessThan(120_000)
     expect(await stateOf()).toBe('stopped')
 
     started = Date.now()
     const start = await admin.post(`/api/v1/devices/${deviceId}/services/${svc}/start`)
-    expect(start.json).toMatchObject({ status: 'completed', result: { state: 'running' } })
-    expect(service('status')).toBe(0)
+    expect({ status: start.status, body: start.json }).toMatchObject({ status: 200, body: { status: 'completed', result: { state: 'running' } } })
+    expect({ status: service('status') }).toEqual({ status: 0 })
     await waitFor(async () => !(await openAlerts()).some((a) => a.id === fired.id), 120_000, 'the alert to resolve')
     expect(Date.now() - started).toBeLessThan(120_000)
 
@@ -160,10 +159,10 @@ describe('services on a real agent', () => {
 
     // An unknown service and a start type for a script outside /etc/init.d fail with the agent's reason.
     const unknown = await admin.post(`/api/v1/devices/${deviceId}/services/no-such-svc/restart`)
-    expect(unknown.status).toBe(422)
+    expect({ status: unknown.status, body: unknown.json }).toMatchObject({ status: 422 })
     expect(unknown.json.error.message).toContain('no service named no-such-svc')
     const startType = await admin.post(`/api/v1/devices/${deviceId}/services/${svc}/start-type`, { startType: 'disabled' })
-    expect(startType.status).toBe(422)
+    expect({ status: startType.status, body: startType.json }).toMatchObject({ status: 422 })
     expect(startType.json.error.message).toContain('/etc/init.d')
   }, 300_000)
 

@@ -5,12 +5,13 @@
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { inheritedEnvironment } from '../../config'
 
 type Env = Record<string, string | undefined>
 
 function start(cmd: string, args: string[], stdout: 'pipe' | number, stderr: 'pipe' | 'ignore' | number, env?: Env) {
   try {
-    return Bun.spawn([cmd, ...args], { stdin: 'ignore', stdout, stderr, windowsHide: true, env: env ? { ...process.env, ...env } : undefined })
+    return Bun.spawn([cmd, ...args], { stdin: 'ignore', stdout, stderr, windowsHide: true, env: env ? { ...inheritedEnvironment(), ...env } : undefined })
   } catch {
     return null
   }
