@@ -4,7 +4,7 @@
 // (closed.test.ts fails for a type the agent handles without one).
 import type { TSchema } from '@sinclair/typebox'
 import { builtinCommandTypes } from './commands'
-import { processKillResult } from './device-actions'
+import { processKillResult, serviceControlResult } from './device-actions'
 import { policyCheckResult } from './policy-check'
 import { remoteCapabilitiesResult, remoteOpenResult } from './remote'
 import { scriptRunResult } from './scripts'
@@ -16,4 +16,5 @@ export const commandResultSchemas: Record<string, TSchema> = {
   'remote.open': remoteOpenResult,
   'remote.capabilities': remoteCapabilitiesResult,
   'process.kill': processKillResult,
+  'service.control': serviceControlResult,
 }
