@@ -2,6 +2,7 @@
 // explicitly (no module-level singletons besides the dialect's tables).
 import type { Config } from './config'
 import type { Database, Db } from './db'
+import type { Tx } from './db/tx'
 import type { EventBus } from './events'
 import type { JobRunner } from './jobs/runner'
 import type { ServerKeys } from './keys'
@@ -38,7 +39,16 @@ export type AppContext = {
   metrics: ServerMetrics
 }
 
-/** withDb returns the context with `db` swapped for a transaction handle. */
-export function withDb(ctx: AppContext, db: Db): AppContext {
-  return db === ctx.db ? ctx : { ...ctx, db }
+/** A context inside a transaction: what writers that must share the change's commit take (recordAudit). */
+export type TxContext = Omit<AppContext, 'db'> & { db: Tx }
+
+/** TxHook is work a caller adds to another function's transaction (typically its audit row). */
+export type TxHook = (tx: TxContext) => Promise<void>
+
+/**
+ * withDb returns the context for work inside the transaction `tx`: its queries join it, and
+ * its events wait for the commit (durable ones are recorded in it, src/events.ts).
+ */
+export function withDb<C extends Pick<AppContext, 'db' | 'events'>>(ctx: C, tx: Tx): Omit<C, 'db'> & { db: Tx } {
+  return { ...ctx, db: tx, events: ctx.events.inTx(tx) }
 }

@@ -2,6 +2,8 @@
 // so a reader sees the whole vocabulary in one screen. Listeners run after the emitting
 // request's work, each on its own turn of the event loop, and a failing listener is logged
 // without touching the emitter or the other listeners.
+import type { Db } from './db'
+import { afterCommit, beforeCommit } from './db/tx'
 import type { Logger } from './lib/log'
 
 export type Events = {
@@ -51,11 +53,30 @@ export type HeartbeatMetrics = {
 
 type Listener<K extends keyof Events> = (payload: Events[K]) => void | Promise<void>
 
+/**
+ * Events whose listeners must hear of them even when the process dies right after the
+ * emitter's commit (a script's end starts automations and settles policy remediations).
+ * Emitted inside a transaction (ctx.events bound by withDb), each is recorded in it as an
+ * outbox row; the listeners run after the commit as usual, and the row is deleted once they
+ * all succeeded. A row left behind (crash, failing listener) is delivered again by a job, so
+ * the listeners of a durable event must be idempotent (src/jobs/outbox.ts).
+ */
+export const durableEvents = new Set<keyof Events>(['script.completed'])
+
+/** Where durable events are recorded (src/jobs/outbox.ts). */
+export type Outbox = {
+  record(db: Db, name: keyof Events, payload: unknown): Promise<string>
+  confirm(id: string): Promise<void>
+}
+
 export class EventBus {
   private listeners = new Map<keyof Events, Listener<never>[]>()
   private inFlight = new Set<Promise<unknown>>()
+  private outbox: Outbox | null = null
 
   constructor(private log: Logger) {}
+
+  useOutbox(outbox: Outbox) { this.outbox = outbox }
 
   on<K extends keyof Events>(name: K, listener: Listener<K>): () => void {
     const list = this.listeners.get(name) ?? []
@@ -65,16 +86,45 @@ export class EventBus {
   }
 
   emit<K extends keyof Events>(name: K, payload: Events[K]): void {
-    for (const listener of this.listeners.get(name) ?? []) {
+    void this.deliver(name, payload)
+  }
+
+  /**
+   * inTx returns this bus bound to the transaction `db`: an event waits for its commit (and
+   * is dropped on rollback, so listeners never see a change that did not happen); a durable
+   * one is recorded in the transaction first.
+   */
+  inTx(db: Db): EventBus {
+    const bound = Object.create(this) as EventBus
+    bound.emit = <K extends keyof Events>(name: K, payload: Events[K]) => {
+      const outbox = this.outbox
+      if (!outbox || !durableEvents.has(name)) return afterCommit(db, () => this.emit(name, payload))
+      this.track(beforeCommit(db, async () => {
+        const id = await outbox.record(db, name, payload)
+        afterCommit(db, () => this.track(this.deliver(name, payload).then((ok) => ok ? outbox.confirm(id) : undefined)
+          .catch((err) => this.log.error('could not confirm a delivered event; it is delivered again later', { event: name, err }))))
+      }))
+    }
+    return bound
+  }
+
+  /** deliver runs every listener of `name` (each on its own turn of the event loop) and says whether all succeeded. */
+  deliver<K extends keyof Events>(name: K, payload: Events[K]): Promise<boolean> {
+    const runs = (this.listeners.get(name) ?? []).map((listener) => {
       // note: setImmediate gives each listener its own macrotask, so an emitter inside a
       // SQLite transaction never has listener queries interleave with it (see withTx).
-      const done = new Promise<void>((resolve) => setImmediate(async () => {
-        try { await (listener as Listener<K>)(payload) } catch (err) { this.log.error('event listener failed', { event: name, err }) }
-        resolve()
+      const done = new Promise<boolean>((resolve) => setImmediate(async () => {
+        try { await (listener as Listener<K>)(payload); resolve(true) } catch (err) { this.log.error('event listener failed', { event: name, err }); resolve(false) }
       }))
-      this.inFlight.add(done)
-      done.finally(() => this.inFlight.delete(done))
-    }
+      this.track(done)
+      return done
+    })
+    return Promise.all(runs).then((oks) => oks.every(Boolean))
+  }
+
+  private track(p: Promise<unknown>) {
+    this.inFlight.add(p)
+    void p.finally(() => this.inFlight.delete(p))
   }
 
   /** settle waits for every listener started so far (shutdown, tests). */

@@ -22,6 +22,7 @@ import { registerDeviceWork } from './devices/register'
 import { EventBus } from './events'
 import { JobRunner } from './jobs/runner'
 import { deleteFinishedJobs } from './jobs/cleanup'
+import { eventOutbox, redeliverLeftovers } from './jobs/outbox'
 import { loadKeys } from './keys'
 import { systemClock, type Clock } from './lib/clock'
 import { createLogger, type Logger } from './lib/log'
@@ -31,6 +32,7 @@ import { getPublicUrl } from './settings/public-url'
 import { ensureBuiltinRoles } from './tenancy/roles'
 import { loadAssets } from './web/assets'
 import { LiveHub } from './web/live'
+import { repairHalfApplied } from './agents/commands'
 import { createAgentHub } from './agents/hub'
 import { startAgentRuntime } from './agents/status'
 import { registerRemoteWork, stopRemoteWork } from './remote/register'
@@ -65,10 +67,11 @@ export async function createContext(config: Config, opts: ContextOptions = {}): 
   const keys = loadKeys(config.dataDir)
   const database = await openDatabase(config)
   await migrate(database, clock.now())
+  const events = new EventBus(log)
+  const jobs = new JobRunner(database.db, clock, log)
+  events.useOutbox(eventOutbox(database.db, jobs, events, clock))
   const ctx: AppContext = {
-    config, version, database, db: database.db, clock, log, keys,
-    events: new EventBus(log),
-    jobs: new JobRunner(database.db, clock, log),
+    config, version, database, db: database.db, clock, log, keys, events, jobs,
     secrets: new SecretBox(keys.secretKey),
     blobs: new BlobStore(path.join(config.dataDir, 'blobs')),
     limits: createAuthLimits(() => clock.now()),
@@ -135,6 +138,10 @@ export async function startServer(config: Config, opts: ContextOptions = {}): Pr
   const url = `${scheme}://${shownHost}:${port}`
   await registerJobs(ctx)
   startObservability(ctx)
+  // note: after the port is ours (a second server on the same data must not repair under the first).
+  await repairHalfApplied(ctx)
+  const leftovers = await redeliverLeftovers(ctx.db, ctx.clock.now())
+  if (leftovers > 0) ctx.log.warn('delivering events the previous process recorded but did not deliver', { count: leftovers })
   ctx.jobs.start()
   ctx.log.info('breeze started', { url, version, database: ctx.database.dialect, dataDir: config.dataDir })
   const setupToken = await issueSetupToken(ctx)

@@ -43,16 +43,15 @@ export async function transition(db: Db, id: string, from: CommandStatus[], patc
   return row
 }
 
-/** expireUndelivered ends pending commands whose delivery window has passed. */
-export async function expireUndelivered(db: Db, now: number): Promise<CommandRow[]> {
-  return db.update(t.agentCommands).set({ status: 'expired', completedAt: now, error: 'not delivered before it expired (device offline)' })
-    .where(and(eq(t.agentCommands.status, 'pending'), lt(t.agentCommands.expiresAt, now))).returning()
+/** listUndelivered: pending commands whose delivery window has passed (a batch of at most `limit`). */
+export async function listUndelivered(db: Db, now: number, limit = 1000): Promise<CommandRow[]> {
+  return db.select().from(t.agentCommands).where(and(eq(t.agentCommands.status, 'pending'), lt(t.agentCommands.expiresAt, now))).limit(limit)
 }
 
-/** timeOutOverdue ends sent/running commands past their run deadline (the agent never reported). */
-export async function timeOutOverdue(db: Db, now: number): Promise<CommandRow[]> {
-  return db.update(t.agentCommands).set({ status: 'timeout', completedAt: now, error: 'no result from the agent before the timeout' }).where(and(
+/** listOverdue: sent/running commands past their run deadline (the agent never reported; a batch of at most `limit`). */
+export async function listOverdue(db: Db, now: number, limit = 1000): Promise<CommandRow[]> {
+  return db.select().from(t.agentCommands).where(and(
     inArray(t.agentCommands.status, ['sent', 'running']),
     lt(sql`coalesce(${t.agentCommands.startedAt}, ${t.agentCommands.sentAt}, ${t.agentCommands.createdAt}) + ${t.agentCommands.timeoutMs}`, now),
-  )).returning()
+  )).limit(limit)
 }

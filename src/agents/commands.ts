@@ -13,14 +13,21 @@
 // Delivery is at-least-once (an unacknowledged command is sent again on reconnect); the
 // agent refuses ids it has already seen. Callers check permissions and audit; this module
 // only moves commands.
+//
+// A command's end and its consequences commit together: the transition (compare-and-set), the
+// type's onResult (the script execution, the remote session, the policy result) and the
+// caller's audit row run in one transaction. A result for a command that has ended already
+// (the agent sent it again) applies the stored outcome once more, so what an older version
+// left half-applied is repaired; repairHalfApplied does the same at start.
 import { sign } from 'node:crypto'
-import { recordAudit } from '../audit/service'
-import type { AppContext } from '../context'
+import { auditEvent, recordAudit, type AuditActor, type AuditEntry } from '../audit/service'
+import { withDb, type AppContext, type TxContext, type TxHook } from '../context'
+import { afterCommit, withTx } from '../db/tx'
 import { AppError, NotFoundError, ValidationError } from '../lib/errors'
 import { newId } from '../lib/ids'
 import { builtinCommandTypes, commandSigningText, type AgentMessage, type SignedCommand } from '../protocol'
 import type { AgentIdentity } from './auth'
-import { expireUndelivered, findCommand, insertCommands, listDeliverable, listRunning, timeOutOverdue, transition, type CommandRow } from './command-repo'
+import { findCommand, insertCommands, listDeliverable, listOverdue, listRunning, listUndelivered, transition, type CommandRow } from './command-repo'
 import { findCredentialByDeviceId } from './device-repo'
 
 type Ctx = AppContext
@@ -33,17 +40,27 @@ export type CommandOutcome = { status: 'completed' | 'failed' | 'cancelled' | 't
 export type CommandTypeHandler = {
   /** prepare returns the payload to sign and send, at dispatch time (e.g. unseal secret parameters). The stored payload is never changed. */
   prepare?(ctx: AppContext, command: CommandRow): Promise<Record<string, unknown>> | Record<string, unknown>
-  /** onStart runs when the agent acknowledges the command and starts it. */
-  onStart?(ctx: AppContext, command: CommandRow): Promise<void> | void
+  /** onStart runs in the transaction that marks the command running (database work only; afterCommit for notifications). */
+  onStart?(ctx: TxContext, command: CommandRow): Promise<void> | void
   /**
    * onOutput receives streamed output; `seq` counts 0, 1, 2… per command. It is called in
    * order, but the queue does not wait for the promise it returns (the type keeps its own
-   * order, and its onResult waits for what is still being stored); the promise says when the
+   * order, and its beforeResult waits for what is still being stored); the promise says when the
    * chunk is stored, which is when the agent may send more.
    */
   onOutput?(ctx: AppContext, command: CommandRow, chunk: OutputChunk): Promise<void> | void
-  /** onResult runs once when the command ends, however it ends (completed, failed, refused, timeout, cancelled, expired). */
-  onResult?(ctx: AppContext, command: CommandRow, outcome: CommandOutcome): Promise<void> | void
+  /** beforeResult does the I/O a result needs before its transaction (files, blobs). It may run again for the same command: idempotent. */
+  beforeResult?(ctx: AppContext, command: CommandRow, outcome: CommandOutcome): Promise<void>
+  /**
+   * onResult applies how the command ended (completed, failed, refused, timeout, cancelled,
+   * expired) to the feature's rows, in the transaction that ends the command: database work
+   * only, afterCommit for notifications. NB: it runs again when a result comes for a command
+   * that has ended already (with the stored outcome), and at start for ended commands whose
+   * feature rows are unfinished: it must change only what is still unfinished.
+   */
+  onResult?(ctx: TxContext, command: CommandRow, outcome: CommandOutcome): Promise<void> | void
+  /** unfinished lists ended commands of this type whose feature rows say otherwise (half-applied by an older version), for the startup repair. */
+  unfinished?(ctx: AppContext): Promise<CommandRow[]>
 }
 
 // note: command types are static program structure (like routes): features register theirs at
@@ -121,15 +138,13 @@ export async function getCommand(ctx: Pick<Ctx, 'db'>, id: string): Promise<Comm
   return findCommand(ctx.db, id)
 }
 
-/** cancelCommand ends a command that has not finished; a running one is told to stop. */
-export async function cancelCommand(ctx: Ctx, id: string): Promise<CommandRow> {
+/** cancelCommand ends a command that has not finished (with `inTx` in the same transaction); a running one is told to stop. */
+export async function cancelCommand(ctx: Ctx, id: string, inTx?: TxHook): Promise<CommandRow> {
   const row = await findCommand(ctx.db, id)
   if (!row) throw new NotFoundError('command')
-  const now = ctx.clock.now()
-  const cancelled = await transition(ctx.db, id, ['pending', 'sent', 'running'], { status: 'cancelled', completedAt: now, error: 'cancelled' })
-  if (!cancelled) return row
+  const cancelled = await endCommand(ctx, row, ['pending', 'sent', 'running'], { status: 'cancelled', result: null, error: 'cancelled' }, inTx)
+  if (!cancelled) return (await findCommand(ctx.db, id)) ?? row
   if (row.status !== 'pending') ctx.agents.send(row.deviceId, { type: 'command.cancel', id })
-  await finish(ctx, cancelled, { status: 'cancelled', result: null, error: 'cancelled' })
   return cancelled
 }
 
@@ -142,8 +157,8 @@ export async function requestFromAgent<T = Record<string, unknown>>(ctx: Ctx, de
   const id = newId()
   const outcome = new Promise<CommandOutcome>((resolve) => ctx.agents.waiters.set(id, { resolve: (o) => resolve(o as CommandOutcome) }))
   const timer = setTimeout(async () => {
-    const timedOut = await transition(ctx.db, id, ['pending', 'sent', 'running'], { status: 'timeout', completedAt: ctx.clock.now(), error: 'no answer from the agent in time' }).catch(() => undefined)
-    if (timedOut) await finish(ctx, timedOut, { status: 'timeout', result: null, error: 'no answer from the agent in time' })
+    const row = await findCommand(ctx.db, id).catch(() => undefined)
+    if (row) await endCommand(ctx, row, ['pending', 'sent', 'running'], { status: 'timeout', result: null, error: 'no answer from the agent in time' }).catch(() => undefined)
   }, timeoutMs)
   try {
     await queueCommand(ctx, { id, deviceId, type, payload, expiresAt: ctx.clock.now() + timeoutMs, timeoutMs })
@@ -179,8 +194,7 @@ async function dispatch(ctx: Ctx, rows: CommandRow[], device: { id: string; agen
       const prepare = commandTypes.get(row.type)?.prepare
       payload = prepare ? await prepare(ctx, row) : row.payload
     } catch (err) {
-      const failed = await transition(ctx.db, row.id, ['pending', 'sent'], { status: 'failed', completedAt: ctx.clock.now(), error: `could not prepare the command: ${(err as Error).message}` })
-      if (failed) await finish(ctx, failed, { status: 'failed', result: null, error: failed.error })
+      await endCommand(ctx, row, ['pending', 'sent'], { status: 'failed', result: null, error: `could not prepare the command: ${(err as Error).message}` })
       continue
     }
     const now = ctx.clock.now()
@@ -282,44 +296,70 @@ async function applyCommandMessage(ctx: Ctx, agent: Pick<AgentIdentity, 'id' | '
       if (handler) storing(Promise.resolve(handler(ctx, current, { seq: msg.seq, stream: msg.stream, data: msg.data })))
       return
     }
-    case 'command.result': {
-      const done = await transition(ctx.db, row.id, ['pending', 'sent', 'running'], { status: msg.status, completedAt: now, result: msg.result ?? null, error: msg.error ?? null })
-      if (done) await finish(ctx, done, { status: msg.status, result: msg.result ?? null, error: msg.error ?? null })
+    case 'command.result':
+      await endCommand(ctx, row, ['pending', 'sent', 'running'], { status: msg.status, result: msg.result ?? null, error: msg.error ?? null })
       return
-    }
     case 'command.refused': {
       const error = `refused by the agent (${msg.reason}): ${msg.message}`
-      const done = await transition(ctx.db, row.id, ['pending', 'sent', 'running'], { status: 'failed', completedAt: now, error })
       ctx.log.warn('agent refused a command', { deviceId: agent.id, commandId: row.id, reason: msg.reason })
-      if (msg.reason === 'bad_signature' || msg.reason === 'wrong_device') {
-        await recordAudit(ctx, { type: 'agent', id: agent.agentId, email: null, ip: null, userAgent: null }, { action: 'agent.command_refused', result: 'denied', orgId: agent.orgId, resourceType: 'device', resourceId: agent.id, details: { commandId: row.id, type: row.type, reason: msg.reason } })
-      }
-      if (done) await finish(ctx, done, { status: 'failed', result: null, error })
+      const forged = msg.reason === 'bad_signature' || msg.reason === 'wrong_device'
+      const actor: AuditActor = { type: 'agent', id: agent.agentId, email: null, ip: null, userAgent: null }
+      const entry: AuditEntry = { action: 'agent.command_refused', result: 'denied', orgId: agent.orgId, resourceType: 'device', resourceId: agent.id, details: { commandId: row.id, type: row.type, reason: msg.reason } }
+      const ended = await endCommand(ctx, row, ['pending', 'sent', 'running'], { status: 'failed', result: null, error }, forged ? (tx) => recordAudit(tx, actor, entry) : undefined)
+      // A refusal of a command that had ended already changes nothing but is still a security event.
+      if (forged && !ended) await auditEvent(ctx, actor, entry)
       return
     }
   }
 }
 
 const unfinished: CommandRow['status'][] = ['pending', 'sent', 'running']
+const endedStatuses: CommandRow['status'][] = ['completed', 'failed', 'timeout', 'cancelled', 'expired']
 
-/** start moves a delivered command to running (compare-and-set) and runs the type's onStart; undefined when it was running already or has ended. */
+/**
+ * start moves a delivered command to running (compare-and-set) and runs the type's onStart in
+ * the same transaction; undefined when it was running already or has ended.
+ */
 async function start(ctx: Ctx, row: CommandRow, now: number): Promise<CommandRow | undefined> {
   if (row.status !== 'pending' && row.status !== 'sent') return undefined
-  const started = await transition(ctx.db, row.id, ['pending', 'sent'], { status: 'running', startedAt: now })
-  if (started) await commandTypes.get(row.type)?.onStart?.(ctx, started)
-  return started
+  const onStart = commandTypes.get(row.type)?.onStart
+  return withTx(ctx.db, async (tx) => {
+    const started = await transition(tx, row.id, ['pending', 'sent'], { status: 'running', startedAt: now })
+    if (started) await onStart?.(withDb(ctx, tx), started)
+    return started
+  })
 }
 
-/** finish runs the type's onResult, announces command.completed and wakes a waiting caller. */
-async function finish(ctx: Ctx, row: CommandRow, outcome: CommandOutcome) {
-  try {
-    await commandTypes.get(row.type)?.onResult?.(ctx, row, outcome)
-  } catch (err) {
-    ctx.log.error('command result hook failed', { type: row.type, commandId: row.id, err })
-  }
-  const device = await findCredentialByDeviceId(ctx.db, row.deviceId)
-  ctx.events.emit('command.completed', { commandId: row.id, deviceId: row.deviceId, orgId: device?.orgId ?? '', type: row.type, status: row.status, sourceType: row.sourceType, sourceId: row.sourceId })
-  ctx.agents.waiters.get(row.id)?.resolve(outcome)
+/** The outcome a command that has ended stands for (what a repair applies again). */
+function storedOutcome(row: CommandRow): CommandOutcome {
+  return { status: row.status as CommandOutcome['status'], result: row.result ?? null, error: row.error ?? null }
+}
+
+/**
+ * endCommand ends a command that is in one of `from` with `outcome`, and in the same
+ * transaction applies it through the type's onResult and runs `inTx` (the caller's audit row;
+ * only when this call ended it).
+ * A command that had ended already gets its stored outcome applied again (idempotent: it
+ * repairs rows an older version left unfinished) and null is returned. Afterwards
+ * command.completed is announced and a caller waiting for the answer is woken.
+ */
+async function endCommand(ctx: Ctx, row: CommandRow, from: CommandRow['status'][], outcome: CommandOutcome, inTx?: TxHook): Promise<CommandRow | null> {
+  const handler = commandTypes.get(row.type)
+  await handler?.beforeResult?.(ctx, row, outcome)
+  const now = ctx.clock.now()
+  return withTx(ctx.db, async (tx) => {
+    const txc = withDb(ctx, tx)
+    const ended = await transition(tx, row.id, from, { status: outcome.status, completedAt: now, result: outcome.result, error: outcome.error })
+    const current = ended ?? (await findCommand(tx, row.id))
+    if (!current || !endedStatuses.includes(current.status)) return null
+    await handler?.onResult?.(txc, current, ended ? outcome : storedOutcome(current))
+    if (!ended) return null
+    await inTx?.(txc)
+    const device = await findCredentialByDeviceId(tx, ended.deviceId)
+    txc.events.emit('command.completed', { commandId: ended.id, deviceId: ended.deviceId, orgId: device?.orgId ?? '', type: ended.type, status: ended.status, sourceType: ended.sourceType, sourceId: ended.sourceId })
+    afterCommit(tx, () => ctx.agents.waiters.get(ended.id)?.resolve(outcome))
+    return ended
+  })
 }
 
 /**
@@ -330,18 +370,48 @@ async function finish(ctx: Ctx, row: CommandRow, outcome: CommandOutcome) {
 export async function failLostCommands(ctx: Ctx, deviceId: string, running: string[] | undefined) {
   if (!running) return
   const alive = new Set(running)
-  const now = ctx.clock.now()
   for (const row of await listRunning(ctx.db, deviceId)) {
     if (alive.has(row.id)) continue
-    const error = 'the agent restarted while running it'
-    const failed = await transition(ctx.db, row.id, ['running'], { status: 'failed', completedAt: now, error })
-    if (failed) await finish(ctx, failed, { status: 'failed', result: null, error })
+    await endCommand(ctx, row, ['running'], { status: 'failed', result: null, error: 'the agent restarted while running it' })
   }
 }
 
-/** sweepCommands (a job) expires undelivered commands and times out silent ones. */
+/** sweepCommands (a job) expires undelivered commands and times out silent ones, each in its own transaction with its consequences. */
 export async function sweepCommands(ctx: Ctx) {
   const now = ctx.clock.now()
-  for (const row of await expireUndelivered(ctx.db, now)) await finish(ctx, row, { status: 'expired', result: null, error: row.error })
-  for (const row of await timeOutOverdue(ctx.db, now)) await finish(ctx, row, { status: 'timeout', result: null, error: row.error })
+  const end = async (rows: CommandRow[], from: CommandRow['status'][], outcome: CommandOutcome) => {
+    for (const [i, row] of rows.entries()) {
+      if (i % 50 === 49) await new Promise<void>((resolve) => setImmediate(resolve)) // let requests in between
+      try {
+        await endCommand(ctx, row, from, outcome)
+      } catch (err) {
+        ctx.log.error('could not end an overdue command; the next sweep tries again', { commandId: row.id, type: row.type, err })
+      }
+    }
+  }
+  await end(await listUndelivered(ctx.db, now), ['pending'], { status: 'expired', result: null, error: 'not delivered before it expired (device offline)' })
+  await end(await listOverdue(ctx.db, now), ['sent', 'running'], { status: 'timeout', result: null, error: 'no result from the agent before the timeout' })
+}
+
+/**
+ * repairHalfApplied (at start) applies the stored outcome of ended commands whose feature rows
+ * are still unfinished: before commands ended in one transaction with their consequences, a
+ * crash between the two commits left e.g. a completed command with its script execution
+ * running forever. Returns how many were repaired.
+ */
+export async function repairHalfApplied(ctx: Ctx): Promise<number> {
+  let repaired = 0
+  for (const [type, handler] of commandTypes) {
+    if (!handler.unfinished) continue
+    for (const row of await handler.unfinished(ctx)) {
+      try {
+        await endCommand(ctx, row, [], storedOutcome(row))
+        repaired++
+      } catch (err) {
+        ctx.log.error('could not repair the consequences of an ended command', { commandId: row.id, type, err })
+      }
+    }
+  }
+  if (repaired > 0) ctx.log.warn('repaired commands whose consequences a crash had left unapplied', { count: repaired })
+  return repaired
 }

@@ -10,7 +10,7 @@
 // approvals.ts) and the agent polls for the decision (pollEnrollment). The device and its
 // agent are untouched until then.
 import type { AuditActor } from '../audit/service'
-import { recordAudit } from '../audit/service'
+import { auditEvent, recordAudit } from '../audit/service'
 import { addressKey } from '../auth/rate-limit'
 import type { AppContext } from '../context'
 import { withTx } from '../db/tx'
@@ -95,7 +95,7 @@ export async function enrollAgent(ctx: Ctx, input: EnrollRequest, ip: string | n
   const org = await findOrgForEnrollment(ctx.db, key.orgId)
   const refuse = async (code: EnrollRefusal, message: string, status = 403): Promise<never> => {
     countRefusal(ctx, ip)
-    await recordAudit(ctx, agentActor, { action: 'device.enroll', result: 'denied', partnerId: org?.partnerId, orgId: key.orgId, resourceType: 'enrollment_key', resourceId: key.id, resourceName: key.name, details: { reason: code, hostname: input.hostname } })
+    await auditEvent(ctx, agentActor, { action: 'device.enroll', result: 'denied', partnerId: org?.partnerId, orgId: key.orgId, resourceType: 'enrollment_key', resourceId: key.id, resourceName: key.name, details: { reason: code, hostname: input.hostname } })
     throw new EnrollmentRefused(code, message, status)
   }
   const state = keyState(key, now)

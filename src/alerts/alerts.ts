@@ -2,7 +2,7 @@
 // acknowledge, resolve, suppress; history statistics (MTTA/MTTR).
 import type { UserActor } from '../auth/actor'
 import { recordAudit } from '../audit/service'
-import type { AppContext } from '../context'
+import type { AppContext, TxHook } from '../context'
 import { deviceVisibility } from '../devices/visibility'
 import { ConflictError, ForbiddenError, NotFoundError } from '../lib/errors'
 import { deliveryLog } from '../notifications/dispatch'
@@ -72,23 +72,23 @@ const changeActor = (actor: UserActor): ChangeActor => ({ id: actor.user.id, nam
 
 export async function acknowledge(ctx: Ctx, actor: UserActor, id: string, note?: string): Promise<Alert> {
   const alert = await getAlert(ctx, actor, id, 'alerts:write')
-  if (!(await acknowledgeAlert(ctx, alert, changeActor(actor), note ?? null))) throw new ConflictError(`the alert is ${alert.status}; only active or suppressed alerts can be acknowledged`)
-  await recordAudit(ctx, actor.audit, { action: 'alert.acknowledge', partnerId: alert.partnerId, orgId: alert.orgId, resourceType: 'alert', resourceId: id, resourceName: alert.title, details: note ? { note } : undefined })
+  const audit: TxHook = (tx) => recordAudit(tx, actor.audit, { action: 'alert.acknowledge', partnerId: alert.partnerId, orgId: alert.orgId, resourceType: 'alert', resourceId: id, resourceName: alert.title, details: note ? { note } : undefined })
+  if (!(await acknowledgeAlert(ctx, alert, changeActor(actor), note ?? null, audit))) throw new ConflictError(`the alert is ${alert.status}; only active or suppressed alerts can be acknowledged`)
   return (await findAlert(ctx.db, id))!
 }
 
 export async function resolve(ctx: Ctx, actor: UserActor, id: string, note?: string): Promise<Alert> {
   const alert = await getAlert(ctx, actor, id, 'alerts:write')
-  const done = await resolveAlert(ctx, id, { actor: changeActor(actor), note: note ?? null })
+  const audit: TxHook = (tx) => recordAudit(tx, actor.audit, { action: 'alert.resolve', partnerId: alert.partnerId, orgId: alert.orgId, resourceType: 'alert', resourceId: id, resourceName: alert.title, details: note ? { note } : undefined })
+  const done = await resolveAlert(ctx, id, { actor: changeActor(actor), note: note ?? null, inTx: audit })
   if (!done) throw new ConflictError('the alert is already resolved')
-  await recordAudit(ctx, actor.audit, { action: 'alert.resolve', partnerId: alert.partnerId, orgId: alert.orgId, resourceType: 'alert', resourceId: id, resourceName: alert.title, details: note ? { note } : undefined })
   return done
 }
 
 export async function suppress(ctx: Ctx, actor: UserActor, id: string, minutes: number, note?: string): Promise<Alert> {
   const alert = await getAlert(ctx, actor, id, 'alerts:write')
-  if (!(await suppressAlert(ctx, alert, changeActor(actor), minutes, note ?? null))) throw new ConflictError('the alert is already resolved')
-  await recordAudit(ctx, actor.audit, { action: 'alert.suppress', partnerId: alert.partnerId, orgId: alert.orgId, resourceType: 'alert', resourceId: id, resourceName: alert.title, details: { minutes, note: note ?? null } })
+  const audit: TxHook = (tx) => recordAudit(tx, actor.audit, { action: 'alert.suppress', partnerId: alert.partnerId, orgId: alert.orgId, resourceType: 'alert', resourceId: id, resourceName: alert.title, details: { minutes, note: note ?? null } })
+  if (!(await suppressAlert(ctx, alert, changeActor(actor), minutes, note ?? null, audit))) throw new ConflictError('the alert is already resolved')
   return (await findAlert(ctx.db, id))!
 }
 

@@ -2,7 +2,7 @@
 // transaction that writes the alert, its timeline entry and the deliveries it owes (so a
 // transition notifies each channel once, even when evaluated twice or after a restart); the
 // event bus, live pages and the inbox hear about it after the commit.
-import type { AppContext } from '../context'
+import { withDb, type AppContext, type TxHook } from '../context'
 import type { Db } from '../db'
 import { withTx } from '../db/tx'
 import { newId } from '../lib/ids'
@@ -102,7 +102,7 @@ export async function fireAlert(ctx: Ctx, fields: NewAlert, opts: FireOptions): 
 }
 
 /** resolveAlert closes an open alert (by a user, or automatically with the resolving values). */
-export async function resolveAlert(ctx: Ctx, alertId: string, opts: { actor: ChangeActor; values?: AlertValues | null; note?: string | null }): Promise<Alert | null> {
+export async function resolveAlert(ctx: Ctx, alertId: string, opts: { actor: ChangeActor; values?: AlertValues | null; note?: string | null; inTx?: TxHook }): Promise<Alert | null> {
   const alert = await findAlert(ctx.db, alertId)
   if (!alert || !openStatuses.includes(alert.status)) return null
   const notify = await channelsNotifiedAbout(ctx, alert.id)
@@ -116,6 +116,7 @@ export async function resolveAlert(ctx: Ctx, alertId: string, opts: { actor: Cha
     await detachAlertFromWatch(tx, alert.id)
     await recordEvent(ctx, tx, alert.id, 'resolved', { actor: opts.actor, note: opts.note ?? (opts.actor ? null : 'The condition cleared'), values: opts.values ?? null })
     await queueDeliveries(ctx, tx, { alertId: alert.id, orgId: alert.orgId, channels: notify, transition: 'resolved' })
+    await opts.inTx?.(withDb(ctx, tx))
     return true
   })
   if (!done) return null
@@ -127,7 +128,7 @@ export async function resolveAlert(ctx: Ctx, alertId: string, opts: { actor: Cha
 }
 
 /** acknowledgeAlert: someone is on it; escalation stops and PagerDuty/webhooks hear about it. */
-export async function acknowledgeAlert(ctx: Ctx, alert: Alert, actor: ChangeActor, note: string | null): Promise<boolean> {
+export async function acknowledgeAlert(ctx: Ctx, alert: Alert, actor: ChangeActor, note: string | null, inTx?: TxHook): Promise<boolean> {
   const notify = (await channelsNotifiedAbout(ctx, alert.id)).filter((c) => c.type === 'pagerduty' || c.type === 'webhook')
   const now = ctx.clock.now()
   const patch: Partial<Alert> = { status: 'acknowledged', acknowledgedAt: now, acknowledgedBy: actor?.id ?? null, nextEscalationAt: null, suppressedUntil: null, suppressReason: null, updatedAt: now }
@@ -135,6 +136,7 @@ export async function acknowledgeAlert(ctx: Ctx, alert: Alert, actor: ChangeActo
     if (!(await updateAlertIfStatus(tx, alert.id, ['active', 'suppressed'], patch))) return false
     await recordEvent(ctx, tx, alert.id, 'acknowledged', { actor, note })
     await queueDeliveries(ctx, tx, { alertId: alert.id, orgId: alert.orgId, channels: notify, transition: 'acknowledged' })
+    await inTx?.(withDb(ctx, tx))
     return true
   })
   if (done) {
@@ -145,12 +147,13 @@ export async function acknowledgeAlert(ctx: Ctx, alert: Alert, actor: ChangeActo
 }
 
 /** suppressAlert silences an open alert for a while (no escalation); it comes back if still open. */
-export async function suppressAlert(ctx: Ctx, alert: Alert, actor: ChangeActor, minutes: number, note: string | null): Promise<boolean> {
+export async function suppressAlert(ctx: Ctx, alert: Alert, actor: ChangeActor, minutes: number, note: string | null, inTx?: TxHook): Promise<boolean> {
   const now = ctx.clock.now()
   const until = now + minutes * 60_000
   const done = await withTx(ctx.db, async (tx) => {
     if (!(await updateAlertIfStatus(tx, alert.id, ['active', 'acknowledged', 'suppressed'], { status: 'suppressed', suppressedUntil: until, suppressReason: 'manual', nextEscalationAt: null, updatedAt: now }))) return false
     await recordEvent(ctx, tx, alert.id, 'suppressed', { actor, note: note ? `${note} (until ${new Date(until).toISOString()})` : `Until ${new Date(until).toISOString()}` })
+    await inTx?.(withDb(ctx, tx))
     return true
   })
   if (done) publishAlert(ctx, alert)

@@ -8,7 +8,7 @@ import type { Permission } from '../tenancy/permissions'
 import { orgIdsWith, partnerIdsWith, type Scope } from '../tenancy/scope'
 import type { AuditQuery } from './model'
 import { deleteThroughSeq, firstSeqAtOrAfter, hashAtSeq, listAudit, lockChainHead, type AuditFilter, type AuditRow, type AuditVisibility } from './repo'
-import { recordAudit, systemActor } from './service'
+import { auditEvent, recordAudit, systemActor } from './service'
 
 type Ctx = Pick<AppContext, 'db' | 'clock' | 'events' | 'keys'>
 
@@ -41,7 +41,7 @@ export async function searchAudit(ctx: Ctx, actor: UserActor, q: AuditQuery): Pr
 export async function* exportAudit(ctx: Ctx, actor: UserActor, q: AuditQuery): AsyncGenerator<AuditRow> {
   const filter = toFilter(q)
   const visibility = auditVisibility(actor.scope, 'audit:export')
-  await recordAudit(ctx, actor.audit, { action: 'audit.export', resourceType: 'audit', details: { ...q } })
+  await auditEvent(ctx, actor.audit, { action: 'audit.export', resourceType: 'audit', details: { ...q } })
   for (;;) {
     const rows = await listAudit(ctx.db, visibility, filter, 1000)
     for (const row of rows) yield row
@@ -80,9 +80,10 @@ export async function pruneAudit(ctx: Ctx): Promise<number> {
     const anchor = firstKept !== null ? firstKept - 1 : head.lastSeq
     if (anchor <= head.anchorSeq) return 0
     const anchorHash = await hashAtSeq(tx, anchor)
-    return anchorHash ? deleteThroughSeq(tx, anchor, anchorHash) : 0
+    const deleted = anchorHash ? await deleteThroughSeq(tx, anchor, anchorHash) : 0
+    if (deleted > 0) await recordAudit({ ...ctx, db: tx }, systemActor, { action: 'audit.prune', resourceType: 'audit', details: { deleted, retentionDays } })
+    return deleted
   })
-  if (pruned > 0) await recordAudit(ctx, systemActor, { action: 'audit.prune', resourceType: 'audit', details: { deleted: pruned, retentionDays } })
   return pruned
 }
 

@@ -1,7 +1,7 @@
 // Writing the audit log. Every state change and security event calls recordAudit, inside the
 // same transaction as the change where there is one, so the log and the data never disagree.
-import type { AppContext } from '../context'
-import { withTx } from '../db/tx'
+import type { AppContext, TxContext } from '../context'
+import { afterCommit, inTransaction, withTx } from '../db/tx'
 import { newId } from '../lib/ids'
 import { rowHash, type ChainedFields } from './chain'
 import { insertAuditRow, lockChainHead, setChainTip } from './repo'
@@ -29,36 +29,49 @@ export type AuditEntry = {
   errorMessage?: string
 }
 
-type AuditCtx = Pick<AppContext, 'db' | 'clock' | 'events' | 'keys'>
+type AuditCtx = Pick<TxContext, 'db' | 'clock' | 'events' | 'keys'>
 
-/** recordAudit appends one entry to the chain (joining the caller's transaction if any). */
+/**
+ * recordAudit appends one entry to the chain inside the transaction of the change it
+ * describes (`ctx.db` is that transaction: `withDb(ctx, tx)`), so the change and its audit
+ * row commit together or not at all. An entry that is itself the whole event (a failed
+ * sign-in, a denied request) goes through auditEvent instead.
+ */
 export async function recordAudit(ctx: AuditCtx, actor: AuditActor, entry: AuditEntry): Promise<void> {
+  // note: the type asks for a transaction; this catches a handle cast or smuggled past it.
+  if (!inTransaction(ctx.db)) throw new Error(`recordAudit(${entry.action}) outside a transaction: write the audit row in the change's withTx`)
   const key = ctx.keys.derive('audit')
-  const row = await withTx(ctx.db, async (tx) => {
-    const head = await lockChainHead(tx)
-    const fields: ChainedFields = {
-      seq: head.lastSeq + 1,
-      at: ctx.clock.now(),
-      partnerId: entry.partnerId ?? null,
-      orgId: entry.orgId ?? null,
-      actorType: actor.type,
-      actorId: actor.id,
-      actorEmail: actor.email,
-      action: entry.action,
-      resourceType: entry.resourceType ?? null,
-      resourceId: entry.resourceId ?? null,
-      resourceName: entry.resourceName?.slice(0, 300) ?? null,
-      details: entry.details ?? null,
-      ip: actor.ip,
-      userAgent: actor.userAgent?.slice(0, 500) ?? null,
-      result: entry.result ?? 'success',
-      errorMessage: entry.errorMessage ?? null,
-    }
-    const hash = rowHash(key, head.lastHash, fields)
-    const inserted = { id: newId(), ...fields, details: entry.details ?? null, result: fields.result as 'success', actorType: actor.type, prevHash: head.lastHash, hash }
-    await insertAuditRow(tx, inserted)
-    await setChainTip(tx, fields.seq, hash)
-    return inserted
-  })
-  ctx.events.emit('audit.recorded', { id: row.id, orgId: row.orgId, action: row.action })
+  const head = await lockChainHead(ctx.db)
+  const fields: ChainedFields = {
+    seq: head.lastSeq + 1,
+    at: ctx.clock.now(),
+    partnerId: entry.partnerId ?? null,
+    orgId: entry.orgId ?? null,
+    actorType: actor.type,
+    actorId: actor.id,
+    actorEmail: actor.email,
+    action: entry.action,
+    resourceType: entry.resourceType ?? null,
+    resourceId: entry.resourceId ?? null,
+    resourceName: entry.resourceName?.slice(0, 300) ?? null,
+    details: entry.details ?? null,
+    ip: actor.ip,
+    userAgent: actor.userAgent?.slice(0, 500) ?? null,
+    result: entry.result ?? 'success',
+    errorMessage: entry.errorMessage ?? null,
+  }
+  const hash = rowHash(key, head.lastHash, fields)
+  const row = { id: newId(), ...fields, details: entry.details ?? null, result: fields.result as 'success', actorType: actor.type, prevHash: head.lastHash, hash }
+  await insertAuditRow(ctx.db, row)
+  await setChainTip(ctx.db, fields.seq, hash)
+  const events = ctx.events
+  afterCommit(ctx.db, () => events.emit('audit.recorded', { id: row.id, orgId: row.orgId, action: row.action }))
+}
+
+/**
+ * auditEvent records an entry that is the whole event, with no other change to commit with
+ * it: a refused sign-in, a denied request, an export, a step-up prompt answered wrongly.
+ */
+export async function auditEvent(ctx: Pick<AppContext, 'db' | 'clock' | 'events' | 'keys'>, actor: AuditActor, entry: AuditEntry): Promise<void> {
+  await withTx(ctx.db, (tx) => recordAudit({ ...ctx, db: tx }, actor, entry))
 }

@@ -1,5 +1,5 @@
 // What signed-in users do to their own account: profile, password, MFA.
-import { recordAudit } from '../audit/service'
+import { auditEvent, recordAudit } from '../audit/service'
 import type { AppContext } from '../context'
 import { withTx } from '../db/tx'
 import { ConflictError, ForbiddenError, ValidationError } from '../lib/errors'
@@ -16,15 +16,17 @@ type Ctx = Pick<AppContext, 'db' | 'clock' | 'events' | 'keys' | 'secrets' | 'li
 async function requirePassword(ctx: Ctx, actor: UserActor, password: string, field = 'password') {
   const user = await findUserById(ctx.db, actor.user.id)
   if (!user?.passwordHash || !(await verifyPassword(password, user.passwordHash))) {
-    await recordAudit(ctx, actor.audit, { action: 'auth.reauthenticate', result: 'failure', resourceType: 'user', resourceId: actor.user.id, errorMessage: 'wrong password' })
+    await auditEvent(ctx, actor.audit, { action: 'auth.reauthenticate', result: 'failure', resourceType: 'user', resourceId: actor.user.id, errorMessage: 'wrong password' })
     throw new ValidationError(field, 'your current password is wrong')
   }
   return user
 }
 
 export async function updateProfile(ctx: Ctx, actor: UserActor, name: string) {
-  await updateUserRow(ctx.db, actor.user.id, { name: name.trim(), updatedAt: ctx.clock.now() })
-  await recordAudit(ctx, actor.audit, { action: 'user.profile.update', resourceType: 'user', resourceId: actor.user.id, resourceName: actor.user.email })
+  await withTx(ctx.db, async (tx) => {
+    await updateUserRow(tx, actor.user.id, { name: name.trim(), updatedAt: ctx.clock.now() })
+    await recordAudit({ ...ctx, db: tx }, actor.audit, { action: 'user.profile.update', resourceType: 'user', resourceId: actor.user.id, resourceName: actor.user.email })
+  })
 }
 
 /**

@@ -1,6 +1,6 @@
 // Signing in: password (with per-IP rate limit and per-account lockout), then the TOTP or
 // recovery code when MFA is on. Every attempt is audited.
-import { recordAudit, type AuditActor } from '../audit/service'
+import { auditEvent, recordAudit, type AuditActor } from '../audit/service'
 import type { AppContext } from '../context'
 import { withTx } from '../db/tx'
 import { AppError, RateLimitError, UnauthorizedError } from '../lib/errors'
@@ -27,7 +27,7 @@ export async function login(ctx: Ctx, who: AuditActor, email: string, password: 
   const now = ctx.clock.now()
   const normalized = email.trim().toLowerCase()
   const fail = async (user: User | undefined, reason: string) => {
-    await recordAudit(ctx, { ...who, type: 'user', id: user?.id ?? null, email: normalized }, { action: 'auth.login', result: 'failure', partnerId: user ? await primaryPartnerOf(ctx.db, user.id) : null, resourceType: 'user', resourceId: user?.id, resourceName: normalized, errorMessage: reason })
+    await auditEvent(ctx, { ...who, type: 'user', id: user?.id ?? null, email: normalized }, { action: 'auth.login', result: 'failure', partnerId: user ? await primaryPartnerOf(ctx.db, user.id) : null, resourceType: 'user', resourceId: user?.id, resourceName: normalized, errorMessage: reason })
   }
   // note: every attempt is counted on arrival and a successful one refunded, so the limit
   // counts failures only (an office behind one NAT address signs in all day) while a burst
@@ -78,14 +78,16 @@ export async function completeMfaLogin(ctx: Ctx, who: AuditActor, pending: Sessi
   const partnerId = await primaryPartnerOf(ctx.db, user.id)
   const wait = ctx.limits.mfaBySession.hit(pending.id)
   if (wait > 0) {
-    await deleteSession(ctx.db, pending.id)
-    await recordAudit(ctx, audit, { action: 'auth.mfa', result: 'failure', partnerId, resourceType: 'user', resourceId: user.id, errorMessage: 'too many wrong codes' })
+    await withTx(ctx.db, async (tx) => {
+      await deleteSession(tx, pending.id)
+      await recordAudit({ ...ctx, db: tx }, audit, { action: 'auth.mfa', result: 'failure', partnerId, resourceType: 'user', resourceId: user.id, errorMessage: 'too many wrong codes' })
+    })
     throw new RateLimitError('too many wrong codes; sign in again', wait)
   }
   const isTotp = /^\s*\d{3}\s?\d{3}\s*$/.test(code)
   const ok = isTotp ? await acceptTotp(ctx, user, code) : await useRecoveryCode(ctx.db, user.id, code, now)
   if (!ok) {
-    await recordAudit(ctx, audit, { action: 'auth.mfa', result: 'failure', partnerId, resourceType: 'user', resourceId: user.id, errorMessage: isTotp ? 'wrong or reused code' : 'wrong or used recovery code' })
+    await auditEvent(ctx, audit, { action: 'auth.mfa', result: 'failure', partnerId, resourceType: 'user', resourceId: user.id, errorMessage: isTotp ? 'wrong or reused code' : 'wrong or used recovery code' })
     throw new UnauthorizedError(isTotp ? 'that code is wrong or was already used; wait for the next one' : 'that recovery code is wrong or was already used')
   }
   const policy = await getSecuritySettings(ctx)
@@ -99,6 +101,8 @@ export async function completeMfaLogin(ctx: Ctx, who: AuditActor, pending: Sessi
 }
 
 export async function logout(ctx: Ctx, who: AuditActor, session: Session) {
-  await deleteSession(ctx.db, session.id)
-  await recordAudit(ctx, who, { action: 'auth.logout', resourceType: 'user', resourceId: session.userId })
+  await withTx(ctx.db, async (tx) => {
+    await deleteSession(tx, session.id)
+    await recordAudit({ ...ctx, db: tx }, who, { action: 'auth.logout', resourceType: 'user', resourceId: session.userId })
+  })
 }

@@ -1,6 +1,6 @@
 // Getting into an account without a session: password reset by emailed link, and accepting
 // an invitation.
-import { recordAudit, type AuditActor } from '../audit/service'
+import { auditEvent, recordAudit, type AuditActor } from '../audit/service'
 import type { AppContext } from '../context'
 import { withTx } from '../db/tx'
 import { NotFoundError, RateLimitError } from '../lib/errors'
@@ -26,21 +26,25 @@ export async function requestPasswordReset(ctx: Ctx, who: AuditActor, email: str
   const user = await findUserByEmail(ctx.db, email)
   const audit = { ...who, type: 'user' as const, id: user?.id ?? null, email: email.trim().toLowerCase() }
   if (!user || user.status !== 'active') {
-    await recordAudit(ctx, audit, { action: 'auth.password.reset_request', result: 'failure', errorMessage: user ? `account is ${user.status}` : 'no such account' })
+    await auditEvent(ctx, audit, { action: 'auth.password.reset_request', result: 'failure', errorMessage: user ? `account is ${user.status}` : 'no such account' })
     return
   }
   if (!(await isMailConfigured(ctx))) {
-    await recordAudit(ctx, audit, { action: 'auth.password.reset_request', result: 'failure', resourceType: 'user', resourceId: user.id, errorMessage: 'email is not configured' })
+    await auditEvent(ctx, audit, { action: 'auth.password.reset_request', result: 'failure', resourceType: 'user', resourceId: user.id, errorMessage: 'email is not configured' })
     return
   }
-  const token = await issueUserToken(ctx.db, ctx.clock.now(), user.id, 'reset', resetTtlMs)
   const partnerId = await primaryPartnerOf(ctx.db, user.id)
+  // The reset link and its audit row commit together; the email goes after the commit.
+  const token = await withTx(ctx.db, async (tx) => {
+    const issued = await issueUserToken(tx, ctx.clock.now(), user.id, 'reset', resetTtlMs)
+    await recordAudit({ ...ctx, db: tx }, audit, { action: 'auth.password.reset_request', partnerId, resourceType: 'user', resourceId: user.id })
+    return issued
+  })
   const link = await publicLink(ctx, `/reset-password?token=${token}`, partnerId)
   try {
     await sendMail(ctx, { to: user.email, subject: 'Reset your Breeze password', text: `Someone (hopefully you) asked to reset the password of ${user.email}.\n\nChoose a new password here (the link works once, for one hour):\n${link}\n\nIf it was not you, ignore this email; your password stays as it is.\n` })
-    await recordAudit(ctx, audit, { action: 'auth.password.reset_request', partnerId, resourceType: 'user', resourceId: user.id })
   } catch (err) {
-    await recordAudit(ctx, audit, { action: 'auth.password.reset_request', result: 'failure', resourceType: 'user', resourceId: user.id, errorMessage: (err as Error).message })
+    await auditEvent(ctx, audit, { action: 'auth.password.reset_email', result: 'failure', partnerId, resourceType: 'user', resourceId: user.id, errorMessage: (err as Error).message })
   }
 }
 

@@ -3,7 +3,7 @@
 // automations:read in the run's org (a partner-wide automation's runs, org by org).
 import type { UserActor } from '../auth/actor'
 import { recordAudit } from '../audit/service'
-import type { AppContext } from '../context'
+import { withDb, type AppContext } from '../context'
 import { withTx } from '../db/tx'
 import { getDevice } from '../devices/service'
 import { ForbiddenError, NotFoundError, UnprocessableError, ValidationError } from '../lib/errors'
@@ -54,12 +54,15 @@ export async function runNow(ctx: Ctx, actor: UserActor, id: string, input: { de
   if (!orgId) throw new ValidationError('orgId', 'this automation is partner-wide: say which organization to run it in (orgId) or give a device')
   if (!actor.scope.orgs.has(orgId)) throw new NotFoundError('organization')
   if (!can(actor.scope, 'automations:execute', orgId)) throw new ForbiddenError('you need the automations:execute permission to run automations here', 'automations:execute')
-  const runs = await startRun(ctx, a, {
-    type: 'manual', key: `manual:${newId()}`, by: `manual:${actor.user.email}`, userId: actor.user.id, orgId, deviceId: input.deviceId ?? null, test: !!input.test, manual: true,
-    data: { event: input.test ? 'test' : 'manual', user: actor.user.email },
+  return withTx(ctx.db, async (tx) => {
+    const inTx = withDb(ctx, tx)
+    const runs = await startRun(inTx, a, {
+      type: 'manual', key: `manual:${newId()}`, by: `manual:${actor.user.email}`, userId: actor.user.id, orgId, deviceId: input.deviceId ?? null, test: !!input.test, manual: true,
+      data: { event: input.test ? 'test' : 'manual', user: actor.user.email },
+    })
+    await recordAudit(inTx, actor.audit, { action: input.test ? 'automation.test_run' : 'automation.run', partnerId: a.partnerId, orgId, resourceType: 'automation', resourceId: a.id, resourceName: a.name, details: { runIds: runs.map((r) => r.id), deviceId: input.deviceId ?? null } })
+    return runs
   })
-  await recordAudit(ctx, actor.audit, { action: input.test ? 'automation.test_run' : 'automation.run', partnerId: a.partnerId, orgId, resourceType: 'automation', resourceId: a.id, resourceName: a.name, details: { runIds: runs.map((r) => r.id), deviceId: input.deviceId ?? null } })
-  return runs
 }
 
 export async function cancelRun(ctx: Ctx, actor: UserActor, id: string): Promise<AutomationRun> {
@@ -70,9 +73,9 @@ export async function cancelRun(ctx: Ctx, actor: UserActor, id: string): Promise
   await withTx(ctx.db, async (tx) => {
     await updateRunRow(tx, id, { status: 'cancelled', completedAt: now, resumeAt: null, error: `cancelled by ${actor.user.name || actor.user.email}` })
     await releaseSlot(tx, id)
+    await recordAudit({ ...ctx, db: tx }, actor.audit, { action: 'automation.cancel_run', orgId: run.orgId, resourceType: 'automation_run', resourceId: id, resourceName: run.definition.name })
   })
   await startQueued(ctx, run.orgId)
-  await recordAudit(ctx, actor.audit, { action: 'automation.cancel_run', orgId: run.orgId, resourceType: 'automation_run', resourceId: id, resourceName: run.definition.name })
   ctx.live.publish({ orgId: run.orgId, perm: 'automations:read' }, 'automation.run', { id, automationId: run.automationId, status: 'cancelled' })
   return { ...run, status: 'cancelled', completedAt: now }
 }

@@ -6,10 +6,11 @@ import {
 } from '../../views/devices/detail'
 import { CustomFieldsCard } from '../../views/devices/custom-fields'
 import { ServicesTab, ServicesTable } from '../../views/devices/services'
-import { queueCommand } from '../agents/commands'
+import { commandRows, insertCommands, sendCommands } from '../agents/commands'
 import { searchAlerts } from '../alerts/alerts'
 import type { UserActor } from '../auth/actor'
 import { recordAudit } from '../audit/service'
+import { withTx } from '../db/tx'
 import type { AppContext } from '../context'
 import { AppError, ForbiddenError, ValidationError } from '../lib/errors'
 import { can } from '../tenancy/scope'
@@ -228,8 +229,12 @@ export function deviceRoutes(ctx: AppContext) {
       const actor = userOf(c.actor)
       const device = await getDevice(ctx, actor, c.params.id, 'devices:write')
       if (device.status === 'decommissioned') throw new ValidationError('status', 'this device is decommissioned')
-      await queueCommand(ctx, { deviceId: device.id, type: 'inventory.refresh', payload: { full: true }, sourceType: 'device.check_in', createdBy: actor.user.id, expiresAt: ctx.clock.now() + 3600_000 })
-      await recordAudit(ctx, actor.audit, { action: 'device.check_in', partnerId: actor.scope.orgs.get(device.orgId)!.partnerId, orgId: device.orgId, resourceType: 'device', resourceId: device.id, resourceName: deviceName(device) })
+      const command = commandRows(ctx, [{ deviceId: device.id, type: 'inventory.refresh', payload: { full: true }, sourceType: 'device.check_in', createdBy: actor.user.id, expiresAt: ctx.clock.now() + 3600_000 }])
+      await withTx(ctx.db, async (tx) => {
+        await insertCommands(tx, command)
+        await recordAudit({ ...ctx, db: tx }, actor.audit, { action: 'device.check_in', partnerId: actor.scope.orgs.get(device.orgId)!.partnerId, orgId: device.orgId, resourceType: 'device', resourceId: device.id, resourceName: deviceName(device) })
+      })
+      await sendCommands(ctx, command)
       setFlash(c.cookie, { kind: 'success', text: device.status === 'online' ? 'Asked the agent for a full inventory; it appears here in a few seconds.' : 'The device is offline: it will send a full inventory when it comes back (within the hour).' })
       return redirect(c, `/devices/${device.id}`)
     }, { params: idParams })

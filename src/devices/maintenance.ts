@@ -6,7 +6,7 @@
 // according to whether its agent is connected or was heard from recently.
 import type { UserActor } from '../auth/actor'
 import { recordAudit, systemActor, type AuditActor } from '../audit/service'
-import type { AppContext } from '../context'
+import { withDb, type AppContext } from '../context'
 import { withTx } from '../db/tx'
 import { ValidationError } from '../lib/errors'
 import { newId } from '../lib/ids'
@@ -142,14 +142,18 @@ export async function bulkStartMaintenance(ctx: Ctx, actor: UserActor, devices: 
 /** bulkEndMaintenance: ends the maintenance of those of `devices` in it, with one audit entry per organization. */
 export async function bulkEndMaintenance(ctx: Ctx, actor: UserActor, devices: Device[]): Promise<number> {
   const by = byUser(actor)
-  const ended: Device[] = []
-  for (const d of devices) if (d.status === 'maintenance' && (await endMaintenanceOf(ctx, by, d, { expired: false, bulk: true }))) ended.push(d)
-  const byOrg = new Map<string, string[]>()
-  for (const d of ended) byOrg.set(d.orgId, [...(byOrg.get(d.orgId) ?? []), d.id])
-  for (const [orgId, list] of byOrg) {
-    await recordAudit(ctx, actor.audit, { action: 'device.bulk.endMaintenance', partnerId: by.partnerOf(orgId), orgId, resourceType: 'device', details: { count: list.length, deviceIds: list.slice(0, 100) } })
-  }
-  return ended.length
+  // One transaction for the whole selection and its audit entries: all of it ends, or none.
+  return withTx(ctx.db, async (tx) => {
+    const inTx = withDb(ctx, tx)
+    const ended: Device[] = []
+    for (const d of devices) if (d.status === 'maintenance' && (await endMaintenanceOf(inTx, by, d, { expired: false, bulk: true }))) ended.push(d)
+    const byOrg = new Map<string, string[]>()
+    for (const d of ended) byOrg.set(d.orgId, [...(byOrg.get(d.orgId) ?? []), d.id])
+    for (const [orgId, list] of byOrg) {
+      await recordAudit(inTx, actor.audit, { action: 'device.bulk.endMaintenance', partnerId: by.partnerOf(orgId), orgId, resourceType: 'device', details: { count: list.length, deviceIds: list.slice(0, 100) } })
+    }
+    return ended.length
+  })
 }
 
 /** expireMaintenance (job) ends maintenances whose time ran out and drops rows of devices no longer in maintenance. */

@@ -161,9 +161,12 @@ export async function testChannel(ctx: Ctx, actor: UserActor, id: string): Promi
   }
   const started = performance.now()
   const result = await send(ctx, { type: c.type, config: c.config, secrets: openSecrets(ctx, c) }, message)
-  await insertAttempt(ctx.db, { id: newId(), deliveryId, at: ctx.clock.now(), ok: result.ok, statusCode: result.statusCode, error: result.error, durationMs: Math.round(performance.now() - started) })
-  await updateDeliveryRow(ctx.db, deliveryId, { status: result.ok ? 'sent' : 'failed', lastStatusCode: result.statusCode, lastError: result.error, sentAt: result.ok ? ctx.clock.now() : null, finishedAt: ctx.clock.now() })
+  const durationMs = Math.round(performance.now() - started)
+  await withTx(ctx.db, async (tx) => {
+    await insertAttempt(tx, { id: newId(), deliveryId, at: ctx.clock.now(), ok: result.ok, statusCode: result.statusCode, error: result.error, durationMs })
+    await updateDeliveryRow(tx, deliveryId, { status: result.ok ? 'sent' : 'failed', lastStatusCode: result.statusCode, lastError: result.error, sentAt: result.ok ? ctx.clock.now() : null, finishedAt: ctx.clock.now() })
+    await recordAudit({ ...ctx, db: tx }, actor.audit, { action: 'notification_channel.test', result: result.ok ? 'success' : 'failure', partnerId: c.partnerId, orgId: c.orgId, resourceType: 'notification_channel', resourceId: c.id, resourceName: c.name, errorMessage: result.error ?? undefined })
+  })
   if (result.ok) await markChannelHealthy(ctx, c)
-  await recordAudit(ctx, actor.audit, { action: 'notification_channel.test', result: result.ok ? 'success' : 'failure', partnerId: c.partnerId, orgId: c.orgId, resourceType: 'notification_channel', resourceId: c.id, resourceName: c.name, errorMessage: result.error ?? undefined })
   return result
 }

@@ -1,11 +1,11 @@
 // Answers that arrive after an evaluation: an agent's `policy.check` result, a check script
 // finishing, a remediation script finishing (recorded, then the device is checked again), and
 // fresh inventory (server rules re-checked for that device).
-import { queueCommand, registerCommandType, type CommandOutcome, type CommandRow } from '../agents/commands'
+import { getCommand, queueCommand, registerCommandType, type CommandOutcome, type CommandRow } from '../agents/commands'
 import type { AppContext } from '../context'
 import { withTx } from '../db/tx'
 import type { PolicyCheckResult } from '../protocol/policy-check'
-import { findCompliance, insertHistory, listComplianceOfDevice, upsertCompliance, type Compliance } from './compliance-repo'
+import { findCompliance, insertHistory, listComplianceOfDevice, listUnappliedChecks, upsertCompliance, type Compliance } from './compliance-repo'
 import { evaluatePolicy, policyCheckType, recordDaily } from './evaluate'
 import { findPolicyDevice } from './facts-repo'
 import { entry, raiseOrResolve, settle, startRemediation } from './outcomes'
@@ -97,6 +97,22 @@ export async function onInventory(ctx: Ctx, e: { deviceId: string; orgId: string
   }
 }
 
+export const checkResultJob = 'policies.check-result'
+
 registerCommandType(policyCheckType, {
-  onResult: (ctx, command, outcome) => onCheckResult(ctx, command, outcome),
+  // note: applying a check settles compliance, may start a remediation and raise an alert (work
+  // that waits on the policy's lock and sends commands): too much for the command's transaction.
+  // What commits with the command's end is a job that applies it at once, and again after a
+  // crash; applying twice is a no-op (the row no longer waits for this command).
+  async onResult(ctx, command) {
+    if (command.sourceType === 'policy' && command.sourceId) await ctx.jobs.enqueue(checkResultJob, { commandId: command.id }, { db: ctx.db, uniqueKey: `${checkResultJob}:${command.id}` })
+  },
+  unfinished: (ctx) => listUnappliedChecks(ctx.db),
 })
+
+/** applyCheckResult (the job) applies an ended policy.check command's stored outcome. */
+export async function applyCheckResult(ctx: Ctx, commandId: string) {
+  const command = await getCommand(ctx, commandId)
+  if (!command) return
+  await onCheckResult(ctx, command, { status: command.status as CommandOutcome['status'], result: command.result ?? null, error: command.error ?? null })
+}

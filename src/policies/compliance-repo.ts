@@ -1,5 +1,6 @@
 // Queries for compliance: current state per (policy, device), history, daily counts.
 import { and, asc, count, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm'
+import type { CommandRow } from '../agents/command-repo'
 import type { Db } from '../db'
 import { inIds } from '../db/sql'
 import { t } from '../db/tables'
@@ -55,6 +56,14 @@ export async function upsertCompliance(db: Db, rows: Compliance[]) {
 /** The value the conflicting insert proposed (the same `excluded` row on SQLite and PostgreSQL). */
 function sqlExcluded(column: string) {
   return sql.raw(`excluded.${column}`)
+}
+
+/** listUnappliedChecks: ended policy.check commands whose compliance row still waits for them (left by a crash). */
+export async function listUnappliedChecks(db: Db, limit = 1000): Promise<CommandRow[]> {
+  const rows = await db.select({ command: t.agentCommands }).from(t.policyCompliance)
+    .innerJoin(t.agentCommands, eq(t.agentCommands.id, t.policyCompliance.checkCommandId))
+    .where(inArray(t.agentCommands.status, ['completed', 'failed', 'timeout', 'cancelled', 'expired'])).limit(limit)
+  return rows.map((r) => r.command)
 }
 
 export async function updateComplianceRow(db: Db, id: string, patch: Partial<Compliance>) {

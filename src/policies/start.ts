@@ -2,7 +2,7 @@
 // due), and the answers that arrive later — script results and fresh inventory. Agent check
 // results come through the `policy.check` command type registered in checks.ts.
 import type { AppContext } from '../context'
-import { onInventory, onScriptCompleted } from './checks'
+import { applyCheckResult, checkResultJob, onInventory, onScriptCompleted } from './checks'
 import { pruneHistory } from './compliance-repo'
 import { evaluatePolicy } from './evaluate'
 import { listDuePolicies } from './repo'
@@ -28,6 +28,7 @@ export async function evaluateDuePolicies(ctx: AppContext): Promise<number> {
 export async function startPolicies(ctx: AppContext) {
   await ctx.jobs.every('policies.evaluate', evaluateEveryMs, async () => { await evaluateDuePolicies(ctx) })
   await ctx.jobs.every('policies.prune', day, async () => { const now = ctx.clock.now(); await pruneHistory(ctx.db, now - retention.historyDays * day, now - retention.dailyDays * day) })
+  ctx.jobs.register(checkResultJob, (p: { commandId: string }) => applyCheckResult(ctx, p.commandId), { maxAttempts: 5, leaseMs: 5 * 60_000 })
   ctx.events.on('script.completed', (e) => onScriptCompleted(ctx, e))
   ctx.events.on('inventory.received', (e) => onInventory(ctx, e))
 }

@@ -4,9 +4,10 @@
 // in the memory of the server process that started it (see ./relay.ts).
 import type { UserActor } from '../auth/actor'
 import { acceptTotp } from '../auth/mfa'
-import { recordAudit, systemActor, type AuditActor } from '../audit/service'
-import { cancelCommand, DeviceNotConnectedError, queueCommand } from '../agents/commands'
-import type { AppContext } from '../context'
+import { auditEvent, recordAudit, systemActor, type AuditActor } from '../audit/service'
+import { cancelCommand, DeviceNotConnectedError, getCommand, queueCommand } from '../agents/commands'
+import { withDb, type AppContext } from '../context'
+import { afterCommit, inTransaction, withTx } from '../db/tx'
 import { deviceName, getDevice } from '../devices/service'
 import { deviceVisibility } from '../devices/visibility'
 import { AppError, ForbiddenError, NotFoundError } from '../lib/errors'
@@ -78,7 +79,13 @@ export async function startSession(ctx: AppContext, actor: UserActor, input: Sta
     transport: null, shell: input.shell ?? null, commandId: null, endReason: null, endedBy: null, errorMessage: null, webrtcOffer: null, webrtcAnswer: null,
     iceCandidates: [], bytesIn: 0, bytesOut: 0, recording, startedAt: null, endedAt: null, durationSeconds: null, lastActivityAt: now, createdAt: now,
   }
-  await insertSession(ctx.db, row)
+  await withTx(ctx.db, async (tx) => {
+    await insertSession(tx, row)
+    await recordAudit({ ...ctx, db: tx }, actor.audit, {
+      action: 'remote.session.start', orgId: row.orgId, resourceType: 'device', resourceId: device.id, resourceName: deviceName(device),
+      details: { sessionId: row.id, type: row.type, shell: row.shell, recording, fileRoots },
+    })
+  })
   const cols = input.cols ?? 120
   const rows = input.rows ?? 32
   const relay = new SessionRelay(ctx, { id: row.id, orgId: row.orgId, siteId: row.siteId, deviceId: row.deviceId, userId: row.userId, type: row.type }, policy.idleTimeoutMinutes * 60_000, relayHooks(ctx, row.id))
@@ -86,10 +93,6 @@ export async function startSession(ctx: AppContext, actor: UserActor, input: Sta
     relay.recorder = await Recorder.start(ctx, { sessionId: row.id, orgId: row.orgId, deviceId: row.deviceId, userId: row.userId, cols, rows, shell: row.shell, title: `${deviceName(device)} · ${actor.user.name}`, retentionDays: policy.recordingRetentionDays })
   }
   remoteHub(ctx).relays.set(row.id, relay)
-  await recordAudit(ctx, actor.audit, {
-    action: 'remote.session.start', orgId: row.orgId, resourceType: 'device', resourceId: device.id, resourceName: deviceName(device),
-    details: { sessionId: row.id, type: row.type, shell: row.shell, recording, fileRoots },
-  })
   const payload: Omit<RemoteOpenPayload, 'iceServers'> = {
     sessionId: row.id, kind: row.type, shell: input.shell ?? null, cols, rows, fileRoots,
     ...(row.type === 'desktop' ? { desktop: { monitor: input.monitor ?? 0, viewOnly: false, notifyUser: true } } : {}),
@@ -115,7 +118,7 @@ async function checkMfa(ctx: AppContext, actor: UserActor, required: boolean, co
   if (mfaCovered(ctx, actor)) return
   if (!code) throw new MfaRequiredError()
   if (!(await acceptTotp(ctx, actor.user, code))) {
-    await recordAudit(ctx, actor.audit, { action: 'remote.mfa', result: 'failure', orgId, errorMessage: 'wrong or reused two-factor code' })
+    await auditEvent(ctx, actor.audit, { action: 'remote.mfa', result: 'failure', orgId, errorMessage: 'wrong or reused two-factor code' })
     throw new MfaRequiredError('the two-factor code is wrong or was already used; enter the next one')
   }
   if (actor.session) remoteHub(ctx).mfaAt.set(actor.session.id, ctx.clock.now())
@@ -154,7 +157,8 @@ export async function joinSession(ctx: AppContext, actor: UserActor, id: string)
   const row = await getSession(ctx, actor, id)
   if (!isLive(ctx, row)) throw new AppError(409, 'session_ended', 'this session has ended')
   const role = roleFor(actor, row)
-  if (role === 'view') await recordAudit(ctx, actor.audit, { action: 'remote.session.join', orgId: row.orgId, resourceType: 'device', resourceId: row.deviceId, details: { sessionId: row.id, role } })
+  // note: joining changes nothing stored (the ticket lives in memory): the entry is the event.
+  if (role === 'view') await auditEvent(ctx, actor.audit, { action: 'remote.session.join', orgId: row.orgId, resourceType: 'device', resourceId: row.deviceId, details: { sessionId: row.id, role } })
   return { session: row, ticket: issueTicket(ctx, row.id, actor.user.id, role), role }
 }
 
@@ -178,35 +182,54 @@ export async function endSession(ctx: AppContext, id: string, reason: string, op
   const hub = remoteHub(ctx)
   const relay = hub.relays.get(id)
   const now = ctx.clock.now()
-  const current = await findSession(ctx.db, id)
-  if (!current) return undefined
-  const row = await endSessionRow(ctx.db, id, {
-    status: reason === 'failed' ? 'failed' : 'ended', endReason: reason, endedAt: now, endedBy: opts.by ?? null, errorMessage: opts.error ?? null,
-    durationSeconds: current.startedAt ? Math.max(0, Math.round((now - current.startedAt) / 1000)) : 0,
-    bytesIn: relay?.bytesIn ?? current.bytesIn, bytesOut: relay?.bytesOut ?? current.bytesOut, lastActivityAt: relay?.lastActivity ?? current.lastActivityAt,
+  // The session's end, its command's cancellation and the audit row commit together; the
+  // relay, the sockets and the recording's file are dealt with after the commit.
+  const ended = await withTx(ctx.db, async (tx) => {
+    const current = await findSession(tx, id)
+    if (!current) return undefined
+    const row = await endSessionRow(tx, id, {
+      status: reason === 'failed' ? 'failed' : 'ended', endReason: reason, endedAt: now, endedBy: opts.by ?? null, errorMessage: opts.error ?? null,
+      durationSeconds: current.startedAt ? Math.max(0, Math.round((now - current.startedAt) / 1000)) : 0,
+      bytesIn: relay?.bytesIn ?? current.bytesIn, bytesOut: relay?.bytesOut ?? current.bytesOut, lastActivityAt: relay?.lastActivity ?? current.lastActivityAt,
+    })
+    if (!row) return undefined
+    const txc = withDb(ctx, tx)
+    if (row.commandId && reason !== 'exited' && (await getCommand(txc, row.commandId))) await cancelCommand(txc, row.commandId)
+    await recordAudit(txc, opts.actor ?? systemActor, {
+      action: reason === 'killed' ? 'remote.session.kill' : 'remote.session.end', result: reason === 'failed' ? 'failure' : 'success', orgId: row.orgId,
+      resourceType: 'device', resourceId: row.deviceId, details: { sessionId: id, type: row.type, reason, durationSeconds: row.durationSeconds, bytesIn: row.bytesIn, bytesOut: row.bytesOut, exitCode: opts.exitCode ?? null },
+      errorMessage: opts.error ?? undefined,
+    })
+    const discard = !!relay?.recorder && !current.startedAt
+    if (discard) row.recording = false
+    return { row, discard }
   })
-  if (!row) return undefined
-  hub.relays.delete(id)
-  relay?.close(reason, opts.error ?? null)
-  if (row.commandId && reason !== 'exited') await cancelCommand(ctx, row.commandId).catch((err) => ctx.log.warn('could not cancel the remote command', { sessionId: id, err }))
-  const recorder = relay?.recorder
-  if (recorder && !current.startedAt) {
-    // The shell never started: there is nothing to keep.
+  if (!ended) return undefined
+  const { row, discard } = ended
+  const finish = async () => {
+    hub.relays.delete(id)
+    relay?.close(reason, opts.error ?? null)
+    announce(ctx, row, row.status)
+    if (relay?.recorder) await finishRecording(ctx, id, relay.recorder, discard)
+  }
+  // note: called inside another change's transaction (the agent reported the end with its
+  // command's result), the relay and the recording's file wait for that commit.
+  if (inTransaction(ctx.db)) afterCommit(ctx.db, () => void finish())
+  else await finish()
+  return row
+}
+
+/** finishRecording closes a session's recording; one of a shell that never started is deleted (nothing to keep). */
+async function finishRecording(ctx: AppContext, sessionId: string, recorder: Recorder, discard: boolean) {
+  try {
+    if (!discard) return await recorder.close()
     await recorder.close().catch(() => {})
     await deleteRecording(ctx.db, recorder.row.id)
     await ctx.blobs.delete(recorder.row.blobKey)
-    await updateSession(ctx.db, id, { recording: false })
-    row.recording = false
-  } else {
-    await recorder?.close().catch((err) => ctx.log.error('could not finish a recording', { sessionId: id, err }))
+    await updateSession(ctx.db, sessionId, { recording: false })
+  } catch (err) {
+    ctx.log.error('could not finish a recording', { sessionId, err })
   }
-  await recordAudit(ctx, opts.actor ?? systemActor, {
-    action: reason === 'killed' ? 'remote.session.kill' : 'remote.session.end', result: reason === 'failed' ? 'failure' : 'success', orgId: row.orgId,
-    resourceType: 'device', resourceId: row.deviceId, details: { sessionId: id, type: row.type, reason, durationSeconds: row.durationSeconds, bytesIn: row.bytesIn, bytesOut: row.bytesOut, exitCode: opts.exitCode ?? null },
-    errorMessage: opts.error ?? undefined,
-  })
-  announce(ctx, row, row.status)
-  return row
 }
 
 function announce(ctx: AppContext, row: Pick<RemoteSessionRow, 'id' | 'orgId' | 'siteId' | 'deviceId'>, status: string) {

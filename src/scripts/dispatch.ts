@@ -4,10 +4,11 @@
 // agent acknowledges (running), streams output (stored by ./output), and reports the end.
 import { cancelCommand, registerCommandType, type CommandOutcome, type CommandRow, type QueueCommandInput } from '../agents/commands'
 import { parseCustomMetrics } from '../alerts/custom-metrics'
-import type { AppContext } from '../context'
+import type { AppContext, TxHook } from '../context'
+import { afterCommit } from '../db/tx'
 import type { ScriptRunPayload, ScriptRunResult } from '../protocol/scripts'
-import { findExecution, startExecution, updateExecution, type Batch, type Execution, type ExecutionStatus } from './execution-repo'
-import { appendOutput, finishOutput, notifyStatus, outputLimits, type OutputLimits } from './output'
+import { executionOutputBytes, findExecution, finishExecution, finishedStatuses, listHalfEnded, startExecution, type Batch, type Execution, type ExecutionStatus } from './execution-repo'
+import { appendOutput, finishOutput, notifyStatus, outputLimits, outputSummary, type OutputLimits } from './output'
 import type { ParameterValue } from './parameters'
 import type { Script } from './repo'
 
@@ -32,8 +33,9 @@ export function scriptCommand(script: Script, batch: Batch, execution: Pick<Exec
   }
 }
 
-export async function cancelScriptCommand(ctx: AppContext, commandId: string) {
-  await cancelCommand(ctx, commandId)
+/** cancelScriptCommand cancels the execution's command; its execution ends in the same transaction (and `inTx` runs there). */
+export async function cancelScriptCommand(ctx: AppContext, commandId: string, inTx?: TxHook): Promise<CommandRow> {
+  return cancelCommand(ctx, commandId, inTx)
 }
 
 export function announce(ctx: AppContext, execution: Pick<Execution, 'id' | 'batchId' | 'orgId'>, status: ExecutionStatus) {
@@ -56,8 +58,10 @@ registerCommandType('script.run', {
     const execution = await executionOf(ctx, command)
     if (!execution) return
     if (await startExecution(ctx.db, execution.id, { startedAt: command.startedAt ?? ctx.clock.now(), commandId: command.id })) {
-      notifyStatus(execution.id, 'running')
-      announce(ctx, execution, 'running')
+      afterCommit(ctx.db, () => {
+        notifyStatus(execution.id, 'running')
+        announce(ctx, execution, 'running')
+      })
     }
   },
 
@@ -65,25 +69,36 @@ registerCommandType('script.run', {
     if (command.sourceType === sourceType && command.sourceId) await appendOutput(ctx, command.sourceId, chunk, limitsOf(command))
   },
 
+  async beforeResult(ctx, command, outcome) {
+    // The output's files are settled before the transaction (no I/O inside it); not again for an ended execution.
+    const execution = await executionOf(ctx, command)
+    if (!execution || finishedStatuses.includes(execution.status)) return
+    await finishOutput(ctx, execution.id, (outcome.result as Partial<ScriptRunResult> | null)?.outputBytes ?? null, limitsOf(command))
+  },
+
   async onResult(ctx, command, outcome) {
     const execution = await executionOf(ctx, command)
-    if (!execution) return
+    if (!execution || finishedStatuses.includes(execution.status)) return
     const result = (outcome.result ?? {}) as Partial<ScriptRunResult>
-    const output = await finishOutput(ctx, execution.id, result.outputBytes ?? null, limitsOf(command))
+    const output = outputSummary(execution.id, await executionOutputBytes(ctx.db, execution.id), result.outputBytes ?? null, limitsOf(command))
     const status = executionStatus(outcome)
-    const now = ctx.clock.now()
+    const now = command.completedAt ?? ctx.clock.now()
     const error = status === 'skipped' ? 'the device did not come online before the run expired' : outcome.error
-    await updateExecution(ctx.db, execution.id, {
+    const ended = await finishExecution(ctx.db, execution.id, {
       status, exitCode: result.exitCode ?? null, errorMessage: error ?? null, completedAt: now,
       // note: the agent measured the run itself; its duration beats the gap between our timestamps.
       startedAt: result.durationMs !== undefined ? now - result.durationMs : execution.startedAt ?? command.startedAt,
       outputBytes: output.outputBytes, truncated: output.truncated || !!result.truncated, outputBlobKey: output.blobKey,
     })
+    if (!ended) return
     // `BREEZE_METRIC name=value` lines are custom metrics the device reports through its scripts (alert rules watch them).
     const customMetrics = parseCustomMetrics(execution.stdout)
+    // note: durable (src/events.ts): automations and policies hear of it even if the process dies right after the commit.
     ctx.events.emit('script.completed', { executionId: execution.id, batchId: execution.batchId, scriptId: execution.scriptId, deviceId: execution.deviceId, orgId: execution.orgId, status, exitCode: result.exitCode ?? null, customMetrics })
-    announce(ctx, execution, status)
+    afterCommit(ctx.db, () => announce(ctx, execution, status))
   },
+
+  unfinished: (ctx) => listHalfEnded(ctx.db),
 })
 
 function limitsOf(command: CommandRow): OutputLimits {

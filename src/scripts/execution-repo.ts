@@ -4,6 +4,7 @@ import type { Db } from '../db'
 import { inIds } from '../db/sql'
 import { t } from '../db/tables'
 import type { DeviceVisibility } from '../devices/visibility'
+import type { CommandRow } from '../agents/command-repo'
 
 export type Batch = typeof t.scriptBatches.$inferSelect
 export type Execution = typeof t.scriptExecutions.$inferSelect
@@ -105,6 +106,25 @@ export async function updateExecution(db: Db, id: string, patch: Partial<Executi
 
 /** Executions still taking output (and status moves from them). */
 export const unfinishedStatuses: ExecutionStatus[] = ['pending', 'queued', 'running']
+
+/** finishExecution ends an execution that has not ended (compare-and-set); false when it had ended already. */
+export async function finishExecution(db: Db, id: string, patch: Partial<Execution> & { status: ExecutionStatus }): Promise<boolean> {
+  const rows = await db.update(t.scriptExecutions).set(patch)
+    .where(and(eq(t.scriptExecutions.id, id), inArray(t.scriptExecutions.status, unfinishedStatuses))).returning({ id: t.scriptExecutions.id })
+  return rows.length === 1
+}
+
+/** listHalfEnded: ended script.run commands whose execution has not ended (a crash between two commits, before they were one). */
+export async function listHalfEnded(db: Db, limit = 1000): Promise<CommandRow[]> {
+  const rows = await db.select({ command: t.agentCommands }).from(t.agentCommands)
+    .innerJoin(t.scriptExecutions, eq(t.scriptExecutions.id, t.agentCommands.sourceId))
+    .where(and(
+      eq(t.agentCommands.sourceType, 'script_execution'),
+      inArray(t.agentCommands.status, ['completed', 'failed', 'timeout', 'cancelled', 'expired']),
+      inArray(t.scriptExecutions.status, unfinishedStatuses),
+    )).limit(limit)
+  return rows.map((r) => r.command)
+}
 
 /** startExecution moves a queued execution to running (compare-and-set); false when it had moved already. */
 export async function startExecution(db: Db, id: string, patch: { startedAt: number; commandId: string }): Promise<boolean> {

@@ -1,13 +1,14 @@
 // Reading, cancelling and re-running script runs, within the caller's scope.
 import type { UserActor } from '../auth/actor'
 import { recordAudit } from '../audit/service'
-import type { AppContext } from '../context'
+import { withDb, type AppContext, type TxHook } from '../context'
+import { withTx } from '../db/tx'
 import { canSeeDevice, deviceVisibility } from '../devices/visibility'
 import { NotFoundError, UnprocessableError } from '../lib/errors'
 import { can } from '../tenancy/scope'
 import { cancelScriptCommand } from './dispatch'
 import { executeScript } from './execute'
-import { batchCounts, finishedStatuses, findBatch, findExecutionRow, listExecutions, updateExecution, type Batch, type ExecutionFilter, type ExecutionRow } from './execution-repo'
+import { batchCounts, finishedStatuses, findBatch, findExecutionRow, finishExecution, listExecutions, updateExecution, type Batch, type ExecutionFilter, type ExecutionRow } from './execution-repo'
 import { maskedParameters, unsealedParameters, type ParameterValue } from './parameters'
 import { findScript } from './repo'
 
@@ -49,11 +50,23 @@ export async function cancelExecution(ctx: Ctx, actor: UserActor, id: string): P
   if (!can(actor.scope, 'scripts:execute', execution.orgId)) throw new NotFoundError('execution')
   if (finishedStatuses.includes(execution.status)) throw new UnprocessableError(`the execution has already ended (${execution.status})`)
   const now = ctx.clock.now()
-  if (execution.commandId) await cancelScriptCommand(ctx, execution.commandId)
-  await updateExecution(ctx.db, id, { status: 'cancelled', completedAt: now, errorMessage: `cancelled by ${actor.user.name || actor.user.email}` })
-  await recordAudit(ctx, actor.audit, { action: 'script.cancel', resourceType: 'script_execution', resourceId: id, resourceName: execution.scriptName, orgId: execution.orgId, details: { deviceId: execution.deviceId } })
+  const errorMessage = `cancelled by ${actor.user.name || actor.user.email}`
+  // The command's end, the execution's and the audit row commit together.
+  const cancelled: TxHook = async (tx) => {
+    await updateExecution(tx.db, id, { errorMessage })
+    await recordAudit(tx, actor.audit, { action: 'script.cancel', resourceType: 'script_execution', resourceId: id, resourceName: execution.scriptName, orgId: execution.orgId, details: { deviceId: execution.deviceId } })
+  }
+  if (execution.commandId) {
+    const command = await cancelScriptCommand(ctx, execution.commandId, cancelled)
+    if (command.status !== 'cancelled') throw new UnprocessableError(`the execution has already ended (${command.status})`)
+  } else {
+    await withTx(ctx.db, async (tx) => {
+      if (!(await finishExecution(tx, id, { status: 'cancelled', completedAt: now, errorMessage }))) throw new UnprocessableError('the execution has already ended')
+      await cancelled(withDb(ctx, tx))
+    })
+  }
   ctx.live.publish({ orgId: execution.orgId, perm: 'scripts:read' }, 'execution', { id, batchId: execution.batchId, status: 'cancelled' })
-  return { ...execution, status: 'cancelled', completedAt: now }
+  return { ...execution, status: 'cancelled', completedAt: now, errorMessage }
 }
 
 /** rerunBatch runs the same script version's current script again on the same targets with the same parameters. */

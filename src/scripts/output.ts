@@ -144,18 +144,24 @@ function utf8Prefix(text: string, size: number, max: number): string {
  * agent counted, drops the blob when the inline part already holds everything, and forgets
  * the chunk numbers (the ended execution takes no more output).
  */
-export async function finishOutput(ctx: Ctx, executionId: string, agentBytes: number | null, limits: OutputLimits = outputLimits): Promise<{ outputBytes: number; truncated: boolean; blobKey: string | null }> {
+export async function finishOutput(ctx: Ctx, executionId: string, agentBytes: number | null, limits: OutputLimits = outputLimits): Promise<OutputSummary> {
   while (workers.has(executionId)) await workers.get(executionId)
   const received = await executionOutputBytes(ctx.db, executionId)
-  const outputBytes = Math.max(received, agentBytes ?? 0)
-  const truncated = outputBytes > limits.maxBytes
+  const summary = outputSummary(executionId, received, agentBytes, limits)
   const key = outputBlobKey(executionId)
-  if (truncated && received <= limits.maxBytes) await ctx.blobs.append(key, truncationMarker(limits.maxBytes))
-  const keepBlob = outputBytes > limits.inlineBytes
-  if (!keepBlob) await ctx.blobs.delete(key)
+  if (summary.truncated && received <= limits.maxBytes) await ctx.blobs.append(key, truncationMarker(limits.maxBytes))
+  if (!summary.blobKey) await ctx.blobs.delete(key)
   await deleteOutputChunks(ctx.db, executionId)
   notify(executionId, { done: true })
-  return { outputBytes, truncated, blobKey: keepBlob ? key : null }
+  return summary
+}
+
+export type OutputSummary = { outputBytes: number; truncated: boolean; blobKey: string | null }
+
+/** outputSummary: what an ended execution records about its output, from the bytes stored and those the agent counted. */
+export function outputSummary(executionId: string, received: number, agentBytes: number | null, limits: OutputLimits): OutputSummary {
+  const outputBytes = Math.max(received, agentBytes ?? 0)
+  return { outputBytes, truncated: outputBytes > limits.maxBytes, blobKey: outputBytes > limits.inlineBytes ? outputBlobKey(executionId) : null }
 }
 
 /** onOutput subscribes to an execution's chunks as they are stored; returns the unsubscribe. */

@@ -9,7 +9,7 @@ import { redirect, render, setFlash } from '../web/render'
 import { auditSettingsBody, outboundBody, outboundForm, publicUrlBody, scriptOutputBody, securityBody, smtpBody, testEmailBody } from './model'
 import { getPublicUrl, updatePublicUrl } from './public-url'
 import { getAuditSettings, getOutboundPolicy, getScriptOutputSettings, updateOutboundPolicy, getSecuritySettings, getSmtpSettings, requirePlatformAdmin, sendMail, updateSettings, updateSmtp } from './service'
-import { recordAudit } from '../audit/service'
+import { auditEvent } from '../audit/service'
 
 export function settingsRoutes(ctx: AppContext) {
   async function settingsPage(c: PageContext, extra: { errors?: SettingsErrors; values?: { smtp?: FormValues; security?: FormValues; audit?: FormValues; scripts?: FormValues; publicUrl?: FormValues; outbound?: FormValues }; testResult?: { ok: boolean; message: string } } = {}, status = 200) {
@@ -24,10 +24,10 @@ export function settingsRoutes(ctx: AppContext) {
     requirePlatformAdmin(actor.scope)
     try {
       await sendMail(ctx, { to, subject: 'Breeze test email', text: 'This is a test email from Breeze. Email delivery works.' })
-      await recordAudit(ctx, actor.audit, { action: 'settings.smtp.test', details: { to } })
+      await auditEvent(ctx, actor.audit, { action: 'settings.smtp.test', details: { to } })
       return { ok: true, message: `Sent a test email to ${to}.` }
     } catch (err) {
-      await recordAudit(ctx, actor.audit, { action: 'settings.smtp.test', result: 'failure', details: { to }, errorMessage: (err as Error).message })
+      await auditEvent(ctx, actor.audit, { action: 'settings.smtp.test', result: 'failure', details: { to }, errorMessage: (err as Error).message })
       return { ok: false, message: (err as Error).message }
     }
   }

@@ -2,7 +2,7 @@
 import type { UserActor } from '../auth/actor'
 import { deleteUserSessions } from '../auth/session-repo'
 import { issueUserToken } from '../auth/token-repo'
-import { recordAudit } from '../audit/service'
+import { auditEvent, recordAudit } from '../audit/service'
 import type { AppContext } from '../context'
 import { withTx } from '../db/tx'
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../lib/errors'
@@ -128,7 +128,7 @@ export async function inviteUser(ctx: Ctx, actor: UserActor, input: InviteUserIn
       await sendMail(ctx, { to: email, subject: 'You are invited to Breeze', text: `${actor.user.name} (${actor.user.email}) invited you to Breeze.\n\nSet your password and sign in here (the link works once, for 7 days):\n${inviteUrl}\n` })
       emailed = true
     } catch (err) {
-      await recordAudit(ctx, actor.audit, { action: 'user.invite.email', result: 'failure', partnerId: where.partnerId, resourceType: 'user', resourceId: user.id, resourceName: email, errorMessage: (err as Error).message })
+      await auditEvent(ctx, actor.audit, { action: 'user.invite.email', result: 'failure', partnerId: where.partnerId, resourceType: 'user', resourceId: user.id, resourceName: email, errorMessage: (err as Error).message })
     }
   }
   ctx.events.emit('user.invited', { userId: user.id, email })
@@ -143,14 +143,17 @@ export async function resendInvite(ctx: Ctx, actor: UserActor, id: string): Prom
   if (!first) throw new NotFoundError('user')
   if (first.kind === 'partner') requirePartner(actor.scope, first.targetId, 'users:write')
   else requireOrg(actor.scope, first.targetId, 'users:write')
-  const token = await issueUserToken(ctx.db, ctx.clock.now(), id, 'invite', inviteTtlMs)
+  const token = await withTx(ctx.db, async (tx) => {
+    const issued = await issueUserToken(tx, ctx.clock.now(), id, 'invite', inviteTtlMs)
+    await recordAudit({ ...ctx, db: tx }, actor.audit, { action: 'user.invite.resend', resourceType: 'user', resourceId: id, resourceName: view.email })
+    return issued
+  })
   const inviteUrl = await publicLink(ctx, `/invite/${token}`, first.kind === 'partner' ? first.targetId : (await findLiveOrg(ctx.db, first.targetId))?.partnerId ?? null)
   let emailed = false
   if (await isMailConfigured(ctx)) {
     await sendMail(ctx, { to: view.email, subject: 'Your Breeze invitation', text: `Set your password and sign in here (the link works once, for 7 days):\n${inviteUrl}\n` })
     emailed = true
   }
-  await recordAudit(ctx, actor.audit, { action: 'user.invite.resend', resourceType: 'user', resourceId: id, resourceName: view.email })
   return { user: view, inviteUrl: emailed ? null : inviteUrl, emailed, existing: true }
 }
 

@@ -4,8 +4,8 @@
 import { alertsByIds } from '../alerts/alerts'
 import { listRules, resolveOwner } from '../alerts/rules'
 import type { UserActor } from '../auth/actor'
-import { recordAudit } from '../audit/service'
-import type { AppContext } from '../context'
+import { recordAudit, systemActor } from '../audit/service'
+import { withDb, type AppContext } from '../context'
 import { withTx } from '../db/tx'
 import { ForbiddenError, NotFoundError, ValidationError } from '../lib/errors'
 import { newId } from '../lib/ids'
@@ -138,6 +138,7 @@ export async function onAlertResolved(ctx: Ctx, alertId: string) {
       if (!fresh || closedStatuses.includes(fresh.status)) return
       await updateTicketRow(tx, ticket.id, { status: 'closed', closedAt: now, updatedAt: now })
       await insertComment(tx, { id: newId(), ticketId: ticket.id, authorId: null, authorName: null, kind: 'system', body: `Every linked alert resolved; closed automatically (rule "${rule.name}").`, createdAt: now })
+      await recordAudit(withDb(ctx, tx), systemActor, { action: 'ticket.update', partnerId: ticket.partnerId, orgId: ticket.orgId, resourceType: 'ticket', resourceId: ticket.id, resourceName: `#${ticket.number} ${ticket.title}`, details: { changes: [`status ${fresh.status} → closed`], ticketRuleId: rule.id } })
     })
     ctx.live.publish({ orgId: ticket.orgId, perm: 'tickets:read' }, 'ticket.changed', { id: ticket.id })
   }

@@ -3,8 +3,8 @@
 // tickets:read on the whole organization.
 import { alertsByIds, deviceLabels, getAlert } from '../alerts/alerts'
 import type { UserActor } from '../auth/actor'
-import { recordAudit } from '../audit/service'
-import type { AppContext } from '../context'
+import { recordAudit, systemActor, type AuditActor } from '../audit/service'
+import { withDb, type AppContext } from '../context'
 import { withTx } from '../db/tx'
 import { ForbiddenError, NotFoundError, ValidationError } from '../lib/errors'
 import { newId } from '../lib/ids'
@@ -61,8 +61,11 @@ async function tellAssignee(ctx: Ctx, ticket: Ticket, by: string | null, what: s
 
 export type NewTicket = { orgId: string; partnerId: string; title: string; description: string; priority: Ticket['priority']; assigneeId: string | null; deviceId: string | null; source: Ticket['source']; ticketRuleId: string | null; groupKey: string | null; alertIds: string[] }
 
-/** openTicket writes a ticket (with its first system comment and alert links) in one transaction. */
-export async function openTicket(ctx: Ctx, n: NewTicket, by: { id: string; name: string } | null): Promise<Ticket> {
+/**
+ * openTicket writes a ticket (with its first system comment, alert links and audit row) in one
+ * transaction. `audit` is who opened it (a ticket rule: the system) and what to add to the entry.
+ */
+export async function openTicket(ctx: Ctx, n: NewTicket, by: { id: string; name: string } | null, audit: { actor: AuditActor; details?: Record<string, unknown> } = { actor: systemActor }): Promise<Ticket> {
   const now = ctx.clock.now()
   const ticket = await withTx(ctx.db, async (tx) => {
     const row: Ticket = {
@@ -74,6 +77,8 @@ export async function openTicket(ctx: Ctx, n: NewTicket, by: { id: string; name:
     for (const alertId of n.alertIds) await linkAlert(tx, row.id, alertId, by?.id ?? null, now)
     const how = n.source === 'rule' ? 'Opened by a ticket rule for an alert' : n.source === 'alert' ? `Opened from an alert by ${by?.name ?? 'someone'}` : `Opened by ${by?.name ?? 'someone'}`
     await insertComment(tx, { id: newId(), ticketId: row.id, authorId: null, authorName: null, kind: 'system', body: how, createdAt: now })
+    const details = { ...(n.ticketRuleId ? { ticketRuleId: n.ticketRuleId, alertIds: n.alertIds } : {}), ...audit.details }
+    await recordAudit(withDb(ctx, tx), audit.actor, { action: 'ticket.create', partnerId: row.partnerId, orgId: row.orgId, resourceType: 'ticket', resourceId: row.id, resourceName: `#${row.number} ${row.title}`, details: Object.keys(details).length ? details : undefined })
     return row
   })
   ctx.live.publish({ orgId: ticket.orgId, perm: 'tickets:read' }, 'ticket.changed', { id: ticket.id })
@@ -96,8 +101,7 @@ export async function createTicket(ctx: Ctx, actor: UserActor, input: CreateTick
   const ticket = await openTicket(ctx, {
     orgId: input.orgId, partnerId: actor.scope.orgs.get(input.orgId)!.partnerId, title: input.title.trim(), description: input.description ?? '', priority: input.priority ?? 'normal',
     assigneeId, deviceId: input.deviceId ?? null, source: 'manual', ticketRuleId: null, groupKey: null, alertIds,
-  }, { id: actor.user.id, name: actor.user.name })
-  await recordAudit(ctx, actor.audit, { action: 'ticket.create', partnerId: ticket.partnerId, orgId: ticket.orgId, resourceType: 'ticket', resourceId: ticket.id, resourceName: `#${ticket.number} ${ticket.title}` })
+  }, { id: actor.user.id, name: actor.user.name }, { actor: actor.audit })
   return ticket
 }
 
@@ -111,8 +115,7 @@ export async function createTicketFromAlert(ctx: Ctx, actor: UserActor, alertId:
   const ticket = await openTicket(ctx, {
     orgId: alert.orgId, partnerId: alert.partnerId, title: alert.title, description: alert.message, priority: priorityFor(alert.severity), assigneeId: actor.user.id,
     deviceId: alert.deviceId, source: 'alert', ticketRuleId: null, groupKey: null, alertIds: [alert.id],
-  }, { id: actor.user.id, name: actor.user.name })
-  await recordAudit(ctx, actor.audit, { action: 'ticket.create', partnerId: ticket.partnerId, orgId: ticket.orgId, resourceType: 'ticket', resourceId: ticket.id, resourceName: `#${ticket.number} ${ticket.title}`, details: { alertId } })
+  }, { id: actor.user.id, name: actor.user.name }, { actor: actor.audit, details: { alertId } })
   return ticket
 }
 

@@ -5,7 +5,7 @@ import { Elysia } from 'elysia'
 import { findUsableApiKey, keyScope } from '../auth/api-keys'
 import { userAuditActor, type Actor, type UserActor } from '../auth/actor'
 import { findLiveSession, type Session } from '../auth/session-repo'
-import { recordAudit } from '../audit/service'
+import { auditEvent } from '../audit/service'
 import type { AppContext } from '../context'
 import { randomToken } from '../lib/crypto'
 import { AppError, ForbiddenError, UnauthorizedError } from '../lib/errors'
@@ -81,7 +81,7 @@ export function actorPlugin(ctx: AppContext) {
       if (!session && json && jsonLoginPaths.has(info.path)) return
       const given = request.headers.get(csrfHeader) ?? (body && typeof body === 'object' ? (body as Record<string, unknown>)[csrfField] : undefined)
       if (!csrfToken || !csrfTokenMatches(csrfToken, given)) {
-        if (actor.kind === 'user') await recordAudit(ctx, actor.audit, { action: 'security.csrf', result: 'denied', details: { method: request.method, path: info.path } })
+        if (actor.kind === 'user') await auditEvent(ctx, actor.audit, { action: 'security.csrf', result: 'denied', details: { method: request.method, path: info.path } })
         throw new ForbiddenError('missing or invalid CSRF token; reload the page and try again')
       }
     })

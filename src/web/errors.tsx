@@ -4,7 +4,7 @@
 import { Elysia } from 'elysia'
 import { ErrorPage } from '../../views/errors'
 import { FlashMessage } from '../../views/components/flash'
-import { recordAudit } from '../audit/service'
+import { auditEvent } from '../audit/service'
 import type { AppContext } from '../context'
 import { AppError, ForbiddenError, RateLimitError, UnauthorizedError } from '../lib/errors'
 import { ServiceUnavailableError } from '../system/health'
@@ -57,7 +57,7 @@ export function errorPlugin(ctx: AppContext) {
     const actor = (c as unknown as { actor?: RequestActor }).actor
     if (body.status >= 500) ctx.log.error('request failed', { method: request.method, path: info.path, err: error })
     if (error instanceof ForbiddenError && !(error instanceof MfaEnrollmentRequired) && actor?.kind === 'user') {
-      await recordAudit(ctx, actor.audit, { action: 'permission.denied', result: 'denied', details: { method: request.method, path: info.path, permission: error.permission ?? null }, errorMessage: error.message }).catch(() => {})
+      await auditEvent(ctx, actor.audit, { action: 'permission.denied', result: 'denied', details: { method: request.method, path: info.path, permission: error.permission ?? null }, errorMessage: error.message }).catch(() => {})
     }
     if (error instanceof RateLimitError || error instanceof ServiceUnavailableError) set.headers['retry-after'] = String(error.retryAfterSeconds)
     if (info.api) {
