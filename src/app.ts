@@ -45,9 +45,11 @@ import { siteRoutes } from './tenancy/site-routes'
 import { userRoutes } from './tenancy/user-routes'
 import { actorPlugin } from './web/actor-plugin'
 import { assetsPlugin, type loadAssets } from './web/assets'
+import { apiBodyParser } from './web/api-body'
 import { errorPlugin } from './web/errors'
 import { liveRoutes } from './web/live'
 import { httpMetrics, prometheusRoutes } from './observability/routes'
+import { inputsPlugin } from './web/inputs'
 import { securityHeaders } from './web/security-headers'
 
 export function createApp(ctx: AppContext, assets: Awaited<ReturnType<typeof loadAssets>>) {
@@ -55,21 +57,25 @@ export function createApp(ctx: AppContext, assets: Awaited<ReturnType<typeof loa
   // note: every WebSocket writer has a budget: past 32 MiB waiting for a client that does not
   // read, Bun closes the socket (the remote relay cuts its viewers off earlier, at
   // 16 MiB with a reason, src/remote/relay.ts; SSE streams have their own, src/web/sse.ts).
-  app = new Elysia({ serve: { maxRequestBodySize: ctx.config.maxBodyBytes }, websocket: { backpressureLimit: 32 << 20, closeOnBackpressureLimit: true } })
-    // 0. request timing (/metrics), 1. headers on every response, 2. one error format, 3. no new work while shutting down,
-    // 4. static files, health and /metrics (no session lookup)
+  // normalize is off, so a body field no schema declares is a 400 naming it instead of being
+  // dropped in silence (see inputsPlugin for queries and pages).
+  app = new Elysia({ serve: { maxRequestBodySize: ctx.config.maxBodyBytes }, websocket: { backpressureLimit: 32 << 20, closeOnBackpressureLimit: true }, normalize: false })
+    // 0. request timing (/metrics), 1. headers on every response, 2. one error format (405 with
+    // Allow from the route table), 3. no new work while shutting down, 4. API bodies are JSON
+    // objects, 5. static files, health and /metrics (no session lookup)
     .use(httpMetrics(ctx))
     .use(securityHeaders)
-    .use(errorPlugin(ctx))
+    .use(errorPlugin(ctx, () => app))
     .use(drainingGuard(ctx.health))
-    // An empty query parameter means "not given": filter forms send every field, set or not.
-    .onTransform({ as: 'global' }, ({ query }) => { for (const key of Object.keys(query)) if (query[key] === '') delete query[key] })
+    .use(apiBodyParser)
     .use(assetsPlugin(assets))
     .use(healthRoutes(ctx))
     .use(prometheusRoutes(ctx))
-    // 5. who is calling, plus the Origin/CSRF checks on every state change
+    // 6. who is calling, plus the Origin/CSRF checks on every state change; 7. then what they
+    // sent: query strings and form fields (authentication comes first: 401 before 400)
     .use(actorPlugin(ctx))
-    // 6. the product
+    .use(inputsPlugin(() => app))
+    // 8. the product
     .use(systemRoutes(ctx, () => app))
     .use(liveRoutes(ctx))
     .use(authRoutes(ctx))

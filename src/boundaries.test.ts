@@ -53,6 +53,14 @@ describe('module boundaries', () => {
     expect(bad).toEqual([])
   })
 
+  test('input numbers and booleans use src/web/model-types, not Elysia\'s text-accepting types', () => {
+    // t.Numeric, t.Integer and t.BooleanString accept "7" and "true" in JSON bodies too, and
+    // t.Numeric lets fractions through to integer columns (issue 11 items 10 and 12).
+    const bad = files('src/**/*.{ts,tsx}').filter((f) => !f.endsWith('.test.ts') && !f.startsWith('src/protocol/'))
+      .filter((f) => /\bt\.(Numeric|Integer|BooleanString)\(/.test(readFileSync(path.join(root, f), 'utf8')))
+    expect(bad).toEqual([])
+  })
+
   test('process.env is read only in src/config.ts (and test/bench tooling)', () => {
     const bad = files('{src,agent}/**/*.{ts,tsx}').filter((f) => !f.endsWith('.test.ts') && f !== 'src/config.ts' && !f.startsWith('src/testing/') && !f.startsWith('agent/config'))
       .filter((f) => /process\.env\b/.test(readFileSync(path.join(root, f), 'utf8')))

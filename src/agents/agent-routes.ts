@@ -19,6 +19,9 @@ import { checkAgentBody, checkBatch, resultsProblem } from './validate'
 
 const agentParams = t.Object({ id: t.String({ maxLength: 64 }) })
 const hide = { hide: true }
+/** The agent's HTTP calls are in the API reference under their own tag (src/system/openapi.ts). */
+const agentDoc = (summary: string) => ({ summary, tags: ['agent'] })
+const enrollResponses = { responses: { 200: { description: 'Enrolled' }, 202: { description: 'A known machine: waiting for a technician to approve (poll /api/v1/agents/enroll/poll)' } } }
 const installQuery = t.Object({ key: t.Optional(t.String({ maxLength: 100 })) })
 const scriptHeaders = { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }
 
@@ -43,12 +46,12 @@ export function agentApiRoutes(ctx: AppContext) {
       // 202: a known machine's enrollment waits for a technician (the agent polls below).
       if (answer.status === 'pending') c.set.status = 202
       return answer
-    }, { detail: hide })
+    }, { detail: { ...agentDoc('Enroll an agent with an enrollment key: its id, secret and the server signing key'), ...enrollResponses } })
     .post('/api/v1/agents/enroll/poll', async (c) => {
       const { status, body } = await pollEnrollment(ctx, checkAgentBody(enrollPollRequest, c.body), c.info.ip)
       c.set.status = status
       return body
-    }, { detail: hide })
+    }, { detail: agentDoc('Ask whether a pending enrollment was approved') })
     .get('/agents/:platform', (c) => {
       const build = isAgentPlatform(c.params.platform) ? findAgentBuilds(ctx.config.dataDir, true).get(c.params.platform) : undefined
       if (!build) throw new NotFoundError(`agent build for ${c.params.platform}`)
@@ -71,12 +74,12 @@ export function agentApiRoutes(ctx: AppContext) {
       const check = await checkInstallKey(ctx, c.body.key, c.info.ip)
       if (!check.ok) throw check.status === 429 ? new RateLimitError(check.message, check.retryAfterSeconds ?? 60) : new AppError(check.status, check.code, check.message)
       return { ok: true }
-    }, { body: t.Object({ key: t.String({ maxLength: 100 }) }), detail: hide })
+    }, { body: t.Object({ key: t.String({ maxLength: 100 }) }), detail: agentDoc('Check an enrollment key before downloading the agent (the install scripts call it)') })
     .group('/api/v1/agents/:id', (app) => app
       // note: derive runs before body validation, so an unauthenticated caller learns nothing from 400s.
       .derive(async (c) => ({ agent: await authenticateAgent(ctx, c.request.headers.get('authorization'), (c.params as { id: string }).id) }))
-      .post('/heartbeat', (c) => recordHeartbeat(ctx, c.agent, checkAgentBody(heartbeatRequest, c.body), c.info.ip), { params: agentParams, detail: hide })
-      .post('/inventory', (c) => ingestInventory(ctx, c.agent, checkAgentBody(inventoryReport, c.body)), { params: agentParams, detail: hide })
+      .post('/heartbeat', (c) => recordHeartbeat(ctx, c.agent, checkAgentBody(heartbeatRequest, c.body), c.info.ip), { params: agentParams, detail: agentDoc('Heartbeat: metrics and liveness; answers pending commands and settings') })
+      .post('/inventory', (c) => ingestInventory(ctx, c.agent, checkAgentBody(inventoryReport, c.body)), { params: agentParams, detail: agentDoc('Inventory report: hardware, software, services, network') })
       .post('/messages', async (c) => {
         // The whole batch is checked (including each result against its command type) before any of it is applied.
         const { messages } = checkBatch(c.body)
@@ -84,5 +87,5 @@ export function agentApiRoutes(ctx: AppContext) {
         if (bad) throw bad
         for (const msg of messages) await handleCommandMessage(ctx, c.agent, msg as Parameters<typeof handleCommandMessage>[2])
         return { ok: true }
-      }, { params: agentParams, detail: hide }))
+      }, { params: agentParams, detail: agentDoc('Command results and output when the socket is down') }))
 }

@@ -1,6 +1,7 @@
 // Input shapes of the agents domain's user-facing API and forms (the agents' own messages are
 // in src/protocol).
 import { t } from 'elysia'
+import { epochMs, int } from '../web/model-types'
 
 export const createEnrollmentKeyBody = t.Object({
   orgId: t.String({ minLength: 1, maxLength: 64, error: 'choose an organization' }),
@@ -8,8 +9,8 @@ export const createEnrollmentKeyBody = t.Object({
   groupId: t.Optional(t.String({ maxLength: 64 })),
   name: t.String({ minLength: 1, maxLength: 200, error: 'give the key a name (1–200 characters)' }),
   /** Epoch milliseconds or an ISO date/time. */
-  expiresAt: t.Optional(t.Union([t.Number({ minimum: 0 }), t.String({ maxLength: 40 })])),
-  maxUses: t.Optional(t.Integer({ minimum: 1, maximum: 1_000_000, error: 'max uses is a whole number of at least 1' })),
+  expiresAt: t.Optional(t.Union([epochMs(), t.String({ maxLength: 40 })])),
+  maxUses: t.Optional(int({ minimum: 1, maximum: 1_000_000, error: 'max uses is a whole number of at least 1' })),
   /**
    * A machine already enrolled in the org that enrolls again while its device is offline
    * beyond its window re-attaches to the device without approval. Default off: every

@@ -16,6 +16,7 @@ import { createEnrollmentKey, listEnrollmentKeys, revokeEnrollmentKey } from './
 import { partnerOfOrg } from './install-key'
 import { installCommands } from './install-scripts'
 import { createEnrollmentKeyBody, enrollmentKeyListQuery, idParams } from './model'
+import { int } from '../web/model-types'
 
 const platformLabels: Record<string, string> = {
   'linux-x64': 'Linux x64', 'linux-arm64': 'Linux ARM64', 'darwin-x64': 'macOS Intel', 'darwin-arm64': 'macOS Apple silicon', 'windows-x64': 'Windows x64',
@@ -26,7 +27,7 @@ const addDeviceForm = t.Object({
   target: t.String({ minLength: 1, maxLength: 200, error: 'choose an organization and site' }),
   name: t.String({ minLength: 1, maxLength: 200, error: 'give the key a name (1–200 characters)' }),
   expiresInDays: t.Optional(t.String({ maxLength: 10 })),
-  maxUses: t.Optional(t.Numeric({ minimum: 1, maximum: 1_000_000, error: 'max uses is a whole number of at least 1' })),
+  maxUses: t.Optional(int({ minimum: 1, maximum: 1_000_000, error: 'max uses is a whole number of at least 1' })),
   allowReattach: t.Optional(t.Literal('true')),
 })
 

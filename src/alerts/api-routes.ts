@@ -7,6 +7,7 @@ import { acknowledge, alertDetail, resolve, searchAlerts, statistics, suppress }
 import { createMaintenanceWindow, deleteMaintenanceWindow, getMaintenanceWindow, listMaintenanceWindows, updateMaintenanceWindow } from './maintenance'
 import { alertListQuery, createRuleBody, createWindowBody, fromTemplateBody, noteBody, ruleListQuery, suppressBody, updateRuleBody, updateWindowBody } from './model'
 import { createRule, createRuleFromTemplate, deleteRule, getRule, listRules, listTemplates, updateRule } from './rules'
+import { epochMs } from '../web/model-types'
 
 const idParams = t.Object({ id: t.String({ maxLength: 64 }) })
 const tags = (tag: string, summary: string) => ({ detail: { summary, tags: [tag] } })
@@ -39,7 +40,7 @@ export function alertApiRoutes(ctx: AppContext) {
     .get('/api/v1/alerts/stats', async (c) => {
       const to = c.query.to ?? ctx.clock.now()
       return statistics(ctx, userOf(c.actor), { from: c.query.from ?? to - 30 * 24 * 3600_000, to, orgId: c.query.orgId })
-    }, { query: t.Object({ from: t.Optional(t.Numeric({ minimum: 0 })), to: t.Optional(t.Numeric({ minimum: 0 })), orgId: t.Optional(t.String({ maxLength: 64 })) }), ...tags('alerts', 'Alert statistics per rule, org and severity (MTTA/MTTR in ms)') })
+    }, { query: t.Object({ from: t.Optional(epochMs()), to: t.Optional(epochMs()), orgId: t.Optional(t.String({ maxLength: 64 })) }), ...tags('alerts', 'Alert statistics per rule, org and severity (MTTA/MTTR in ms)') })
     .get('/api/v1/alerts/:id', async (c) => {
       const d = await alertDetail(ctx, userOf(c.actor), c.params.id)
       return { ...d.alert, events: d.events, deliveries: d.deliveries, children: d.children.map((a) => a.id), parentAlertId: d.alert.parentAlertId }

@@ -17,6 +17,7 @@ import { acknowledge, alertDetail, namesFor, resolve, searchAlerts, statistics, 
 import { alertListQuery, type AlertListQuery } from './model'
 import { orgNameMap, pageQuery } from './page-options'
 import { severities } from './types'
+import { int } from '../web/model-types'
 
 const idParams = t.Object({ id: t.String({ maxLength: 64 }) })
 const noteOf = (body: unknown) => {
@@ -73,7 +74,7 @@ export function alertRoutes(ctx: AppContext) {
       const recent = await searchAlerts(ctx, actor, { status: 'all', from, to, limit: 50, page: c.query.page })
       const names = await namesFor(ctx, actor, recent.rows)
       return render(c, <AlertHistoryPage page={await pageProps(ctx, c)} days={days} stats={stats} names={names} orgNames={await orgNameMap(ctx, actor)} recent={recent.rows} total={recent.total} pageNo={recent.page} limit={recent.limit} />)
-    }, { query: t.Object({ days: t.Optional(t.Numeric()), page: t.Optional(t.Numeric({ minimum: 1, maximum: 10_000 })) }) })
+    }, { query: t.Object({ days: t.Optional(int({ minimum: 1, maximum: 3650 })), page: t.Optional(int({ minimum: 1, maximum: 10_000 })) }) })
     .get('/alerts/:id', async (c) => {
       const actor = userOf(c.actor)
       const props = await detailProps(c, actor, c.params.id)

@@ -7,10 +7,11 @@ import { orgIdsWith } from '../tenancy/scope'
 import { actorPlugin, userOf } from '../web/actor-plugin'
 import { htmxTarget } from '../web/htmx'
 import { pageProps } from '../web/page'
-import { pullStream } from '../web/pull-stream'
 import { render } from '../web/render'
 import { auditQuery, exportQuery } from './model'
 import { auditCsvRow, csvColumns, csvLine, exportAudit, searchAudit } from './query'
+import { jsonOrCsvFile } from '../web/api-doc'
+import { streamDownload } from '../web/download'
 
 export function auditRoutes(ctx: AppContext) {
   return new Elysia({ name: 'breeze.audit.routes' })
@@ -28,25 +29,22 @@ export function auditRoutes(ctx: AppContext) {
       return { data: rows, nextBefore }
     }, { query: auditQuery, detail: { summary: 'Search the audit log (newest first; page with ?before=<seq>)', tags: ['audit'] } })
     .get('/api/v1/audit/logs/export', async (c) => {
-      const actor = userOf(c.actor)
-      const rows = exportAudit(ctx, actor, c.query)
+      const rows = exportAudit(ctx, userOf(c.actor), c.query)
       const csv = c.query.format === 'csv'
-      const body = pullStream((async function* () {
-        yield csv ? csvLine([...csvColumns]) : '['
+      async function* chunks() {
+        let head = csv ? csvLine([...csvColumns]) : '['
         let first = true
         for await (const row of rows) {
-          yield csv ? auditCsvRow(row) : (first ? '' : ',') + '\n' + JSON.stringify(row)
+          yield head + (csv ? auditCsvRow(row) : (first ? '' : ',') + '\n' + JSON.stringify(row))
+          head = ''
           first = false
         }
-        if (!csv) yield '\n]\n'
-      })())
+        yield head + (csv ? '' : '\n]\n')
+      }
       const stamp = new Date(ctx.clock.now()).toISOString().slice(0, 10)
-      return new Response(body, {
-        headers: {
-          'content-type': csv ? 'text/csv; charset=utf-8' : 'application/json',
-          'content-disposition': `attachment; filename="breeze-audit-${stamp}.${csv ? 'csv' : 'json'}"`,
-          'cache-control': 'no-store',
-        },
+      return streamDownload(ctx.log, chunks(), {
+        'content-type': csv ? 'text/csv; charset=utf-8' : 'application/json',
+        'content-disposition': `attachment; filename="breeze-audit-${stamp}.${csv ? 'csv' : 'json'}"`,
       })
-    }, { query: exportQuery, detail: { summary: 'Export the audit log as CSV or JSON (streamed)', tags: ['audit'] } })
+    }, { query: exportQuery, detail: { summary: 'Export the audit log as CSV or JSON (streamed)', tags: ['audit'], ...jsonOrCsvFile } })
 }

@@ -1,5 +1,6 @@
 // Input shapes of the auth domain (HTML forms and JSON API alike).
 import { t } from 'elysia'
+import { int } from '../web/model-types'
 
 const email = t.String({ format: 'email', maxLength: 254, error: 'must be a valid email address' })
 const password = t.String({ minLength: 1, maxLength: 256, error: 'password is required' })
@@ -30,7 +31,7 @@ export const createApiKeyBody = t.Object({
   permissions: t.Optional(t.Array(t.String({ maxLength: 64 }), { maxItems: 200 })),
   /** Omitted or null: every org the creator can see, now and later. */
   orgIds: t.Optional(t.Union([t.Array(t.String({ maxLength: 64 }), { maxItems: 10_000 }), t.Null()])),
-  expiresInDays: t.Optional(t.Numeric({ minimum: 1, maximum: 3650 })),
+  expiresInDays: t.Optional(int({ minimum: 1, maximum: 3650 })),
 })
 export type CreateApiKeyInput = typeof createApiKeyBody.static
 export const switchOrgBody = t.Object({ orgId: t.Optional(t.String({ maxLength: 64 })) })

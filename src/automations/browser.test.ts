@@ -46,6 +46,10 @@ test('build a three-step automation in the editor and test-run it on a real agen
   await page.goto(`${s.url}/automations`)
   await page.click('text=New automation')
   await page.waitForSelector('[data-field="name"]')
+  // Nothing typed yet: no problems shown, even after the first check has answered.
+  await page.waitForLoadState('networkidle')
+  expect(await page.locator('.invalid').count()).toBe(0)
+  expect(await page.textContent('[data-problems]')).toContain('Problems show here as you fill in the automation')
   await page.fill('[data-field="name"]', 'Disk check <script>')
   await page.selectOption('[data-field="trigger.type"]', 'event')
   await page.selectOption('[data-field="trigger.event"]', 'device.enrolled')

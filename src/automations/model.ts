@@ -10,6 +10,7 @@ import { severities } from '../alerts/types'
 import { customFieldsPatch } from '../devices/model'
 import { ticketPriorities } from '../tickets/types'
 import { checkCron, isTimeZone } from './schedule'
+import { anyNumber, int } from '../web/model-types'
 import {
   conditionOps, onFailureModes, stepTypes, triggerEvents, triggerTypes,
   type AutomationConditions, type AutomationStep, type AutomationTrigger, type OnFailure,
@@ -25,7 +26,7 @@ export const triggerSchema = t.Object({
   cron: t.Optional(t.String({ maxLength: 120 })),
   timezone: t.Optional(t.String({ maxLength: 64 })),
   event: t.Optional(lit(triggerEvents)),
-  durationMinutes: t.Optional(t.Integer({ minimum: 1, maximum: 30 * 24 * 60 })),
+  durationMinutes: t.Optional(int({ minimum: 1, maximum: 30 * 24 * 60 })),
   alertRuleId: t.Optional(id),
   severities: t.Optional(t.Array(lit(severities), { maxItems: 5 })),
   scriptId: t.Optional(id),
@@ -39,7 +40,7 @@ const hhmm = t.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', error: 'time
 export const conditionsSchema = t.Object({
   deviceFilter: t.Optional(t.String({ maxLength: 4000 })),
   timeWindow: t.Optional(t.Object({
-    days: t.Array(t.Integer({ minimum: 0, maximum: 6 }), { minItems: 1, maxItems: 7, error: 'choose at least one day (0 = Sunday … 6 = Saturday)' }),
+    days: t.Array(int({ minimum: 0, maximum: 6 }), { minItems: 1, maxItems: 7, error: 'choose at least one day (0 = Sunday … 6 = Saturday)' }),
     from: hhmm,
     to: hhmm,
     timezone: t.String({ maxLength: 64 }),
@@ -57,10 +58,10 @@ const targetSchema = t.Object({
 const clauseSchema = t.Object({
   field: t.String({ minLength: 1, maxLength: 100, pattern: '^(last_step|device|trigger)\\.[a-z_]+(\\.[A-Za-z0-9_.-]+)?$', error: 'a field is last_step.x, device.x or trigger.x' }),
   op: lit(conditionOps),
-  value: t.Union([t.String({ maxLength: 500 }), t.Number(), t.Boolean()]),
+  value: t.Union([t.String({ maxLength: 500 }), anyNumber(), t.Boolean()]),
 }, { additionalProperties: false })
 
-const parameterValues = t.Record(t.String({ maxLength: 64 }), t.Union([t.String({ maxLength: 10_000 }), t.Number(), t.Boolean()]))
+const parameterValues = t.Record(t.String({ maxLength: 64 }), t.Union([t.String({ maxLength: 10_000 }), anyNumber(), t.Boolean()]))
 
 /** Every field any step type may have; which ones a type needs is checked by checkDefinition. */
 const stepFields = {
@@ -71,7 +72,7 @@ const stepFields = {
   parameters: t.Optional(parameterValues),
   target: t.Optional(targetSchema),
   waitForResult: t.Optional(t.Boolean()),
-  timeoutMinutes: t.Optional(t.Integer({ minimum: 1, maximum: 7 * 24 * 60 })),
+  timeoutMinutes: t.Optional(int({ minimum: 1, maximum: 7 * 24 * 60 })),
   channelIds: t.Optional(ids(20)),
   title: t.Optional(t.String({ maxLength: 300 })),
   message: t.Optional(t.String({ maxLength: 5000 })),
@@ -83,7 +84,7 @@ const stepFields = {
   siteId: t.Optional(id),
   customFields: t.Optional(customFieldsPatch),
   automationId: t.Optional(id),
-  seconds: t.Optional(t.Integer({ minimum: 1, maximum: 30 * 24 * 3600, error: 'wait between 1 second and 30 days' })),
+  seconds: t.Optional(int({ minimum: 1, maximum: 30 * 24 * 3600, error: 'wait between 1 second and 30 days' })),
   match: t.Optional(lit(['all', 'any'] as const)),
   clauses: t.Optional(t.Array(clauseSchema, { maxItems: 20 })),
   description: t.Optional(t.String({ maxLength: 10_000 })),
@@ -147,7 +148,7 @@ export const listQuery = t.Object({
 export const runsQuery = t.Object({
   status: t.Optional(t.String({ maxLength: 20 })),
   before: t.Optional(t.String({ maxLength: 100, pattern: '^\\d+\\.[A-Za-z0-9-]+$' })),
-  limit: t.Optional(t.Numeric({ minimum: 1, maximum: 200 })),
+  limit: t.Optional(int({ minimum: 1, maximum: 200 })),
 })
 
 export const cronQuery = t.Object({ cron: t.String({ maxLength: 120 }), timezone: t.Optional(t.String({ maxLength: 64 })) })

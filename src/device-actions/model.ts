@@ -1,5 +1,6 @@
 // Input shapes of device actions and live tools (pages and JSON API alike).
 import { t } from 'elysia'
+import { int } from '../web/model-types'
 import { eventLevels, processSorts, serviceNamePattern, serviceStartTypes } from '../protocol'
 
 const lit = <T extends string>(values: readonly T[], error?: string) => t.Union(values.map((v) => t.Literal(v)), error ? { error } : {})
@@ -13,11 +14,11 @@ export const deviceParams = t.Object({ id })
 export const processesQuery = t.Object({
   sortBy: t.Optional(lit(processSorts, 'sortBy must be cpu, memory, name or pid')),
   search: t.Optional(t.String({ maxLength: 200 })),
-  limit: t.Optional(t.Numeric({ minimum: 1, maximum: 500, error: 'limit must be between 1 and 500' })),
+  limit: t.Optional(int({ minimum: 1, maximum: 500, error: 'limit must be between 1 and 500' })),
 })
 export type ProcessesQuery = typeof processesQuery.static
 
-export const processParams = t.Object({ id, pid: t.Numeric({ minimum: 1, maximum: 2 ** 31 - 1, error: 'pid must be a process id' }) })
+export const processParams = t.Object({ id, pid: int({ minimum: 1, maximum: 2 ** 31 - 1, error: 'pid must be a process id' }) })
 export const killBody = t.Object({
   /** Kill the process's descendants too. */
   tree: t.Optional(t.Boolean()),
@@ -45,7 +46,7 @@ export const eventLogQuery = t.Object({
   /** Entries older than this (ISO or epoch ms): the next page is `until = nextUntil`. */
   until: t.Optional(when),
   q: t.Optional(t.String({ maxLength: 200 })),
-  limit: t.Optional(t.Numeric({ minimum: 1, maximum: 500, error: 'limit must be between 1 and 500' })),
+  limit: t.Optional(int({ minimum: 1, maximum: 500, error: 'limit must be between 1 and 500' })),
 })
 export type EventLogQuery = typeof eventLogQuery.static
 
@@ -61,12 +62,12 @@ const actionFields = {
   /** reboot/shutdown: shown to the logged-in users. */
   message: t.Optional(t.String({ maxLength: 500, error: 'message is at most 500 characters' })),
   /** reboot/shutdown: warn, then act this many seconds later (default 60 with a message, else 0). */
-  delaySeconds: t.Optional(t.Integer({ minimum: 0, maximum: 3600, error: 'delaySeconds must be between 0 and 3600' })),
+  delaySeconds: t.Optional(int({ minimum: 0, maximum: 3600, error: 'delaySeconds must be between 0 and 3600' })),
   /** reboot only when the device reports a pending reboot. */
   onlyIfPending: t.Optional(t.Boolean()),
   /** The logged-in user may defer this many times (0–10, default 0) by deferMinutes each (default 60). */
-  deferrals: t.Optional(t.Integer({ minimum: 0, maximum: 10, error: 'deferrals must be between 0 and 10' })),
-  deferMinutes: t.Optional(t.Integer({ minimum: 1, maximum: 1440, error: 'deferMinutes must be between 1 and 1440' })),
+  deferrals: t.Optional(int({ minimum: 0, maximum: 10, error: 'deferrals must be between 0 and 10' })),
+  deferMinutes: t.Optional(int({ minimum: 1, maximum: 1440, error: 'deferMinutes must be between 1 and 1440' })),
 }
 
 export const actionBody = t.Object(actionFields)
@@ -79,7 +80,7 @@ export const bulkActionBody = t.Object({
   siteIds: t.Optional(ids),
   orgId: t.Optional(id),
   /** Required when the action reaches more than 50 devices: the number of devices. */
-  confirmCount: t.Optional(t.Integer({ minimum: 0 })),
+  confirmCount: t.Optional(int({ minimum: 0, maximum: 1_000_000 })),
 })
 export type BulkActionBody = typeof bulkActionBody.static
 

@@ -4,7 +4,8 @@ import { csvLine } from '../audit/query'
 import type { UserActor } from '../auth/actor'
 import type { AppContext } from '../context'
 import { actorPlugin, userOf } from '../web/actor-plugin'
-import { pullStream } from '../web/pull-stream'
+import { csvFile } from '../web/api-doc'
+import { streamDownload } from '../web/download'
 import { runBulkAction } from './bulk'
 import { chosenColumns, deviceColumns } from './columns'
 import { getMetrics, getRetention, updateRetention } from './metrics'
@@ -16,20 +17,21 @@ import { decommissionDevice, getChanges, getHardware, getNetwork, getServices, g
 
 const tags = ['devices']
 
-/** exportCsv streams every device matching the filters, page by page (keyset), as CSV: a page is read only when the client has taken the last. */
-export function exportCsv(ctx: AppContext, actor: UserActor, q: DeviceListQuery, columnKeys: string[]): Response {
+/** exportCsv streams every device matching the filters, page by page (keyset), as CSV. */
+export function exportCsv(ctx: AppContext, actor: UserActor, q: DeviceListQuery, columnKeys: string[]): Promise<Response> {
   const columns = deviceColumns.filter((c) => columnKeys.includes(c.key))
-  const body = pullStream((async function* () {
-    yield csvLine(columns.map((c) => c.label))
+  async function* chunks() {
+    let head = csvLine(columns.map((c) => c.label))
     let cursor: string | undefined
     for (let pages = 0; pages < 200; pages++) {
       const page = await listDevices(ctx, actor, { ...q, perPage: 500, page: 1, cursor })
-      yield page.rows.map((d) => csvLine(columns.map((c) => c.csv(d)))).join('')
+      yield head + page.rows.map((d) => csvLine(columns.map((c) => c.csv(d)))).join('')
+      head = ''
       if (!page.nextCursor) break
       cursor = page.nextCursor
     }
-  })())
-  return new Response(body, { headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': 'attachment; filename="devices.csv"', 'cache-control': 'no-store' } })
+  }
+  return streamDownload(ctx.log, chunks(), { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': 'attachment; filename="devices.csv"' })
 }
 
 export function deviceApiRoutes(ctx: AppContext) {
@@ -42,7 +44,7 @@ export function deviceApiRoutes(ctx: AppContext) {
     .get('/api/v1/devices/export', async (c) => {
       const { columns, ...q } = c.query
       return exportCsv(ctx, userOf(c.actor), q, columns ? chosenColumns(columns) : deviceColumns.map((x) => x.key))
-    }, { query: t.Object({ ...deviceListQuery.properties, columns: t.Optional(t.String({ maxLength: 500 })) }), detail: { summary: 'Export the matching devices as CSV (columns: comma-separated keys)', tags } })
+    }, { query: t.Object({ ...deviceListQuery.properties, columns: t.Optional(t.String({ maxLength: 500 })) }), detail: { summary: 'Export the matching devices as CSV (columns: comma-separated keys)', tags, ...csvFile } })
     .post('/api/v1/devices/bulk', (c) => runBulkAction(ctx, userOf(c.actor), c.body), { body: bulkBody, detail: { summary: 'Tag, untag, move, decommission, (un)group or put in / take out of maintenance many devices (deviceIds ∪ groupIds ∪ siteIds)', tags } })
     .get('/api/v1/devices/:id', (c) => getDeviceWithMaintenance(ctx, userOf(c.actor), c.params.id), { params: idParams, detail: { summary: 'Get a device (with its maintenance, if in maintenance)', tags } })
     .patch('/api/v1/devices/:id', (c) => updateDevice(ctx, userOf(c.actor), c.params.id, c.body),

@@ -15,6 +15,7 @@ import { createGroup, deleteGroup, getGroup, groupOptions, listGroups, previewRu
 import { createGroupBody, idParams, updateGroupBody } from './model'
 import { ruleFields, type FieldDef } from './rules'
 import { listDevices } from './service'
+import { int } from '../web/model-types'
 
 /** groupForm shapes a posted group form: empty site/parent mean "none". */
 function groupForm(body: unknown): FormValues {
@@ -84,7 +85,7 @@ export function groupRoutes(ctx: AppContext) {
         throw err
       }
     })
-    .get('/groups/:id', (c) => showPage(c, c.params.id, c.query.page ?? 1), { params: idParams, query: t.Object({ page: t.Optional(t.Numeric({ minimum: 1, maximum: 100_000 })) }) })
+    .get('/groups/:id', (c) => showPage(c, c.params.id, c.query.page ?? 1), { params: idParams, query: t.Object({ page: t.Optional(int({ minimum: 1, maximum: 100_000 })) }) })
     .post('/groups/:id', async (c) => {
       const values = groupForm(c.body)
       const { orgId: _org, ...patch } = values

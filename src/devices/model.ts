@@ -1,6 +1,7 @@
 // Input shapes of the devices domain (forms and JSON API alike).
 import { t } from 'elysia'
 import { deviceColumns } from './columns'
+import { epochMs, int, timeText } from '../web/model-types'
 
 const lit = <T extends string>(values: readonly T[]) => t.Union(values.map((v) => t.Literal(v)))
 const id = t.String({ minLength: 1, maxLength: 64 })
@@ -29,8 +30,8 @@ export const deviceListQuery = t.Object({
   search: t.Optional(t.String({ maxLength: 200 })),
   sort: t.Optional(lit(deviceSorts)),
   order: t.Optional(t.Union([t.Literal('asc'), t.Literal('desc')])),
-  page: t.Optional(t.Numeric({ minimum: 1, maximum: 100_000 })),
-  perPage: t.Optional(t.Numeric({ minimum: 1, maximum: 500 })),
+  page: t.Optional(int({ minimum: 1, maximum: 100_000 })),
+  perPage: t.Optional(int({ minimum: 1, maximum: 500 })),
   /** Keyset pagination: the nextCursor of the previous page (ignores page). */
   cursor: t.Optional(t.String({ maxLength: 600 })),
 })
@@ -76,7 +77,7 @@ export const maxMaintenanceMinutes = 30 * 24 * 60
 
 export const startMaintenanceBody = t.Object({
   /** How long; omitted or null: until someone ends it. */
-  durationMinutes: t.Optional(t.Union([t.Integer({ minimum: 1, maximum: maxMaintenanceMinutes }), t.Null()], { error: `a whole number of minutes from 1 to ${maxMaintenanceMinutes}, or null (until turned off)` })),
+  durationMinutes: t.Optional(t.Union([int({ minimum: 1, maximum: maxMaintenanceMinutes }), t.Null()], { error: `a whole number of minutes from 1 to ${maxMaintenanceMinutes}, or null (until turned off)` })),
   reason: t.Optional(t.String({ maxLength: 500, error: 'text of at most 500 characters' })),
 })
 export type StartMaintenanceInput = typeof startMaintenanceBody.static
@@ -107,16 +108,16 @@ export type ServicesFilter = { search?: string; state?: string }
 
 export const changesQuery = t.Object({
   kind: t.Optional(lit(['software', 'hardware', 'os', 'network', 'service', 'status', 'admin', 'agent'] as const)),
-  before: t.Optional(t.Numeric({ minimum: 0 })),
-  limit: t.Optional(t.Numeric({ minimum: 1, maximum: 500 })),
+  before: t.Optional(epochMs()),
+  limit: t.Optional(int({ minimum: 1, maximum: 500 })),
 })
 
 export const metricResolutions = ['raw', 'hour', 'day'] as const
 export const metricsQuery = t.Object({
   /** ISO 8601 time or epoch milliseconds; default: 24 hours before `to`. */
-  from: t.Optional(t.String({ maxLength: 40 })),
+  from: t.Optional(timeText()),
   /** ISO 8601 time or epoch milliseconds; default: now. */
-  to: t.Optional(t.String({ maxLength: 40 })),
+  to: t.Optional(timeText()),
   /** Default: chosen from the range (raw up to 2 days, hourly up to 60 days, daily beyond). */
   resolution: t.Optional(lit(metricResolutions)),
 })
@@ -176,19 +177,19 @@ export const rulePreviewBody = t.Object({ orgId: id, siteId: t.Optional(t.Union(
 export const fleetSoftwareQuery = t.Object({
   search: t.Optional(t.String({ maxLength: 200 })),
   orgId: t.Optional(id),
-  page: t.Optional(t.Numeric({ minimum: 1, maximum: 100_000 })),
-  perPage: t.Optional(t.Numeric({ minimum: 1, maximum: 500 })),
+  page: t.Optional(int({ minimum: 1, maximum: 100_000 })),
+  perPage: t.Optional(int({ minimum: 1, maximum: 500 })),
 })
 export const softwareDetailQuery = t.Object({
   name: t.String({ minLength: 1, maxLength: 500 }),
   /** Only devices with this version ("" = no version reported). */
   version: t.Optional(t.String({ maxLength: 200 })),
-  page: t.Optional(t.Numeric({ minimum: 1, maximum: 100_000 })),
+  page: t.Optional(int({ minimum: 1, maximum: 100_000 })),
 })
 
 export const retentionBody = t.Object({
-  rawDays: t.Numeric({ minimum: 1, maximum: 90 }),
-  hourlyDays: t.Numeric({ minimum: 7, maximum: 730 }),
-  dailyDays: t.Numeric({ minimum: 30, maximum: 3650 }),
+  rawDays: int({ minimum: 1, maximum: 90 }),
+  hourlyDays: int({ minimum: 7, maximum: 730 }),
+  dailyDays: int({ minimum: 30, maximum: 3650 }),
 })
 export type RetentionSettings = typeof retentionBody.static

@@ -46,7 +46,7 @@ export function notificationApiRoutes(ctx: AppContext) {
     .get('/api/v1/notifications', async (c) => {
       const actor = userOf(c.actor)
       return { data: await inbox(ctx, actor, { unreadOnly: c.query.unread === true }), unread: await unreadCount(ctx, actor) }
-    }, { query: t.Object({ unread: t.Optional(t.BooleanString()) }), ...tags('Your in-app notifications') })
+    }, { query: t.Object({ unread: t.Optional(t.Boolean()) }), ...tags('Your in-app notifications') })
     .post('/api/v1/notifications/read', async (c) => {
       await markNotificationsRead(ctx, userOf(c.actor), c.body.all ? 'all' : c.body.ids ?? [])
       return { ok: true }

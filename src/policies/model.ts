@@ -4,10 +4,11 @@ import { t } from 'elysia'
 import { severities } from '../alerts/types'
 import { ValidationError } from '../lib/errors'
 import { agentSettings, assignmentLevels, compareOps, enforcementModes, policyStatuses, policyTypes, ruleKinds, type PolicyRule, type PolicySettings } from './types'
+import { anyNumber, int } from '../web/model-types'
 
 const lit = <T extends string>(values: readonly T[], error?: string) => t.Union(values.map((v) => t.Literal(v)), error ? { error } : {})
 const id = t.String({ minLength: 1, maxLength: 64 })
-const scalar = t.Union([t.String({ maxLength: 2000 }), t.Number(), t.Boolean()])
+const scalar = t.Union([t.String({ maxLength: 2000 }), anyNumber(), t.Boolean()])
 
 export const ruleBody = t.Object({
   id: t.String({ pattern: '^[A-Za-z0-9_-]{1,40}$', error: 'a rule id is 1–40 letters, digits, - or _' }),
@@ -39,12 +40,12 @@ const policyFields = {
   name: t.String({ minLength: 1, maxLength: 200, error: 'give the policy a name' }),
   description: t.Optional(t.String({ maxLength: 2000 })),
   type: lit(policyTypes, `type must be one of ${policyTypes.join(', ')}`),
-  priority: t.Optional(t.Integer({ minimum: 1, maximum: 100, error: 'priority is 1–100 (higher wins)' })),
+  priority: t.Optional(int({ minimum: 1, maximum: 100, error: 'priority is 1–100 (higher wins)' })),
   enforcement: t.Optional(lit(enforcementModes, 'enforcement must be monitor, warn or enforce')),
   settings: t.Optional(settingsBody),
-  checkIntervalMinutes: t.Optional(t.Integer({ minimum: 5, maximum: 7 * 24 * 60, error: 'check every 5 minutes to 7 days' })),
+  checkIntervalMinutes: t.Optional(int({ minimum: 5, maximum: 7 * 24 * 60, error: 'check every 5 minutes to 7 days' })),
   remediationScriptId: t.Optional(t.Union([id, t.Null()])),
-  maxRemediationAttempts: t.Optional(t.Integer({ minimum: 0, maximum: 20 })),
+  maxRemediationAttempts: t.Optional(int({ minimum: 0, maximum: 20 })),
   alertSeverity: t.Optional(lit(severities)),
   alertChannelIds: t.Optional(t.Array(id, { maxItems: 20 })),
 }
@@ -58,7 +59,7 @@ export type UpdatePolicyInput = typeof updatePolicyBody.static
 export const assignmentBody = t.Object({
   targetType: lit(assignmentLevels, 'targetType must be org, site, group or device'),
   targetId: id,
-  priority: t.Optional(t.Union([t.Integer({ minimum: 1, maximum: 100 }), t.Null()])),
+  priority: t.Optional(t.Union([int({ minimum: 1, maximum: 100 }), t.Null()])),
 })
 export type AssignmentInput = typeof assignmentBody.static
 

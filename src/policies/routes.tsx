@@ -26,6 +26,7 @@ import {
 } from './policies'
 import { ruleKey, ruleLabel } from './rules'
 import { policyTemplates } from './templates'
+import { int } from '../web/model-types'
 
 const idParams = t.Object({ id: t.String({ maxLength: 64 }) })
 const csvHeaders = { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': 'attachment; filename="compliance.csv"', 'x-content-type-options': 'nosniff' }
@@ -136,7 +137,7 @@ export function policyRoutes(ctx: AppContext) {
       const body = c.body as Record<string, unknown>
       const type = String(body.targetType ?? '') as 'org' | 'site' | 'group' | 'device'
       const priority = typeof body.priority === 'string' && body.priority !== '' ? Number(body.priority) : null
-      const form = checkValues(t.Object({ targetType: t.Union([t.Literal('org'), t.Literal('site'), t.Literal('group'), t.Literal('device')]), targetId: t.String({ minLength: 1, maxLength: 64 }), priority: t.Union([t.Integer({ minimum: 1, maximum: 100 }), t.Null()]) }), { targetType: type, targetId: body[`target.${type}`], priority })
+      const form = checkValues(t.Object({ targetType: t.Union([t.Literal('org'), t.Literal('site'), t.Literal('group'), t.Literal('device')]), targetId: t.String({ minLength: 1, maxLength: 64 }), priority: t.Union([int({ minimum: 1, maximum: 100 }), t.Null()]) }), { targetType: type, targetId: body[`target.${type}`], priority })
       if (!form.ok) {
         setFlash(c.cookie, { kind: 'error', text: Object.entries(form.errors).map(([k, v]) => `${k}: ${v}`).join('; ') })
         return redirect(c, `/policies/${c.params.id}`)

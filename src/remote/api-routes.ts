@@ -13,6 +13,7 @@ import type { RemoteSessionRow } from './repo'
 import { closeSession, getSession, isLive, joinSession, listSessions, startSession } from './sessions'
 import { iceSettings, remotePolicy, updateIceSettings, updateRemotePolicy } from './settings'
 import { listTransfers } from './transfers'
+import { int } from '../web/model-types'
 
 const tags = ['remote']
 
@@ -66,7 +67,7 @@ export function remoteApiRoutes(ctx: AppContext) {
       return castResponse(file, `session-${row.id}`)
     }, { params: idParams, detail: { summary: 'The session\'s terminal recording (asciicast v2)', tags } })
     .get('/api/v1/remote/recordings', async (c) => ({ recordings: await listRecordings(ctx, userOf(c.actor), { deviceId: c.query.deviceId, limit: c.query.limit }) }),
-      { query: t.Object({ deviceId: t.Optional(t.String({ maxLength: 64 })), limit: t.Optional(t.Numeric({ minimum: 1, maximum: 500 })) }), detail: { summary: 'Terminal recordings', tags } })
+      { query: t.Object({ deviceId: t.Optional(t.String({ maxLength: 64 })), limit: t.Optional(int({ minimum: 1, maximum: 500 })) }), detail: { summary: 'Terminal recordings', tags } })
     .get('/api/v1/remote/recordings/:id', async (c) => {
       const recording = await getRecording(ctx, userOf(c.actor), c.params.id)
       const file = await recordingFile(ctx, recording)

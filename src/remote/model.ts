@@ -1,5 +1,6 @@
 // Remote access inputs: every body, query and param of the pages and the API.
 import { t } from 'elysia'
+import { int } from '../web/model-types'
 
 export const idParams = t.Object({ id: t.String({ maxLength: 64 }) })
 export const orgParams = t.Object({ orgId: t.String({ maxLength: 64 }) })
@@ -12,11 +13,11 @@ export const startSessionBody = t.Object({
   type: t.Union(sessionTypes.map((v) => t.Literal(v)), { error: 'type must be terminal, files or desktop' }),
   /** A shell the device reported (path or name); default: the device's default shell. */
   shell: t.Optional(t.String({ maxLength: 512 })),
-  cols: t.Optional(t.Numeric({ minimum: 2, maximum: 1000 })),
-  rows: t.Optional(t.Numeric({ minimum: 2, maximum: 500 })),
+  cols: t.Optional(int({ minimum: 2, maximum: 1000 })),
+  rows: t.Optional(int({ minimum: 2, maximum: 500 })),
   /** A fresh TOTP code, when the organization asks for one before remote sessions. */
   mfaCode: t.Optional(t.String({ maxLength: 16 })),
-  monitor: t.Optional(t.Numeric({ minimum: 0, maximum: 16 })),
+  monitor: t.Optional(int({ minimum: 0, maximum: 16 })),
 })
 export type StartSessionBody = typeof startSessionBody.static
 
@@ -25,20 +26,20 @@ export const startSessionForm = t.Object({
   type: startSessionBody.properties.type,
   shell: t.Optional(t.String({ maxLength: 512 })),
   mfaCode: t.Optional(t.String({ maxLength: 16 })),
-  monitor: t.Optional(t.Integer({ minimum: 0, maximum: 16 })),
+  monitor: t.Optional(int({ minimum: 0, maximum: 16 })),
 })
 
 export const sessionListQuery = t.Object({
   status: t.Optional(t.Union([t.Literal('live'), t.Literal('ended'), t.Literal('all')])),
   deviceId: t.Optional(t.String({ maxLength: 64 })),
   userId: t.Optional(t.String({ maxLength: 64 })),
-  limit: t.Optional(t.Numeric({ minimum: 1, maximum: 500 })),
+  limit: t.Optional(int({ minimum: 1, maximum: 500 })),
 })
 
 export const transferListQuery = t.Object({
   deviceId: t.Optional(t.String({ maxLength: 64 })),
   userId: t.Optional(t.String({ maxLength: 64 })),
-  limit: t.Optional(t.Numeric({ minimum: 1, maximum: 500 })),
+  limit: t.Optional(int({ minimum: 1, maximum: 500 })),
 })
 
 export const ticketQuery = t.Object({ ticket: t.String({ minLength: 10, maxLength: 300 }) })
@@ -46,8 +47,8 @@ export const ticketQuery = t.Object({ ticket: t.String({ minLength: 10, maxLengt
 export const remoteSettingsBody = t.Object({
   requireMfa: t.Boolean(),
   recordTerminal: t.Boolean(),
-  recordingRetentionDays: t.Integer({ minimum: 1, maximum: 3650, error: 'keep recordings between 1 and 3650 days' }),
-  idleTimeoutMinutes: t.Integer({ minimum: 1, maximum: 24 * 60, error: 'the idle timeout is between 1 and 1440 minutes' }),
+  recordingRetentionDays: int({ minimum: 1, maximum: 3650, error: 'keep recordings between 1 and 3650 days' }),
+  idleTimeoutMinutes: int({ minimum: 1, maximum: 24 * 60, error: 'the idle timeout is between 1 and 1440 minutes' }),
   /** One absolute folder per line (form) or a list (API); empty = whole filesystem. */
   fileRoots: t.Union([t.Array(t.String({ minLength: 1, maxLength: 1024 }), { maxItems: 32 }), t.String({ maxLength: 32 * 1024 })]),
   rootsApplyToAdmins: t.Boolean(),
@@ -79,9 +80,9 @@ export function formTypes(values: Record<string, unknown>, fields: { booleans?: 
 
 export const uploadQuery = t.Object({
   path: t.String({ minLength: 1, maxLength: 4096 }),
-  size: t.Numeric({ minimum: 0 }),
-  offset: t.Optional(t.Numeric({ minimum: 0 })),
-  overwrite: t.Optional(t.BooleanString()),
+  size: int({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
+  offset: t.Optional(int({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
+  overwrite: t.Optional(t.Boolean()),
 })
 
 export const uploadCompleteBody = t.Object({

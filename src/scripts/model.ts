@@ -1,6 +1,7 @@
 // Input shapes of the scripting domain (forms and JSON API).
 import { t } from 'elysia'
 import { parameterTypes, scriptLanguages, scriptOses } from './types'
+import { anyNumber, int } from '../web/model-types'
 
 const lit = <T extends string>(values: readonly T[]) => t.Union(values.map((v) => t.Literal(v)))
 
@@ -12,7 +13,7 @@ export const parameterDef = t.Object({
   label: t.Optional(t.String({ maxLength: 100 })),
   description: t.Optional(t.String({ maxLength: 500 })),
   required: t.Boolean(),
-  default: t.Optional(t.Union([t.String({ maxLength: 1000 }), t.Number(), t.Boolean(), t.Null()])),
+  default: t.Optional(t.Union([t.String({ maxLength: 1000 }), anyNumber(), t.Boolean(), t.Null()])),
   options: t.Optional(t.Array(t.String({ maxLength: 200 }), { maxItems: 100 })),
 })
 
@@ -25,9 +26,9 @@ const scriptFields = {
   language: lit(scriptLanguages),
   content: t.String({ minLength: 1, maxLength: 1_000_000, error: 'the script is empty' }),
   parameters: t.Optional(t.Array(parameterDef, { maxItems: 50 })),
-  timeoutSeconds: t.Optional(t.Numeric({ minimum: 1, maximum: 24 * 3600 })),
+  timeoutSeconds: t.Optional(int({ minimum: 1, maximum: 24 * 3600 })),
   /** Output kept per run, in MiB (null: the default of Settings → Script output). */
-  outputCapMib: t.Optional(t.Nullable(t.Integer({ minimum: 1, maximum: 1024 }))),
+  outputCapMib: t.Optional(t.Nullable(int({ minimum: 1, maximum: 1024 }))),
   runAs: t.Optional(t.Union([t.Literal('system'), t.Literal('user')])),
 }
 
@@ -50,7 +51,7 @@ export const scriptListQuery = t.Object({
   language: t.Optional(lit(scriptLanguages)),
   tag: t.Optional(t.String({ maxLength: 50 })),
   orgId: t.Optional(t.String({ maxLength: 64 })),
-  includeSystem: t.Optional(t.BooleanString()),
+  includeSystem: t.Optional(t.Boolean()),
   /** Choosing a script to run on this device (from the device page). */
   forDevice: t.Optional(t.String({ maxLength: 64 })),
 })

@@ -1,9 +1,10 @@
 // Input schemas for running scripts and reading their history.
 import { t } from 'elysia'
+import { anyNumber, int, isoDateText } from '../web/model-types'
 
 const id = t.String({ minLength: 1, maxLength: 64 })
 const ids = t.Array(id, { maxItems: 10_000 })
-const parameterValue = t.Union([t.String({ maxLength: 100_000 }), t.Number(), t.Boolean()])
+const parameterValue = t.Union([t.String({ maxLength: 100_000 }), anyNumber(), t.Boolean()])
 
 export const executeBody = t.Object({
   deviceIds: t.Optional(ids),
@@ -12,9 +13,9 @@ export const executeBody = t.Object({
   orgIds: t.Optional(ids),
   parameters: t.Optional(t.Record(t.String({ maxLength: 64 }), parameterValue)),
   offline: t.Optional(t.Union([t.Literal('queue'), t.Literal('skip')])),
-  expiresInMinutes: t.Optional(t.Integer({ minimum: 1, maximum: 30 * 24 * 60 })),
+  expiresInMinutes: t.Optional(int({ minimum: 1, maximum: 30 * 24 * 60 })),
   /** Required when the run reaches more than 50 devices: the number of devices. */
-  confirmCount: t.Optional(t.Integer({ minimum: 0 })),
+  confirmCount: t.Optional(int({ minimum: 0, maximum: 1_000_000 })),
 })
 export type ExecuteBody = typeof executeBody.static
 
@@ -26,8 +27,8 @@ export const runFormFields = t.Object({
   orgIds: t.Optional(ids),
   parameters: t.Optional(t.Record(t.String({ maxLength: 64 }), t.String({ maxLength: 100_000 }))),
   offline: t.Optional(t.Union([t.Literal('queue'), t.Literal('skip')])),
-  expiresInMinutes: t.Optional(t.Numeric({ minimum: 1, maximum: 30 * 24 * 60 })),
-  confirmCount: t.Optional(t.Numeric({ minimum: 0 })),
+  expiresInMinutes: t.Optional(int({ minimum: 1, maximum: 30 * 24 * 60 })),
+  confirmCount: t.Optional(int({ minimum: 0, maximum: 1_000_000 })),
   test: t.Optional(t.String()),
 })
 
@@ -39,12 +40,12 @@ export const executionQuery = t.Object({
   userId: t.Optional(id),
   batchId: t.Optional(id),
   status: t.Optional(t.Union(statuses.map((s) => t.Literal(s)))),
-  from: t.Optional(t.String({ maxLength: 40 })),
-  to: t.Optional(t.String({ maxLength: 40 })),
+  from: t.Optional(isoDateText()),
+  to: t.Optional(isoDateText()),
   before: t.Optional(t.String({ maxLength: 100, pattern: '^\\d+\\.[A-Za-z0-9-]+$' })),
-  limit: t.Optional(t.Numeric({ minimum: 1, maximum: 500 })),
+  limit: t.Optional(int({ minimum: 1, maximum: 500 })),
 })
 export type ExecutionQuery = typeof executionQuery.static
 
 export const runPageQuery = t.Object({ test: t.Optional(t.String()), deviceId: t.Optional(id) })
-export const rerunBody = t.Object({ confirmCount: t.Optional(t.Numeric({ minimum: 0 })) })
+export const rerunBody = t.Object({ confirmCount: t.Optional(int({ minimum: 0, maximum: 1_000_000 })) })

@@ -1,9 +1,10 @@
 // Global search: the query every search surface takes (the Ctrl+K box, /search, the API).
 import { t } from 'elysia'
+import { int } from '../web/model-types'
 
 export const searchQuery = t.Object({
   q: t.Optional(t.String({ maxLength: 200, error: 'q is at most 200 characters' })),
-  limit: t.Optional(t.Numeric({ minimum: 1, maximum: 20, error: 'limit is 1 to 20 (results per kind)' })),
+  limit: t.Optional(int({ minimum: 1, maximum: 20, error: 'limit is 1 to 20 (results per kind)' })),
 })
 export type SearchQuery = typeof searchQuery.static
 

@@ -1,5 +1,6 @@
 // Appliance settings: their shapes, defaults and input schemas.
 import { t } from 'elysia'
+import { int } from '../web/model-types'
 
 export const securityDefaults = {
   sessionIdleMinutes: 12 * 60,
@@ -10,22 +11,22 @@ export const securityDefaults = {
 export type SecuritySettings = typeof securityDefaults
 
 export const securityBody = t.Object({
-  sessionIdleMinutes: t.Numeric({ minimum: 5, maximum: 60 * 24 * 30 }),
-  sessionMaxHours: t.Numeric({ minimum: 1, maximum: 24 * 365 }),
-  lockoutThreshold: t.Numeric({ minimum: 3, maximum: 100 }),
-  lockoutMinutes: t.Numeric({ minimum: 1, maximum: 24 * 60 }),
+  sessionIdleMinutes: int({ minimum: 5, maximum: 60 * 24 * 30 }),
+  sessionMaxHours: int({ minimum: 1, maximum: 24 * 365 }),
+  lockoutThreshold: int({ minimum: 3, maximum: 100 }),
+  lockoutMinutes: int({ minimum: 1, maximum: 24 * 60 }),
 })
 
 export const auditDefaults = { retentionDays: 365 }
 export type AuditSettings = typeof auditDefaults
-export const auditSettingsBody = t.Object({ retentionDays: t.Numeric({ minimum: 7, maximum: 3650 }) })
+export const auditSettingsBody = t.Object({ retentionDays: int({ minimum: 7, maximum: 3650 }) })
 
 /** Script output kept per execution: inline on the row (fast pages) and in total (blob). */
 export const scriptOutputDefaults = { inlineKiB: 1024, maxMiB: 10 }
 export type ScriptOutputSettings = typeof scriptOutputDefaults
 export const scriptOutputBody = t.Object({
-  inlineKiB: t.Numeric({ minimum: 16, maximum: 16 * 1024 }),
-  maxMiB: t.Numeric({ minimum: 1, maximum: 1024 }),
+  inlineKiB: int({ minimum: 16, maximum: 16 * 1024 }),
+  maxMiB: int({ minimum: 1, maximum: 1024 }),
 })
 
 /** SMTP settings as stored; the password is sealed with the data-dir key. */
@@ -40,12 +41,12 @@ export type SmtpSettings = {
 
 export const smtpBody = t.Object({
   host: t.String({ minLength: 1, maxLength: 255 }),
-  port: t.Numeric({ minimum: 1, maximum: 65535 }),
+  port: int({ minimum: 1, maximum: 65535 }),
   security: t.Union([t.Literal('tls'), t.Literal('starttls'), t.Literal('none')]),
   username: t.Optional(t.String({ maxLength: 255 })),
   /** Empty or absent keeps the stored password. */
   password: t.Optional(t.String({ maxLength: 1024 })),
-  clearPassword: t.Optional(t.BooleanString()),
+  clearPassword: t.Optional(t.Boolean()),
   from: t.String({ format: 'email', maxLength: 255 }),
 })
 
@@ -58,7 +59,7 @@ export const outboundBody = t.Object({
 })
 /** The form: a checkbox and one address per line. */
 export const outboundForm = t.Object({
-  allowPrivate: t.Optional(t.BooleanString()),
+  allowPrivate: t.Optional(t.Boolean()),
   allowAddresses: t.Optional(t.String({ maxLength: 4000 })),
 })
 

@@ -5,6 +5,7 @@ import { isInitialized } from '../auth/setup'
 import type { AppContext } from '../context'
 import { pingDatabase } from '../db'
 import { dashboardPage } from '../devices/dashboard-routes'
+import { openApiDocument, type OpenApiDocument } from './openapi'
 import { actorPlugin } from '../web/actor-plugin'
 import { bareProps } from '../web/page'
 import { redirect, render } from '../web/render'
@@ -29,24 +30,9 @@ export function healthRoutes(ctx: AppContext) {
     }, { detail: { summary: 'Readiness: database, job runner, not draining', tags: ['system'] } })
 }
 
-type OpenApiDoc = { openapi: string; info: object; paths: Record<string, Record<string, { summary?: string; tags?: string[]; parameters?: { name: string; in: string }[]; requestBody?: { content?: Record<string, { schema?: unknown }> } }>>; components: object }
-
-/** openApiDocument describes every /api/v1 route of `app` from its TypeBox schemas. */
-export async function openApiDocument(app: AnyElysia, version: string): Promise<OpenApiDoc> {
-  const { toOpenAPISchema } = await import('@elysiajs/openapi/openapi') // only when the document is asked for
-  const { paths, components } = toOpenAPISchema(app)
-  const apiPaths = Object.fromEntries(Object.entries(paths).filter(([p]) => p.startsWith('/api/v1/')))
-  return {
-    openapi: '3.0.3',
-    info: { title: 'Breeze RMM API', version },
-    paths: apiPaths as OpenApiDoc['paths'],
-    components: { ...components, securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'brz_… API key' } } },
-  }
-}
-
 export function systemRoutes(ctx: AppContext, root: () => AnyElysia) {
-  let cached: Promise<OpenApiDoc> | null = null
-  const doc = () => (cached ??= openApiDocument(root(), ctx.version))
+  let cached: OpenApiDocument | null = null
+  const doc = () => (cached ??= openApiDocument(root(), ctx.version).document)
   return new Elysia({ name: 'breeze.system' })
     .use(actorPlugin(ctx))
     .get('/', async (c) => {
@@ -56,7 +42,7 @@ export function systemRoutes(ctx: AppContext, root: () => AnyElysia) {
     })
     .get('/api/v1/openapi.json', () => doc(), { detail: { hide: true } })
     .get('/api/v1/docs', async (c) => {
-      const operations = Object.entries((await doc()).paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({
+      const operations = Object.entries(doc().paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({
         method: method.toUpperCase(), path, summary: op.summary ?? '', tag: op.tags?.[0] ?? 'other',
         params: (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name),
         body: op.requestBody?.content?.['application/json']?.schema ?? null,

@@ -1,20 +1,21 @@
 // Input shapes of the tenancy domain, shared by the HTML forms and the JSON API.
-// Numbers and booleans use t.Numeric / t.BooleanString so form posts validate too.
+// Numbers and booleans are JSON types; form posts are converted by src/web/forms.ts.
 import { t } from 'elysia'
+import { int } from '../web/model-types'
 
 const name = t.String({ minLength: 1, maxLength: 200 })
 export const slug = t.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$', error: 'slug must be lowercase letters, digits and dashes (at most 63)' })
 const email = t.String({ format: 'email', maxLength: 254, error: 'must be a valid email address' })
 const id = t.String({ minLength: 1, maxLength: 64 })
-const limit = t.Union([t.Numeric({ minimum: 0, maximum: 10_000_000 }), t.Null()])
+const limit = t.Union([int({ minimum: 0, maximum: 10_000_000 }), t.Null()])
 const date = t.Union([t.String({ format: 'date', error: 'must be a date like 2026-01-31' }), t.Null()])
 const contact = t.Object({ name: t.Optional(t.String({ maxLength: 200 })), email: t.Optional(t.String({ maxLength: 254 })), phone: t.Optional(t.String({ maxLength: 50 })) })
 
 export const idParams = t.Object({ id })
 export const pageQuery = {
   search: t.Optional(t.String({ maxLength: 200 })),
-  page: t.Optional(t.Numeric({ minimum: 1, maximum: 100_000 })),
-  perPage: t.Optional(t.Numeric({ minimum: 1, maximum: 500 })),
+  page: t.Optional(int({ minimum: 1, maximum: 100_000 })),
+  perPage: t.Optional(int({ minimum: 1, maximum: 500 })),
 }
 
 export const createPartnerBody = t.Object({
@@ -25,7 +26,7 @@ export const createPartnerBody = t.Object({
   billingEmail: t.Optional(t.Union([email, t.Null()])),
   maxOrganizations: t.Optional(limit),
   maxDevices: t.Optional(limit),
-  mfaRequired: t.Optional(t.BooleanString()),
+  mfaRequired: t.Optional(t.Boolean()),
 })
 export const updatePartnerBody = t.Partial(createPartnerBody)
 export type CreatePartnerInput = typeof createPartnerBody.static

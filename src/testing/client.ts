@@ -23,10 +23,10 @@ export class TestClient {
   }
 
   /** request sends a request like a same-origin browser (Origin header, cookies, CSRF token). */
-  async request(method: string, path: string, opts: { json?: unknown; form?: Record<string, string | string[]>; headers?: Record<string, string>; csrf?: boolean | string } = {}): Promise<Res> {
+  async request(method: string, path: string, opts: { json?: unknown; form?: Record<string, string | string[]>; raw?: string; headers?: Record<string, string>; csrf?: boolean | string } = {}): Promise<Res> {
     const headers: Record<string, string> = { ...this.extraHeaders, ...opts.headers }
     if (this.cookies.size) headers.cookie = this.cookieHeader()
-    let body: string | undefined
+    let body: string | undefined = opts.raw
     if (opts.json !== undefined) { headers['content-type'] = 'application/json'; body = JSON.stringify(opts.json) }
     if (opts.form) {
       headers['content-type'] = 'application/x-www-form-urlencoded'

@@ -2,6 +2,7 @@
 import { t } from 'elysia'
 import { severities } from '../alerts/types'
 import { ticketGrouping, ticketPriorities, ticketStatuses } from './types'
+import { int } from '../web/model-types'
 
 const lit = <const T extends string>(values: readonly T[], error?: string) => t.Union(values.map((v) => t.Literal(v)), error ? { error } : {})
 const id = t.String({ minLength: 1, maxLength: 64 })
@@ -35,7 +36,7 @@ export const ticketListQuery = t.Object({
   assignee: t.Optional(t.String({ maxLength: 64 })),
   priority: t.Optional(lit(ticketPriorities)),
   search: t.Optional(t.String({ maxLength: 200 })),
-  page: t.Optional(t.Numeric({ minimum: 1, maximum: 10_000 })),
+  page: t.Optional(int({ minimum: 1, maximum: 10_000 })),
 })
 export type TicketListQuery = typeof ticketListQuery.static
 

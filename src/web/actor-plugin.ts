@@ -12,6 +12,8 @@ import { AppError, ForbiddenError, UnauthorizedError } from '../lib/errors'
 import { getSecuritySettings } from '../settings/service'
 import { loadScope } from '../tenancy/scope-repo'
 import { findUserById, mfaRequiredFor } from '../tenancy/users-repo'
+import { apiAccess } from './access'
+import { takeBody } from './api-body'
 import { anonCookieName, cookieAttributes, sessionCookieName } from './cookies'
 import { csrfField, csrfHeader, csrfTokenFor, csrfTokenMatches } from './csrf'
 import { requestInfo } from './request-info'
@@ -30,7 +32,8 @@ export type RequestActor = Actor & { mustEnrollMfa?: boolean }
 
 export function actorPlugin(ctx: AppContext) {
   return new Elysia({ name: 'breeze.actor' })
-    .derive({ as: 'global' }, async ({ request, server, cookie }) => {
+    .derive({ as: 'global' }, async (c) => {
+      const { request, server, cookie } = c
       const info = requestInfo(ctx.config, request, server?.requestIP(request)?.address ?? null)
       const anonymous = { kind: 'anonymous' as const, audit: { type: 'user' as const, id: null, email: null, ip: info.ip, userAgent: info.userAgent } }
       let actor: RequestActor = anonymous
@@ -64,6 +67,11 @@ export function actorPlugin(ctx: AppContext) {
         cookie[anonCookieName(info)].set({ value: anonId, ...cookieAttributes(info) })
       }
       const csrfToken = session ? csrfTokenFor(ctx.keys, { sessionId: session.id }) : anonId ? csrfTokenFor(ctx.keys, { anonId }) : ''
+      // The API checks who is calling before it looks at what they sent (derive runs before validation).
+      if (c.route.startsWith('/api/')) {
+        if (apiAccess(request.method, c.route) === 'user' && actor.kind !== 'user') throw new UnauthorizedError()
+        takeBody(c)
+      }
       return { info, actor, session, csrfToken }
     })
     .onBeforeHandle({ as: 'global' }, async ({ request, info, actor, session, csrfToken, body }) => {

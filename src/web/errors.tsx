@@ -1,7 +1,7 @@
 // Turning every failure into the right answer: JSON `{"error":{code,message,details}}` under
 // /api, a page (or, for htmx, a flash message swapped in place) everywhere else. Permission
 // denials are audited as security events.
-import { Elysia } from 'elysia'
+import { Elysia, type AnyElysia } from 'elysia'
 import { ErrorPage } from '../../views/errors'
 import { FlashMessage } from '../../views/components/flash'
 import { auditEvent } from '../audit/service'
@@ -12,50 +12,48 @@ import { MfaEnrollmentRequired, type RequestActor } from './actor-plugin'
 import { assetUrls } from './assets'
 import { HX, isHtmx } from './htmx'
 import { requestInfo } from './request-info'
+import { routeTable } from './route-table'
+import { issueMessage, type SchemaIssue } from './validation'
 
 type ErrorBody = { status: number; code: string; message: string; details?: unknown }
-
-type SchemaError = { path?: string; summary?: string; message?: string; value?: unknown; schema?: { error?: unknown; anyOf?: { type?: string; minimum?: number; maximum?: number }[] } }
-
-/**
- * numericMessage: `t.Numeric` is a union (number or numeric text), whose own message only
- * says "should be one of: numeric, number" even for a number out of range; say what is wrong.
- */
-function numericMessage(e: SchemaError): string | null {
-  const number = e.schema?.anyOf?.find((m) => m.type === 'number')
-  if (!number) return null
-  const n = typeof e.value === 'number' ? e.value : typeof e.value === 'string' && e.value.trim() !== '' ? Number(e.value) : NaN
-  if (!Number.isFinite(n)) return 'must be a number'
-  const { minimum: min, maximum: max } = number
-  if (min !== undefined && max !== undefined) return `must be between ${min} and ${max}`
-  if (min !== undefined) return `must be at least ${min}`
-  if (max !== undefined) return `must be at most ${max}`
-  return null
-}
 
 /** describe maps any thrown value (or Elysia's own error codes) to status, code and message. */
 function describe(code: string | number, error: unknown): ErrorBody {
   if (error instanceof AppError) return { status: error.status, code: error.code, message: error.message, details: error.details }
   if (code === 'VALIDATION') {
-    const all = ((error as { all?: SchemaError[] }).all ?? [])
-    const first = all[0]
-    const field = first?.path?.replace(/^\//, '') || 'body'
-    const text = (e: SchemaError) => (typeof e.schema?.error === 'string' ? e.schema.error : null) ?? numericMessage(e) ?? e.summary ?? e.message ?? 'invalid value'
-    const message = `${field}: ${first ? text(first) : 'invalid value'}`
-    return { status: 400, code: 'validation', message, details: { field, errors: all.slice(0, 20).map((e) => ({ field: e.path?.replace(/^\//, ''), message: text(e) })) } }
+    // One entry per field (TypeBox reports a union's members too), the first one in the message.
+    const errors: { field: string; message: string }[] = []
+    for (const e of (error as { all?: SchemaIssue[] }).all ?? []) {
+      const field = e.path?.replace(/^\//, '') || 'body'
+      if (!errors.some((x) => x.field === field)) errors.push({ field, message: issueMessage(e) })
+    }
+    const first = errors[0] ?? { field: 'body', message: 'invalid value' }
+    return { status: 400, code: 'validation', message: `${first.field}: ${first.message}`, details: { field: first.field, errors: errors.slice(0, 20) } }
   }
   if (code === 'PARSE') return { status: 400, code: 'invalid_body', message: 'the request body could not be parsed (send valid JSON or form data)' }
   if (code === 'NOT_FOUND') return { status: 404, code: 'not_found', message: 'no such page or endpoint' }
   return { status: 500, code: 'internal', message: 'something went wrong on the server; the error was logged' }
 }
 
-export function errorPlugin(ctx: AppContext) {
+/** errorPlugin answers every failure; `root` gives the whole app, to tell a wrong method (405) from an unknown path (404). */
+export function errorPlugin(ctx: AppContext, root?: () => AnyElysia) {
   return new Elysia({ name: 'breeze.errors' }).onError({ as: 'global' }, async (c) => {
     const { code, error, request, set } = c
-    const body = describe(code, error)
+    let body = describe(code, error)
     const info = requestInfo(ctx.config, request, null)
     const actor = (c as unknown as { actor?: RequestActor }).actor
-    if (body.status >= 500) ctx.log.error('request failed', { method: request.method, path: info.path, err: error })
+    if (code === 'NOT_FOUND' && root) {
+      const allow = routeTable(root()).allowed(info.path)
+      if (allow.length > 0) {
+        set.headers.allow = allow.join(', ')
+        if (request.method === 'OPTIONS') { set.status = 204; return '' }
+        body = { status: 405, code: 'method_not_allowed', message: `${request.method} is not allowed on ${info.path}; allowed: ${allow.join(', ')}` }
+      }
+    }
+    // 4xx are the caller's mistakes: worth a debug line, not an error. 5xx are ours.
+    const fields = { method: request.method, path: info.path, status: body.status, code: body.code }
+    if (body.status >= 500) ctx.log.error('request failed', { ...fields, err: error })
+    else ctx.log.debug('request refused', { ...fields, message: body.message })
     if (error instanceof ForbiddenError && !(error instanceof MfaEnrollmentRequired) && actor?.kind === 'user') {
       await auditEvent(ctx, actor.audit, { action: 'permission.denied', result: 'denied', details: { method: request.method, path: info.path, permission: error.permission ?? null }, errorMessage: error.message }).catch(() => {})
     }

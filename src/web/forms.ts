@@ -1,10 +1,12 @@
 // HTML form posts are checked against the same TypeBox schema as the JSON API, but inside the
 // handler, so a bad field re-renders the form with the message next to it instead of an
-// error page.
+// error page. Form fields are text: where the schema wants a number or a boolean the text is
+// converted first (a checkbox's "on" is true); what was typed goes back to the form as typed.
 import type { Static, TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { AppError, ValidationError } from '../lib/errors'
 import { csrfField } from './csrf'
+import { issueField, issueMessage } from './validation'
 
 export type FieldErrors = Record<string, string>
 export type FormValues = Record<string, unknown>
@@ -51,18 +53,29 @@ export function parseForm<S extends TSchema>(schema: S, body: unknown): FormResu
   return checkValues(schema, formObject(schema, body))
 }
 
-/** checkValues validates values a page already shaped (e.g. rows of a repeated field group). */
+/** checkValues validates values a page already shaped (e.g. rows of a repeated field group); every field at fault gets its message. */
 export function checkValues<S extends TSchema>(schema: S, input: FormValues): FormResult<S> {
   const values = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined))
+  const typed = Value.Convert(schema, checkboxes(schema, structuredClone(values)))
   const errors: FieldErrors = {}
-  for (const e of Value.Errors(schema, values)) {
-    const field = e.path.replace(/^\//, '').replace(/\//g, '.') || 'form'
-    if (errors[field]) continue
-    const custom = (e.schema as { error?: unknown }).error
-    errors[field] = typeof custom === 'string' ? custom : e.message
+  for (const e of Value.Errors(schema, typed)) {
+    const field = issueField(e) || 'form'
+    if (!errors[field]) errors[field] = issueMessage(e)
   }
   if (Object.keys(errors).length > 0) return { ok: false, errors, values }
-  return { ok: true, value: Value.Decode(schema, values) as Static<S> }
+  return { ok: true, value: Value.Decode(schema, typed) as Static<S> }
+}
+
+/** checkboxes turns a ticked checkbox's "on" into true where the schema wants a boolean (Value.Convert knows "true" and "1"). */
+function checkboxes(schema: TSchema, values: FormValues): FormValues {
+  const props = declaredFields(schema)
+  for (const [key, value] of Object.entries(values)) if (value === 'on' && takesBoolean(props[key])) values[key] = true
+  return values
+}
+
+function takesBoolean(s: TSchema | undefined): boolean {
+  if (!s) return false
+  return (s as { type?: string }).type === 'boolean' || ((s as { anyOf?: TSchema[] }).anyOf ?? []).some(takesBoolean)
 }
 
 /** fieldErrorsOf turns a service's ValidationError/AppError into form errors, rethrowing anything else. */

@@ -46,11 +46,13 @@ describe('web basics', () => {
     expect((await c.put('/api/v1/settings/audit', { retentionDays: 'soon' })).json.error.message).toBe('retentionDays: must be a number')
   })
 
-  test('empty query parameters (a filter form with unset fields) mean "not given"', async () => {
+  test('empty query parameters mean "not given" on pages (filter forms), and are values on the API', async () => {
     const c = s.client()
     await c.login('admin@example.com', testPassword)
     expect((await c.get('/audit?action=&result=&from=')).status).toBe(200)
-    expect((await c.get('/api/v1/audit/logs?result=')).status).toBe(200)
+    const empty = await c.get('/api/v1/audit/logs?result=')
+    expect(empty.status).toBe(400)
+    expect(empty.json.error.details.field).toBe('result')
     expect((await c.get('/api/v1/audit/logs?result=bogus')).status).toBe(400)
   })
 

@@ -89,6 +89,9 @@
     let timer = null
     let lastProblems = []
     let schedulePreview = null
+    // A new automation shows its problems once the user has changed something (or tried to save),
+    // not the moment the empty form appears.
+    let touched = !!automationId
     const mount = root.querySelector('[data-editor-root]')
 
     const ownerQuery = () => {
@@ -114,6 +117,7 @@
     if (ownerSelect) ownerSelect.addEventListener('change', () => { owner = ownerSelect.value; load() })
 
     function changed() {
+      touched = true
       clearTimeout(timer)
       timer = setTimeout(validate, 300)
     }
@@ -133,7 +137,8 @@
         if (e) e.textContent = ''
       }
       const unplaced = []
-      for (const p of lastProblems) {
+      const shown = touched ? lastProblems : []
+      for (const p of shown) {
         // The deepest field whose path is the problem's path or a prefix of it.
         let target = null
         let path = p.path
@@ -149,8 +154,8 @@
       }
       const box = root.querySelector('[data-problems]')
       if (box) {
-        box.replaceChildren(...(lastProblems.length ? [el('strong', { text: `${lastProblems.length} problem${lastProblems.length === 1 ? '' : 's'} to fix before saving` }), el('ul', {}, unplaced.map((p) => el('li', { text: `${p.path}: ${p.message}` })))] : [el('span', { text: 'No problems found.' })]))
-        box.className = lastProblems.length ? 'callout warn' : 'callout'
+        box.replaceChildren(...(shown.length ? [el('strong', { text: `${shown.length} problem${shown.length === 1 ? '' : 's'} to fix before saving` }), el('ul', {}, unplaced.map((p) => el('li', { text: `${p.path}: ${p.message}` })))] : [el('span', { text: touched ? 'No problems found.' : 'Problems show here as you fill in the automation.' })]))
+        box.className = shown.length ? 'callout warn' : 'callout'
       }
       const prev = root.querySelector('[data-schedule-preview]')
       if (prev) {
@@ -272,6 +277,7 @@
       status.textContent = 'Saving…'
       const res = automationId ? await api('PATCH', `/api/v1/automations/${automationId}`, def) : await api('POST', '/api/v1/automations', { ...def, ...ownerQuery() })
       if (res.status !== 200 && res.status !== 201) {
+        touched = true
         lastProblems = res.json?.error?.details?.problems || [{ path: res.json?.error?.details?.field || 'definition', message: res.json?.error?.message || `could not save (${res.status})` }]
         showProblems()
         status.textContent = 'Not saved: fix the problems shown.'

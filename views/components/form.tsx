@@ -6,9 +6,29 @@ export function Csrf({ token }: { token: string }) {
   return <input type="hidden" name="_csrf" value={token} />
 }
 
+/**
+ * FormError sums up every problem of a posted form at its top (each field also shows its own):
+ * nothing to fix stays hidden, not even a problem with a field this form does not show.
+ */
 export function FormError({ errors }: { errors?: FieldErrors }) {
-  if (!errors?.form) return ''
-  return <div class="callout bad" role="alert" safe>{errors.form}</div>
+  const { form, ...fields } = errors ?? {}
+  const named = Object.entries(fields)
+  if (!form && named.length === 0) return ''
+  return (
+    <div class="callout bad" role="alert">
+      {form ? <p safe>{form}</p> : ''}
+      {named.length > 0 ? (
+        <ul class="form-problems">
+          {named.map(([name, message]) => <li><a href={`#f-${name}`} safe>{fieldLabel(name)}</a>: <span safe>{message}</span></li>)}
+        </ul>
+      ) : ''}
+    </div>
+  )
+}
+
+/** fieldLabel words a field name for the summary: `sessionIdleMinutes` → "session idle minutes", `contact.email` → "contact email". */
+function fieldLabel(name: string): string {
+  return name.replace(/[._]/g, ' ').replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase()
 }
 
 type FieldProps = {
