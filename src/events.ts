@@ -9,6 +9,13 @@ import type { Logger } from './lib/log'
 export type Events = {
   'audit.recorded': { id: string; orgId: string | null; action: string }
   'user.invited': { userId: string; email: string }
+  /**
+   * Someone's access may have shrunk: a role or membership changed, a user was disabled or
+   * removed, signed out, a session or API key revoked, an org, site or partner deleted.
+   * userId null: it may concern many users. Emitted after the change committed; whatever
+   * holds access open (live remote sessions) checks it again against the database.
+   */
+  'access.changed': { userId: string | null; reason: string }
   // devices and agents (issue 3)
   'device.enrolled': { deviceId: string; orgId: string; siteId: string; reattached: boolean }
   /** A known machine asked to enroll again and waits for a technician (src/agents/enroll.ts). */

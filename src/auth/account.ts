@@ -39,7 +39,7 @@ export async function changePassword(ctx: Ctx, actor: UserActor, current: string
   const hash = await hashPassword(next)
   const now = ctx.clock.now()
   const policy = await getSecuritySettings(ctx)
-  return withTx(ctx.db, async (tx) => {
+  const changed = await withTx(ctx.db, async (tx) => {
     await updateUserRow(tx, actor.user.id, { passwordHash: hash, passwordChangedAt: now, updatedAt: now })
     await deleteUserSessions(tx, actor.user.id)
     let token: string | null = null
@@ -49,6 +49,8 @@ export async function changePassword(ctx: Ctx, actor: UserActor, current: string
     await recordAudit({ ...ctx, db: tx }, actor.audit, { action: 'auth.password.change', resourceType: 'user', resourceId: actor.user.id, resourceName: actor.user.email })
     return { token }
   })
+  ctx.events.emit('access.changed', { userId: actor.user.id, reason: 'auth.password.change' })
+  return changed
 }
 
 /** startMfaSetup stores a new pending TOTP secret and returns what the user scans. */

@@ -26,3 +26,8 @@ export async function findApiKeyByHash(db: Db, keyHash: string): Promise<ApiKey 
 export async function touchApiKey(db: Db, id: string, now: number) {
   await db.update(t.apiKeys).set({ lastUsedAt: now }).where(eq(t.apiKeys.id, id))
 }
+
+export async function findApiKeyById(db: Db, id: string): Promise<ApiKey | undefined> {
+  const [row] = await db.select().from(t.apiKeys).where(eq(t.apiKeys.id, id))
+  return row
+}

@@ -66,6 +66,7 @@ export async function revokeApiKey(ctx: Ctx, actor: UserActor, id: string) {
     if (!revoked) throw new NotFoundError('API key')
     await recordAudit({ ...ctx, db: tx }, actor.audit, { action: 'api_key.revoke', resourceType: 'api_key', resourceId: id, resourceName: revoked.name })
   })
+  ctx.events.emit('access.changed', { userId: actor.user.id, reason: 'api_key.revoke' })
 }
 
 /** findUsableApiKey returns the key for a bearer secret if it is neither revoked nor expired. */

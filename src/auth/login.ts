@@ -105,4 +105,5 @@ export async function logout(ctx: Ctx, who: AuditActor, session: Session) {
     await deleteSession(tx, session.id)
     await recordAudit({ ...ctx, db: tx }, who, { action: 'auth.logout', resourceType: 'user', resourceId: session.userId })
   })
+  ctx.events.emit('access.changed', { userId: session.userId, reason: 'auth.logout' })
 }

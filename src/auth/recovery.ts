@@ -62,6 +62,7 @@ export async function resetPassword(ctx: Ctx, who: AuditActor, token: string, pa
     await deleteUserSessions(tx, user.id)
     await recordAudit({ ...ctx, db: tx }, { ...who, type: 'user', id: user.id, email: user.email }, { action: 'auth.password.reset', partnerId: await primaryPartnerOf(tx, user.id), resourceType: 'user', resourceId: user.id })
   })
+  ctx.events.emit('access.changed', { userId: user.id, reason: 'auth.password.reset' })
 }
 
 /** invitationFor returns the invited user behind a link, for the accept page. */

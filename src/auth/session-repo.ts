@@ -38,6 +38,11 @@ export async function findLiveSession(db: Db, token: string, now: number, policy
   return session
 }
 
+export async function findSessionById(db: Db, id: string): Promise<Session | undefined> {
+  const [row] = await db.select().from(t.sessions).where(eq(t.sessions.id, id))
+  return row
+}
+
 export async function deleteSession(db: Db, id: string) {
   await db.delete(t.sessions).where(eq(t.sessions.id, id))
 }

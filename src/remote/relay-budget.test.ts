@@ -26,9 +26,10 @@ class FakeSocket implements RawSocket {
 function relay() {
   const ctx = { clock: { now: () => Date.now() }, log: createLogger('error') }
   const hooks = { agentLost() {}, signal: () => true, transportChanged() {}, transfer() {}, abandoned() {}, ready() {} }
-  return new SessionRelay(ctx as never, { id: 's1', orgId: 'o', siteId: 'x', deviceId: 'd', userId: 'u', type: 'terminal' }, 60_000, hooks)
+  return new SessionRelay(ctx as never, { id: 's1', orgId: 'o', siteId: 'x', deviceId: 'd', userId: 'u', type: 'terminal', opener }, 60_000, hooks)
 }
 
+const opener = { userId: 'u', sessionId: 's', apiKeyId: null }
 const hello = { kind: 'terminal' as const, status: 'active', transport: 'auto' as const, iceServers: [] }
 
 describe('relay budget', () => {
@@ -38,8 +39,8 @@ describe('relay budget', () => {
     r.attachAgent(agent)
     const stalled = new FakeSocket(false)
     const reading = new FakeSocket(true)
-    r.attachViewer(stalled, { userId: 'u', name: 'A', role: 'control' }, hello)
-    r.attachViewer(reading, { userId: 'v', name: 'B', role: 'view' }, hello)
+    r.attachViewer(stalled, { userId: 'u', name: 'A', role: 'control', credential: opener }, hello)
+    r.attachViewer(reading, { userId: 'v', name: 'B', role: 'view', credential: opener }, hello)
     const piece = new Uint8Array(60 * 1024).fill(65)
     const total = 3 * slowViewerBytes
     for (let seq = 0; seq * piece.length < total; seq++) r.agentBinary(encodeOutput(seq, piece))
@@ -55,7 +56,7 @@ describe('relay budget', () => {
     const agent = new FakeSocket(false)
     r.attachAgent(agent)
     const viewer = new FakeSocket(true)
-    const v = r.attachViewer(viewer, { userId: 'u', name: 'A', role: 'control' }, hello)!
+    const v = r.attachViewer(viewer, { userId: 'u', name: 'A', role: 'control', credential: opener }, hello)!
     const frame = { t: 'input', seq: 0, data: 'x'.repeat(30 * 1024) }
     for (let i = 0; i < 2 * slowViewerBytes / (30 * 1024) && !viewer.closed; i++) r.viewerText(v, { ...frame, seq: i }, 30 * 1024 + 40)
     expect(viewer.closed?.code).toBe(4008)

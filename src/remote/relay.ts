@@ -10,15 +10,18 @@ import {
   activityFrameTypes, agentServerFrame, binaryKind, decodeBinary, remoteLimits, stampViewer, viewerFrame, viewerServerFrame,
   type RtcSignal, type ServerRelayFrame, type ServerViewerFrame, type ViewerServerFrame,
 } from '../protocol/remote'
+import type { Credential } from '../auth/credentials'
 import type { Recorder } from './recording'
 import type { TicketRole } from './tickets'
 
 /** The part of a Bun ServerWebSocket the relay uses. */
 export type RawSocket = { send(data: string | Uint8Array): number; close(code?: number, reason?: string): void; getBufferedAmount(): number }
 
-export type ViewerConn = { viewer: number; userId: string; name: string; role: TicketRole; path: 'relay' | 'webrtc'; raw: RawSocket; cutOff?: boolean }
+/** credential: how the viewer signed in, checked again whenever access changes (./sessions.ts recheckRemoteAccess). */
+export type ViewerConn = { viewer: number; userId: string; name: string; role: TicketRole; credential: Credential; path: 'relay' | 'webrtc'; raw: RawSocket; cutOff?: boolean }
 
-export type RelaySession = { id: string; orgId: string; siteId: string; deviceId: string; userId: string; type: 'terminal' | 'files' | 'desktop' }
+/** opener: how the technician who started it signed in; the session ends when that no longer reaches the device. */
+export type RelaySession = { id: string; orgId: string; siteId: string; deviceId: string; userId: string; type: 'terminal' | 'files' | 'desktop'; opener: Credential }
 
 /** What the relay asks of the session service (database, signaling, ending). */
 export type RelayHooks = {
@@ -158,9 +161,9 @@ export class SessionRelay {
   // ---- viewer side ----
 
   /** attachViewer registers a browser socket and greets it with the recent screen. */
-  attachViewer(raw: RawSocket, who: { userId: string; name: string; role: TicketRole }, hello: Omit<Extract<ServerViewerFrame, { t: 'hello' }>, 't' | 'viewer' | 'role'>): ViewerConn | null {
+  attachViewer(raw: RawSocket, who: { userId: string; name: string; role: TicketRole; credential: Credential }, hello: Omit<Extract<ServerViewerFrame, { t: 'hello' }>, 't' | 'viewer' | 'role'>): ViewerConn | null {
     if (this.closed) return null
-    const v: ViewerConn = { viewer: this.nextViewer++, userId: who.userId, name: who.name, role: who.role, path: 'relay', raw }
+    const v: ViewerConn = { viewer: this.nextViewer++, userId: who.userId, name: who.name, role: who.role, credential: who.credential, path: 'relay', raw }
     this.viewers.set(v.viewer, v)
     if (this.abandonTimer) { clearTimeout(this.abandonTimer); this.abandonTimer = null }
     this.sendViewer(v, JSON.stringify({ t: 'hello', viewer: v.viewer, role: v.role, ...hello } satisfies ServerViewerFrame))
@@ -244,11 +247,20 @@ export class SessionRelay {
   }
 
   /** cutOff closes a viewer that cannot keep up (or does not respect flow control); its close handler detaches it. */
-  private cutOff(v: ViewerConn, why: string) {
+  private cutOff(v: ViewerConn, why: string, code = 4008) {
     if (v.cutOff) return
     v.cutOff = true
     this.ctx.log.warn('remote viewer disconnected', { sessionId: this.session.id, viewer: v.viewer, why })
-    v.raw.close(4008, why)
+    v.raw.close(code, why)
+  }
+
+  /** revokeViewer disconnects a viewer whose access was withdrawn (close 4403): told why, then gone, its direct peer with it. */
+  revokeViewer(v: ViewerConn, why: string) {
+    if (v.cutOff) return
+    try { v.raw.send(JSON.stringify({ t: 'ended', reason: 'revoked', message: why } satisfies ServerViewerFrame)) } catch {}
+    this.cutOff(v, why, 4403)
+    // note: detached now, not when the socket's close arrives, so the agent drops this viewer's WebRTC peer at once.
+    this.detachViewer(v)
   }
 
   viewerList() {

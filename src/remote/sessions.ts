@@ -1,8 +1,16 @@
 // Remote session use cases: start (permission, policy, MFA re-entry, audit, the signed
 // `remote.open` command), join as a viewer, end (by the user, an admin, the idle timeout,
-// the device going offline, the agent leaving), and the lists. A live session's relay lives
-// in the memory of the server process that started it (see ./relay.ts).
+// the device going offline, the agent leaving, the opener's access withdrawn), and the lists.
+// A live session's relay lives in the memory of the server process that started it (see
+// ./relay.ts).
+//
+// Access is checked again while a session lives: every change that may shrink someone's
+// access emits `access.changed`, and every few seconds anyway (a change made by another server
+// process, an API key or sign-in expiring), recheckRemoteAccess asks the database whether the
+// opener of each live session, and each viewer, still reaches its device. An opener who does
+// not ends the session (reason `revoked`); a viewer who does not is disconnected.
 import type { UserActor } from '../auth/actor'
+import { credentialOf, currentScope, type Credential } from '../auth/credentials'
 import { acceptTotp } from '../auth/mfa'
 import { auditEvent, recordAudit, systemActor, type AuditActor } from '../audit/service'
 import { cancelCommand, DeviceNotConnectedError, getCommand, queueCommand } from '../agents/commands'
@@ -13,13 +21,13 @@ import { deviceVisibility } from '../devices/visibility'
 import { AppError, ForbiddenError, NotFoundError } from '../lib/errors'
 import { newId } from '../lib/ids'
 import type { RemoteOpenPayload } from '../protocol/remote'
-import { can } from '../tenancy/scope'
+import { can, type Scope } from '../tenancy/scope'
 import type { StartSessionBody } from './model'
 import { Recorder } from './recording'
 import { SessionRelay, type RelayHooks } from './relay'
 import { advanceSession, deleteRecording, endSessionRow, findSession, insertSession, listLiveSessions, listSessions as listSessionRows, updateSession, type RemoteSessionRow, type SessionListRow } from './repo'
 import { remotePolicy } from './settings'
-import { issueTicket, type TicketRole } from './tickets'
+import { issueTicket, type TicketRole, type UsedTickets } from './tickets'
 import { onTransferFrame } from './transfers'
 
 /** The live relays and recent MFA re-entries of one server process. */
@@ -29,6 +37,9 @@ export class RemoteHub {
   readonly mfaAt = new Map<string, number>()
   /** Session endings started by sockets and timers (shutdown waits for them). */
   readonly ending = new Set<Promise<unknown>>()
+  /** Session tickets already used (each attaches one socket). */
+  readonly usedTickets: UsedTickets = new Map()
+  accessTimer: Timer | null = null
 
   track(p: Promise<unknown>) {
     this.ending.add(p)
@@ -88,7 +99,7 @@ export async function startSession(ctx: AppContext, actor: UserActor, input: Sta
   })
   const cols = input.cols ?? 120
   const rows = input.rows ?? 32
-  const relay = new SessionRelay(ctx, { id: row.id, orgId: row.orgId, siteId: row.siteId, deviceId: row.deviceId, userId: row.userId, type: row.type }, policy.idleTimeoutMinutes * 60_000, relayHooks(ctx, row.id))
+  const relay = new SessionRelay(ctx, { id: row.id, orgId: row.orgId, siteId: row.siteId, deviceId: row.deviceId, userId: row.userId, type: row.type, opener: credentialOf(actor) }, policy.idleTimeoutMinutes * 60_000, relayHooks(ctx, row.id))
   if (recording) {
     relay.recorder = await Recorder.start(ctx, { sessionId: row.id, orgId: row.orgId, deviceId: row.deviceId, userId: row.userId, cols, rows, shell: row.shell, title: `${deviceName(device)} · ${actor.user.name}`, retentionDays: policy.recordingRetentionDays })
   }
@@ -138,8 +149,45 @@ export async function getSession(ctx: AppContext, actor: UserActor, id: string):
 }
 
 function sessionVisible(actor: UserActor, row: Pick<RemoteSessionRow, 'orgId' | 'siteId'>): boolean {
-  const grant = actor.scope.orgs.get(row.orgId)
+  return reaches(actor.scope, row)
+}
+
+/** reaches: may a scope use remote access on a device of this org and site? */
+function reaches(scope: Scope | null, row: Pick<RemoteSessionRow, 'orgId' | 'siteId'>): boolean {
+  const grant = scope?.orgs.get(row.orgId)
   return !!grant && grant.permissions.has('remote:access') && (grant.siteIds === null || grant.siteIds.includes(row.siteId))
+}
+
+/** How often live sessions' access is checked again without an access.changed event. */
+export const accessRecheckMs = 5_000
+
+/**
+ * recheckRemoteAccess checks every live session of this process against the database as it
+ * is now: a session whose opener no longer reaches its device (role, membership, site, user
+ * disabled or removed, signed out, session or API key revoked or expired) ends as `revoked`;
+ * a viewer who no longer may watch is disconnected. `userId` narrows it to one user's.
+ */
+export async function recheckRemoteAccess(ctx: AppContext, userId: string | null = null) {
+  const scopes = new Map<string, Promise<Scope | null>>()
+  const scopeOf = (c: Credential) => {
+    const key = `${c.userId}|${c.sessionId ?? ''}|${c.apiKeyId ?? ''}`
+    let scope = scopes.get(key)
+    if (!scope) scopes.set(key, scope = currentScope(ctx, c))
+    return scope
+  }
+  for (const [id, relay] of [...remoteHub(ctx).relays]) {
+    if (relay.isClosed) continue
+    const s = relay.session
+    if ((!userId || s.opener.userId === userId) && !reaches(await scopeOf(s.opener), s)) {
+      ctx.log.info('remote session ended: the opener\'s access was withdrawn', { sessionId: id, userId: s.opener.userId })
+      await endSession(ctx, id, 'revoked', { error: 'the access of the technician who opened it was withdrawn' })
+      continue
+    }
+    for (const v of [...relay.viewers.values()]) {
+      if (userId && v.credential.userId !== userId) continue
+      if (!reaches(await scopeOf(v.credential), s)) relay.revokeViewer(v, 'your access to this device was withdrawn')
+    }
+  }
 }
 
 /** isLive: the session can still be attached to (a relay runs it here). */

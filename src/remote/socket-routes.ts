@@ -1,9 +1,11 @@
 // The relay's two WebSocket ends:
-//   /ws/remote/:id          browsers (and API clients): signed-in user + own Origin + session ticket
+//   /ws/remote/:id          browsers (and API clients): signed-in user + own Origin + a session
+//                           ticket (single use, 30 s; ./tickets.ts)
 //   /ws/remote/:id/agent    the device's agent: its credential, and only for its own session
 // Both are thin: frames go to the session's relay (./relay.ts), which checks and routes them.
 import { Elysia, t } from 'elysia'
 import { authenticateAgent, parseAgentCredential } from '../agents/auth'
+import { credentialOf, type Credential } from '../auth/credentials'
 import type { AppContext } from '../context'
 import { ForbiddenError, NotFoundError, UnauthorizedError } from '../lib/errors'
 import { actorPlugin } from '../web/actor-plugin'
@@ -13,7 +15,7 @@ import { agentAttached, getSession, isLive, remoteHub } from './sessions'
 import { iceServers } from './settings'
 import { checkTicket, type TicketRole } from './tickets'
 
-type ViewerData = { remote?: { relay: SessionRelay; userId: string; name: string; role: TicketRole; viewer?: ViewerConn | null; iceServers: Awaited<ReturnType<typeof iceServers>> } }
+type ViewerData = { remote?: { relay: SessionRelay; userId: string; name: string; role: TicketRole; credential: Credential; viewer?: ViewerConn | null; iceServers: Awaited<ReturnType<typeof iceServers>> } }
 type AgentData = { remoteAgent?: { relay: SessionRelay; sessionId: string } }
 type Raw = RawSocket & { data: ViewerData & AgentData }
 
@@ -66,9 +68,9 @@ export function remoteSocketRoutes(ctx: AppContext) {
         if (origin ? !own.includes(origin) : !actor.apiKey) throw new ForbiddenError('cross-site WebSocket refused')
         const row = await getSession(ctx, actor, params.id)
         if (!isLive(ctx, row)) throw new NotFoundError('live remote session')
-        const role = checkTicket(ctx, query.ticket, row.id, actor.user.id)
-        if (!role) throw new ForbiddenError('invalid or expired session ticket: reload the page')
-        ;(c as unknown as ViewerData).remote = { relay: remoteHub(ctx).relays.get(row.id)!, userId: actor.user.id, name: actor.user.name, role, iceServers: await iceServers(ctx) }
+        const role = checkTicket(ctx, remoteHub(ctx).usedTickets, query.ticket, row.id, actor.user.id)
+        if (!role) throw new ForbiddenError('invalid, expired or already used session ticket: reload the page')
+        ;(c as unknown as ViewerData).remote = { relay: remoteHub(ctx).relays.get(row.id)!, userId: actor.user.id, name: actor.user.name, role, credential: credentialOf(actor), iceServers: await iceServers(ctx) }
       },
       open(ws) {
         const raw = ws.raw as unknown as Raw

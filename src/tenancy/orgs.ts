@@ -91,5 +91,6 @@ export async function deleteOrg(ctx: Ctx, actor: UserActor, id: string): Promise
     await updateOrgRow(tx, id, { deletedAt: ctx.clock.now() })
     await recordAudit({ ...ctx, db: tx }, actor.audit, { action: 'org.delete', partnerId: org.partnerId, orgId: id, resourceType: 'organization', resourceId: id, resourceName: org.name })
   })
+  ctx.events.emit('access.changed', { userId: null, reason: 'org.delete' })
 }
 

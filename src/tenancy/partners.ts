@@ -72,4 +72,5 @@ export async function deletePartner(ctx: Ctx, actor: UserActor, id: string): Pro
     await updatePartnerRow(tx, id, { deletedAt: ctx.clock.now() })
     await recordAudit({ ...ctx, db: tx }, actor.audit, { action: 'partner.delete', partnerId: id, resourceType: 'partner', resourceId: id, resourceName: partner.name })
   })
+  ctx.events.emit('access.changed', { userId: null, reason: 'partner.delete' })
 }

@@ -96,6 +96,7 @@ export async function updateRole(ctx: Ctx, actor: UserActor, id: string, patch: 
     await updateRoleRow(tx, id, changes)
     await recordAudit({ ...ctx, db: tx }, actor.audit, { action: 'role.update', partnerId, orgId: role.orgId, resourceType: 'role', resourceId: id, resourceName: role.name, details: { changes: patch } })
   })
+  if (patch.permissions) ctx.events.emit('access.changed', { userId: null, reason: 'role.update' })
   return { ...role, ...changes }
 }
 

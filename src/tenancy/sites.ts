@@ -69,4 +69,5 @@ export async function deleteSite(ctx: Ctx, actor: UserActor, id: string): Promis
     await deleteSiteRow(tx, id)
     await recordAudit({ ...ctx, db: tx }, actor.audit, { action: 'site.delete', partnerId: grant.partnerId, orgId: site.orgId, resourceType: 'site', resourceId: id, resourceName: site.name })
   })
+  ctx.events.emit('access.changed', { userId: null, reason: 'site.delete' })
 }

@@ -183,6 +183,7 @@ export async function updateUser(ctx: Ctx, actor: UserActor, id: string, input: 
     const where = input.membership ? await applyMembership(c, actor.scope, id, input.membership) : null
     await recordAudit(c, actor.audit, { action: 'user.update', partnerId: where?.partnerId ?? null, orgId: where?.orgId ?? null, resourceType: 'user', resourceId: id, resourceName: view.email, details: { ...input } })
   })
+  if (input.status !== undefined || input.membership) ctx.events.emit('access.changed', { userId: id, reason: 'user.update' })
   return getUser(ctx, actor, id)
 }
 
@@ -207,4 +208,5 @@ export async function removeUser(ctx: Ctx, actor: UserActor, id: string): Promis
     }
     await recordAudit({ ...ctx, db: tx }, actor.audit, { action: 'user.remove', resourceType: 'user', resourceId: id, resourceName: view.email, details: { membershipsRemoved: removed, disabled: left === 0 } })
   })
+  ctx.events.emit('access.changed', { userId: id, reason: 'user.remove' })
 }

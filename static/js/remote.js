@@ -287,6 +287,7 @@
     closed: 'The session was closed.', killed: 'An administrator ended this session.', idle: 'The session ended after a period without input.',
     offline: 'The device went offline.', exited: 'The shell exited.', agent_disconnected: 'The device dropped the connection.',
     abandoned: 'No one was connected for a minute.', failed: 'The session failed.', server_restart: 'The server restarted.', ended: 'The session has ended.',
+    revoked: 'Access to this device was withdrawn.',
   }
 
   function toolbar(el) {

@@ -10,7 +10,7 @@ export const typeLabels: Record<string, string> = { terminal: 'Terminal', files:
 export const reasonLabels: Record<string, string> = {
   closed: 'closed by the technician', killed: 'ended by an administrator', idle: 'idle timeout', offline: 'device went offline',
   exited: 'the shell exited', agent_disconnected: 'the agent disconnected', abandoned: 'no viewer for a minute', failed: 'failed',
-  server_restart: 'the server restarted',
+  server_restart: 'the server restarted', revoked: 'the technician\'s access was withdrawn',
 }
 
 export function durationText(seconds: number | null | undefined): string {
