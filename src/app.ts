@@ -20,6 +20,7 @@ import type { AppContext } from './context'
 import { deviceActionApiRoutes } from './device-actions/api-routes'
 import { deviceActionPageRoutes } from './device-actions/routes'
 import { deviceApiRoutes } from './devices/device-api'
+import { inventoryApiRoutes } from './devices/inventory-api'
 import { groupApiRoutes } from './devices/group-api'
 import { deviceRoutes } from './devices/device-routes'
 import { groupRoutes } from './devices/group-routes'
@@ -87,6 +88,7 @@ export function createApp(ctx: AppContext, assets: Awaited<ReturnType<typeof loa
     .use(roleRoutes(ctx))
     .use(deviceRoutes(ctx))
     .use(deviceApiRoutes(ctx))
+    .use(inventoryApiRoutes(ctx))
     .use(groupApiRoutes(ctx))
     .use(groupRoutes(ctx))
     .use(softwareRoutes(ctx))

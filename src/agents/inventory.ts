@@ -7,13 +7,15 @@ import type { ServiceChange, SoftwareRef } from '../events'
 import { newId } from '../lib/ids'
 import type { InventoryReport, ServiceEntry, SoftwareEntry } from '../protocol'
 import type { AgentIdentity } from './auth'
+import { packageVersionKey } from '../devices/versions'
 import { insertDeviceChanges, updateDeviceRow, type DeviceChangeRow, type DeviceRow } from './device-repo'
 import {
   applySoftwareDiff, findDevice, findHardware, insertServiceRow, listNetwork, listServiceRows, listSoftware, replaceDisks, replaceNetwork, replaceServices,
   updateServiceRow, upsertHardware, type HardwareRow, type ServiceRow, type SoftwareRow,
 } from './inventory-repo'
 
-type SoftwareDiff = { installed: SoftwareRef[]; removed: SoftwareRef[]; updated: (SoftwareRef & { previousVersion: string | null })[] }
+type Detailed = { source: string | null; publisher: string | null }
+type SoftwareDiff = { installed: (SoftwareRef & Detailed)[]; removed: (SoftwareRef & Detailed)[]; updated: (SoftwareRef & Detailed & { previousVersion: string | null })[] }
 
 /** diffSoftware pairs stored and reported packages by source and name; a changed version is an update. */
 export function diffSoftware(stored: SoftwareRow[], reported: SoftwareEntry[], deviceId: string, now: number) {
@@ -25,7 +27,7 @@ export function diffSoftware(stored: SoftwareRow[], reported: SoftwareEntry[], d
   const deleteIds: string[] = []
   const diff: SoftwareDiff = { installed: [], removed: [], updated: [] }
   const toRow = (e: SoftwareEntry, id = newId()): SoftwareRow => ({
-    id, deviceId, name: e.name, version: e.version, publisher: e.publisher, installDate: e.installDate, installLocation: e.installLocation, source: e.source, updatedAt: now,
+    id, deviceId, name: e.name, version: e.version, publisher: e.publisher, installDate: e.installDate, installLocation: e.installLocation, source: e.source, versionKey: packageVersionKey(e.version, e.source), updatedAt: now,
   })
   for (const k of new Set([...before.keys(), ...after.keys()])) {
     const olds = [...(before.get(k) ?? [])]
@@ -45,10 +47,10 @@ export function diffSoftware(stored: SoftwareRow[], reported: SoftwareEntry[], d
       const o = olds.shift()!
       const n = news.shift()!
       update.push(toRow(n, o.id))
-      diff.updated.push({ name: n.name, version: n.version, previousVersion: o.version })
+      diff.updated.push({ name: n.name, version: n.version, previousVersion: o.version, source: n.source, publisher: n.publisher })
     }
-    for (const o of olds) { deleteIds.push(o.id); diff.removed.push({ name: o.name, version: o.version }) }
-    for (const n of news) { insert.push(toRow(n)); diff.installed.push({ name: n.name, version: n.version }) }
+    for (const o of olds) { deleteIds.push(o.id); diff.removed.push({ name: o.name, version: o.version, source: o.source, publisher: o.publisher }) }
+    for (const n of news) { insert.push(toRow(n)); diff.installed.push({ name: n.name, version: n.version, source: n.source, publisher: n.publisher }) }
   }
   return { insert, update, deleteIds, diff }
 }
@@ -163,9 +165,9 @@ export async function ingestInventory(ctx: AppContext, agent: AgentIdentity, rep
       if (initial) {
         change('software', 'baseline', `Software inventory: ${report.software.length} packages`)
       } else {
-        for (const s of diff.installed) change('software', 'installed', `Installed ${s.name} ${s.version ?? ''}`.trim(), { name: s.name, version: s.version })
-        for (const s of diff.removed) change('software', 'removed', `Removed ${s.name} ${s.version ?? ''}`.trim(), { name: s.name, version: s.version })
-        for (const s of diff.updated) change('software', 'updated', `Updated ${s.name} from ${s.previousVersion ?? '?'} to ${s.version ?? '?'}`, { name: s.name, version: s.version, previousVersion: s.previousVersion })
+        for (const s of diff.installed) change('software', 'installed', `Installed ${s.name} ${s.version ?? ''}`.trim(), { name: s.name, version: s.version, source: s.source, publisher: s.publisher })
+        for (const s of diff.removed) change('software', 'removed', `Removed ${s.name} ${s.version ?? ''}`.trim(), { name: s.name, version: s.version, source: s.source, publisher: s.publisher })
+        for (const s of diff.updated) change('software', 'updated', `Updated ${s.name} from ${s.previousVersion ?? '?'} to ${s.version ?? '?'}`, { name: s.name, version: s.version, previousVersion: s.previousVersion, source: s.source, publisher: s.publisher })
         if (diff.installed.length + diff.removed.length + diff.updated.length > 0) {
           after.push(() => ctx.events.emit('software.changed', { deviceId: agent.id, orgId: agent.orgId, ...diff }))
         }

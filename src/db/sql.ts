@@ -30,6 +30,11 @@ export function jsonArrayHas(column: SQLWrapper, value: string): SQL {
     : sql`EXISTS (SELECT 1 FROM json_each(${column}) WHERE json_each.value = ${value})`
 }
 
+/** bytewise compares text by its bytes (PostgreSQL's "C" collation; SQLite's default), for sort keys. */
+export function bytewise(column: SQLWrapper): SQL {
+  return isPg() ? sql`(${column} COLLATE "C")` : sql`${column}`
+}
+
 /** timeBucket floors an epoch-ms column to multiples of `sizeMs` (integer division on both). */
 export function timeBucket(column: SQLWrapper, sizeMs: number): SQL<number> {
   return sql<number>`(${column} / ${sql.raw(String(Math.trunc(sizeMs)))}) * ${sql.raw(String(Math.trunc(sizeMs)))}`.mapWith(Number)

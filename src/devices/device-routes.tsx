@@ -33,10 +33,10 @@ import { endMaintenance, maintenanceSpan, startMaintenance } from './maintenance
 import { bulkActions, bulkBody, changesQuery, createSavedViewBody, customFieldForm, deviceListPageQuery, deviceListQuery, idParams, servicesQuery, startMaintenanceBody, updateDeviceBody, type DeviceListQuery } from './model'
 import { canOnDevice, deviceHeader } from './header'
 import { listNetwork as listNetworkRows } from './repo'
-import { countVisibleDevices, decommissionDevice, deviceName, getChanges, getDevice, getHardware, getNetwork, getServices, getServiceStates, getSoftware, listDevices, updateDevice } from './service'
+import { type DevicePage, countVisibleDevices, decommissionDevice, deviceName, getChanges, getDevice, getHardware, getNetwork, getServices, getServiceStates, getSoftware, listDevices, updateDevice } from './service'
 
 
-const filterKeys = ['orgId', 'siteId', 'groupId', 'os', 'status', 'tag', 'search', 'sort', 'order'] as const
+const filterKeys = ['orgId', 'siteId', 'groupId', 'os', 'status', 'tag', 'search', 'q', 'sort', 'order'] as const
 
 function filtersOf(q: Record<string, unknown>): DeviceListFilters {
   const out: DeviceListFilters = {}
@@ -87,9 +87,15 @@ export function deviceRoutes(ctx: AppContext) {
       const { columns, density } = readListPrefs(c.cookie)
       const query: DeviceListQuery = { perPage: density === 'compact' ? 100 : 50, ...c.query, orgId: c.query.orgId ?? page.activeOrgId ?? undefined }
       const filters = filtersOf(query)
-      const result = await listDevices(ctx, actor, query)
+      // A fleet query with a mistake shows where it is, in place of the table.
+      let queryError: string | undefined
+      const result = await listDevices(ctx, actor, query).catch((err) => {
+        if (!(err instanceof ValidationError && err.field === 'q')) throw err
+        queryError = err.message
+        return { rows: [], total: 0, page: 1, perPage: query.perPage ?? 50, nextCursor: null, sort: query.sort ?? 'name', order: query.order ?? 'asc' } satisfies DevicePage
+      })
       const anyDevices = result.total > 0 || (await countVisibleDevices(ctx, actor)) > 0
-      const table = <DeviceTable result={result} query={filters} columns={columns} allColumns={deviceColumns} selectable={page.can.includes('devices:write') || page.can.includes('devices:delete')} now={ctx.clock.now()} anyDevices={anyDevices} density={density} />
+      const table = <DeviceTable result={result} query={filters} columns={columns} allColumns={deviceColumns} selectable={page.can.includes('devices:write') || page.can.includes('devices:delete')} now={ctx.clock.now()} anyDevices={anyDevices} density={density} queryError={queryError} />
       if (htmxTarget(c.request) === 'device-table') return render(c, table)
       const [sites, groups, views] = await Promise.all([listSites(ctx, actor, { orgId: query.orgId }), groupOptions(ctx, actor, query.orgId), listSavedViews(ctx, actor)])
       const siteOptions = sites.map((r) => ({ id: r.site.id, name: r.site.name, orgName: r.orgName }))

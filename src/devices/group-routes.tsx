@@ -61,7 +61,10 @@ export function groupRoutes(ctx: AppContext) {
       return render(c, <GroupsPage page={page} groups={groups} orgs={page.orgs} canCreate={orgIdsWith(actor.scope, 'devices:write').length > 0} />)
     })
     .get('/groups/rules', async (c) => render(c, <RulesPage page={await pageProps(ctx, c)} fields={Object.entries(ruleFields) as [string, FieldDef][]} />))
-    .get('/groups/new', (c) => newPage(c))
+    // "Make this a group" from a fleet query opens the form with the query as the rule.
+    .get('/groups/new', (c) => newPage(c, c.query.rule ? { values: { type: 'dynamic', rule: c.query.rule, ...(c.query.orgId ? { orgId: c.query.orgId } : {}) } } : {}), {
+      query: t.Object({ rule: t.Optional(t.String({ maxLength: 4000 })), orgId: t.Optional(t.String({ maxLength: 64 })), type: t.Optional(t.String({ maxLength: 20 })) }),
+    })
     .post('/groups', async (c) => {
       const values = groupForm(c.body)
       const form = checkValues(createGroupBody, values)

@@ -28,6 +28,8 @@ export const deviceListQuery = t.Object({
   status: t.Optional(orAll(deviceStatuses)),
   tag: t.Optional(t.String({ maxLength: 50 })),
   search: t.Optional(t.String({ maxLength: 200 })),
+  /** A fleet query in the rule language (src/devices/rules.ts): software.name = openssl AND software.version < 3.0.13 */
+  q: t.Optional(t.String({ maxLength: 4000 })),
   sort: t.Optional(lit(deviceSorts)),
   order: t.Optional(t.Union([t.Literal('asc'), t.Literal('desc')])),
   page: t.Optional(int({ minimum: 1, maximum: 100_000 })),
@@ -45,13 +47,14 @@ export const densities = ['comfortable', 'compact'] as const
 export type Density = (typeof densities)[number]
 export const maxSavedViews = 50
 /** The filters a view keeps: the device list's own, minus paging. */
-export const viewFilterKeys = ['orgId', 'siteId', 'groupId', 'os', 'status', 'tag', 'search', 'sort', 'order'] as const
+export const viewFilterKeys = ['orgId', 'siteId', 'groupId', 'os', 'status', 'tag', 'search', 'q', 'sort', 'order'] as const
 export const savedViewFilters = t.Object({
   orgId: t.Optional(id), siteId: t.Optional(id), groupId: t.Optional(id),
   os: t.Optional(lit(osTypes)), status: t.Optional(lit(deviceStatuses)),
   tag: t.Optional(t.String({ minLength: 1, maxLength: 50 })), search: t.Optional(t.String({ minLength: 1, maxLength: 200 })),
+  q: t.Optional(t.String({ minLength: 1, maxLength: 4000 })),
   sort: t.Optional(lit(deviceSorts)), order: t.Optional(t.Union([t.Literal('asc'), t.Literal('desc')])),
-}, { additionalProperties: false, error: 'filters are orgId, siteId, groupId, os, status, tag, search, sort and order' })
+}, { additionalProperties: false, error: 'filters are orgId, siteId, groupId, os, status, tag, search, q, sort and order' })
 const viewName = t.String({ minLength: 1, maxLength: 80, pattern: '\\S', error: 'a view name is 1 to 80 characters' })
 const viewColumns = t.Array(lit(deviceColumns.map((c) => c.key)), { minItems: 1, maxItems: deviceColumns.length, uniqueItems: true, error: `columns are some of ${deviceColumns.map((c) => c.key).join(', ')}` })
 export const createSavedViewBody = t.Object({

@@ -46,6 +46,8 @@ export type DeviceFilter = {
   /** Decommissioned devices are hidden unless asked for by status. */
   includeDecommissioned?: boolean
   ids?: string[]
+  /** A compiled fleet query (rules-repo.ts compileRule). */
+  rule?: SQL
 }
 
 /**
@@ -78,6 +80,7 @@ function filterWhere(v: DeviceVisibility, f: DeviceFilter): SQL | undefined {
     f.status ? eq(t.devices.status, f.status) : f.includeDecommissioned ? undefined : ne(t.devices.status, 'decommissioned'),
     f.tag ? jsonArrayHas(t.devices.tags, f.tag) : undefined,
     f.ids ? inIds(t.devices.id, f.ids) : undefined,
+    f.rule,
     f.search ? or(
       iContains(t.devices.hostname, f.search),
       iContains(t.devices.displayName, f.search),

@@ -1,10 +1,14 @@
-// The dynamic group rule language: a small, typed filter over device facts, e.g.
+// The device rule language of dynamic groups and fleet queries: a small, typed filter over
+// device facts, e.g.
 //   os = windows AND ram_gb > 8 AND (tag = servers OR software contains "Chrome")
+//   software.name = "openssl" AND software.version < "3.0.13"
+// Conditions on software.* joined by AND describe one package (its name, version, publisher,
+// source); versions compare by their packaging scheme's order (src/devices/versions.ts).
 // parsed here into a tree (pure code, no database) and compiled to SQL by rules-repo.ts.
 // Errors name the 1-based character position so the editor can point at it.
 // docs/device-groups.md documents the language for users; keep the two in step.
 
-export type FieldType = 'string' | 'number' | 'enum' | 'boolean' | 'set'
+export type FieldType = 'string' | 'number' | 'enum' | 'boolean' | 'set' | 'version' | 'package'
 export type Operator = '=' | '!=' | '>' | '>=' | '<' | '<=' | 'contains' | 'startswith' | 'endswith' | 'in'
 export type Value = string | number | boolean
 
@@ -21,7 +25,7 @@ export type FieldDef = {
 
 const stringOps: Operator[] = ['=', '!=', 'contains', 'startswith', 'endswith', 'in']
 const numberOps: Operator[] = ['=', '!=', '>', '>=', '<', '<=', 'in']
-const defaultOps: Record<FieldType, Operator[]> = { string: stringOps, set: stringOps, number: numberOps, enum: ['=', '!=', 'in'], boolean: ['=', '!='] }
+const defaultOps: Record<FieldType, Operator[]> = { string: stringOps, set: stringOps, number: numberOps, enum: ['=', '!=', 'in'], boolean: ['=', '!='], version: ['=', '!=', '>', '>=', '<', '<=', 'in'], package: stringOps }
 
 /** Every field a rule may test. The SQL for each is in rules-repo.ts. */
 export const ruleFields = {
@@ -50,11 +54,29 @@ export const ruleFields = {
   disk_percent: { type: 'number', volatile: true, description: 'Fullest volume, percent used' },
   last_user: { type: 'string', volatile: true, description: 'Last logged-in user' },
   pending_reboot: { type: 'boolean', volatile: true, description: 'A reboot is pending (true/false)' },
+  'software.name': { type: 'package', description: 'Name of an installed package; with other software.* conditions joined by AND, the same package' },
+  'software.version': { type: 'version', description: 'Version of that package, ordered as its packaging scheme orders them (dpkg, rpm, Windows, semver): software.version < "3.0.13"' },
+  'software.publisher': { type: 'package', description: 'Publisher of that package' },
+  'software.source': { type: 'package', description: 'Where the agent found that package: dpkg, rpm, registry, snap, flatpak, app…' },
+  custom: { type: 'string', description: 'A custom field, named after the dot: custom.warranty = expired (automations set custom fields)' },
 } as const satisfies Record<string, FieldDef>
 
 export type FieldName = keyof typeof ruleFields
 
-export type Comparison = { kind: 'cmp'; field: FieldName; op: Operator; values: Value[]; position: number }
+/** Other spellings of fields (hardware.*, os.*), rewritten to the canonical name when parsed. */
+export const fieldAliases: Record<string, FieldName> = {
+  'os.family': 'os', 'os.version': 'os_version', 'os.build': 'os_build', 'os.arch': 'arch',
+  'hardware.ram_gb': 'ram_gb', 'hardware.cpu_cores': 'cpu_cores', 'hardware.disk_gb': 'disk_gb', 'hardware.cpu_model': 'cpu_model',
+  'hardware.manufacturer': 'manufacturer', 'hardware.model': 'model', 'hardware.serial': 'serial',
+  'device.name': 'name', 'device.hostname': 'hostname', 'device.status': 'status', 'device.tag': 'tag', 'device.site': 'site',
+}
+
+/** isSoftwareField: a software.* field (conditions on one package). */
+export function isSoftwareField(field: FieldName): boolean {
+  return field.startsWith('software.')
+}
+
+export type Comparison = { kind: 'cmp'; field: FieldName; op: Operator; values: Value[]; position: number; /** custom.<name> */ name?: string }
 export type RuleNode =
   | Comparison
   | { kind: 'and' | 'or'; left: RuleNode; right: RuleNode }
@@ -171,8 +193,15 @@ export function parseRule(src: string): RuleNode {
   function comparison(): Comparison {
     const fieldTok = next()
     if (fieldTok.type !== 'word') throw new RuleError(fieldTok.pos, `expected a field name such as os, tag or ram_gb, found ${describe(fieldTok)}`)
-    const key = fieldTok.text.toLowerCase()
-    if (!(key in ruleFields)) throw new RuleError(fieldTok.pos, `unknown field "${fieldTok.text}"; known fields: ${Object.keys(ruleFields).join(', ')}`)
+    let key = fieldTok.text.toLowerCase()
+    let customName: string | undefined
+    if (key.startsWith('custom.')) {
+      customName = fieldTok.text.slice('custom.'.length)
+      if (!customName) throw new RuleError(fieldTok.pos, 'name the custom field after the dot: custom.warranty')
+      key = 'custom'
+    }
+    key = fieldAliases[key] ?? key
+    if (!(key in ruleFields) || (key === 'custom' && customName === undefined)) throw new RuleError(fieldTok.pos, `unknown field "${fieldTok.text}"; known fields: ${Object.keys(ruleFields).filter((f) => f !== 'custom').join(', ')}, custom.<name>`)
     const field = key as FieldName
     const def: FieldDef = ruleFields[field]
     const opTok = next()
@@ -196,7 +225,7 @@ export function parseRule(src: string): RuleNode {
       values.push(value(field, def, op))
     }
     if (++comparisons > ruleLimits.maxComparisons) throw new RuleError(fieldTok.pos, `a rule may have at most ${ruleLimits.maxComparisons} conditions`)
-    return { kind: 'cmp', field, op, values, position: fieldTok.pos }
+    return customName === undefined ? { kind: 'cmp', field, op, values, position: fieldTok.pos } : { kind: 'cmp', field, op, values, position: fieldTok.pos, name: customName }
   }
   function value(field: FieldName, def: FieldDef, op: Operator): Value {
     const tok = next()
@@ -251,6 +280,10 @@ export function isVolatile(node: RuleNode): boolean {
 export function formatRule(node: RuleNode, parent: 'and' | 'or' | 'not' | null = null): string {
   if (node.kind === 'cmp') {
     const v = (x: Value) => typeof x === 'string' ? (/^[A-Za-z0-9_.\-:/+@*]+$/.test(x) && !/^(and|or|not|in)$/i.test(x) ? x : JSON.stringify(x)) : String(x)
+    if (node.field === 'custom') {
+      const f = `custom.${node.name}`
+      return node.op === 'in' ? `${f} IN (${node.values.map(v).join(', ')})` : `${f} ${/^[a-z]/.test(node.op) ? node.op.toUpperCase() : node.op} ${v(node.values[0])}`
+    }
     return node.op === 'in' ? `${node.field} IN (${node.values.map(v).join(', ')})` : `${node.field} ${/^[a-z]/.test(node.op) ? node.op.toUpperCase() : node.op} ${v(node.values[0])}`
   }
   if (node.kind === 'not') return `NOT ${formatRule(node.operand, 'not')}`

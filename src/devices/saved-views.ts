@@ -7,6 +7,7 @@ import type { AppContext } from '../context'
 import { ConflictError, NotFoundError } from '../lib/errors'
 import { newId } from '../lib/ids'
 import { chosenColumns, defaultColumns } from './columns'
+import { parseQuery } from './service'
 import { maxSavedViews, viewFilterKeys, type CreateSavedViewInput, type Density, type UpdateSavedViewInput } from './model'
 import { countSavedViewsOf, deleteSavedViewRow, findSavedViewByName, findSavedViewOf, insertSavedView, listSavedViewsOf, updateSavedViewRow, type SavedView } from './saved-views-repo'
 
@@ -41,6 +42,7 @@ export async function getSavedView(ctx: Ctx, actor: UserActor, id: string): Prom
 /** createSavedView saves a view under a new name (at most maxSavedViews per user). */
 export async function createSavedView(ctx: Ctx, actor: UserActor, input: CreateSavedViewInput): Promise<SavedView> {
   const name = input.name.trim()
+  if (input.filters?.q) parseQuery(input.filters.q)
   if (await findSavedViewByName(ctx.db, actor.user.id, name)) throw new ConflictError(`you already have a view called "${name}"`, 'name')
   if ((await countSavedViewsOf(ctx.db, actor.user.id)) >= maxSavedViews) throw new ConflictError(`at most ${maxSavedViews} saved views; delete one first`, 'name')
   const now = ctx.clock.now()
@@ -55,6 +57,7 @@ export async function createSavedView(ctx: Ctx, actor: UserActor, input: CreateS
 /** updateSavedView renames a view or changes what it shows. */
 export async function updateSavedView(ctx: Ctx, actor: UserActor, id: string, patch: UpdateSavedViewInput): Promise<SavedView> {
   const view = await getSavedView(ctx, actor, id)
+  if (patch.filters?.q) parseQuery(patch.filters.q)
   const name = patch.name?.trim() ?? view.name
   if (name !== view.name) {
     const other = await findSavedViewByName(ctx.db, actor.user.id, name)

@@ -14,6 +14,8 @@ import {
   listServices, listSoftware, serviceStates, updateDeviceRow, type Device, type DeviceChange, type DeviceFilter, type DeviceListRow, type DeviceSort,
 } from './repo'
 import { withDescendants } from './targets'
+import { parseRule, RuleError, type RuleNode } from './rules'
+import { compileRule } from './rules-repo'
 import { canSeeDevice, deviceVisibility } from './visibility'
 
 type Ctx = Pick<AppContext, 'db' | 'clock' | 'events' | 'keys'>
@@ -42,6 +44,16 @@ function decodeCursor(text: string, sort: DeviceSort, order: 'asc' | 'desc'): Cu
   throw new ValidationError('cursor', 'invalid cursor: pass the nextCursor of the previous page with the same sort and order')
 }
 
+/** parseQuery parses a fleet query, or throws a ValidationError on `q` naming the position. */
+export function parseQuery(text: string): RuleNode {
+  try {
+    return parseRule(text)
+  } catch (err) {
+    if (err instanceof RuleError) throw new ValidationError('q', err.message)
+    throw err
+  }
+}
+
 /** deviceFilter turns list query parameters into a repo filter (expanding a group to its subgroups). */
 export async function deviceFilter(ctx: Ctx, actor: UserActor, q: Omit<DeviceListQuery, 'sort' | 'order' | 'page' | 'perPage' | 'cursor'>): Promise<DeviceFilter> {
   let groupIds: string[] | undefined
@@ -50,7 +62,8 @@ export async function deviceFilter(ctx: Ctx, actor: UserActor, q: Omit<DeviceLis
     const groups = await listGroupsOfOrgs(ctx.db, orgs)
     groupIds = groups.some((g) => g.id === q.groupId) ? withDescendants(groups, [q.groupId]) : []
   }
-  return { orgId: q.orgId || undefined, siteId: q.siteId || undefined, groupIds, os: q.os || undefined, status: q.status || undefined, tag: q.tag?.trim().toLowerCase() || undefined, search: q.search?.trim() || undefined }
+  const rule = q.q?.trim() ? compileRule(parseQuery(q.q)) : undefined
+  return { orgId: q.orgId || undefined, siteId: q.siteId || undefined, groupIds, os: q.os || undefined, status: q.status || undefined, tag: q.tag?.trim().toLowerCase() || undefined, search: q.search?.trim() || undefined, rule }
 }
 
 export type DevicePage = { rows: DeviceListRow[]; total: number; page: number; perPage: number; nextCursor: string | null; sort: DeviceSort; order: 'asc' | 'desc' }

@@ -1,6 +1,7 @@
 // Device fixtures for tests and benchmarks: realistic rows inserted directly (no agent), with
 // hardware, disks, a network interface and optional software. Agent-driven tests use the
 // compiled agent instead; these are for device lists, groups, metrics and scale.
+import { packageVersionKey } from '../devices/versions'
 import type { AppContext } from '../context'
 import { t } from '../db/tables'
 import { sha256Hex } from '../lib/crypto'
@@ -73,7 +74,7 @@ export async function makeDevices(ctx: Pick<AppContext, 'db' | 'clock'>, list: M
   }))
   for (const part of chunk(nets, 300)) await ctx.db.insert(t.deviceNetwork).values(part)
   const software = rows.flatMap((r, i) => (list[i].software ?? []).map((s) => ({
-    id: newId(), deviceId: r.id, name: s.name, version: s.version ?? null, publisher: s.publisher ?? null, installDate: s.installDate ?? null, installLocation: null, source: s.source ?? null, updatedAt: now,
+    id: newId(), deviceId: r.id, name: s.name, version: s.version ?? null, publisher: s.publisher ?? null, installDate: s.installDate ?? null, installLocation: null, source: s.source ?? null, versionKey: packageVersionKey(s.version ?? null, s.source ?? null), updatedAt: now,
   })))
   for (const part of chunk(software, 300)) await ctx.db.insert(t.deviceSoftware).values(part)
   const services = rows.flatMap((r, i) => (list[i].services ?? []).map((sv) => ({

@@ -137,7 +137,7 @@ export function NewGroupPage({ page, options, values, errors }: { page: PageProp
           <form class="card form-narrow" method="post" action="/groups" x-data="rulePreview">
             <Csrf token={page.csrf} />
             <FormError errors={errors} />
-            <GroupFields values={values ?? { orgId: page.activeOrgId ?? options.orgs[0]?.id }} errors={errors} options={options} />
+            <GroupFields values={{ orgId: page.activeOrgId ?? options.orgs[0]?.id, ...values }} errors={errors} options={options} />
             <button class="btn primary" type="submit">Create group</button>
           </form>
         )}
@@ -232,7 +232,7 @@ export function MembersTable({ group, rows, total, page, perPage, canRemove, csr
 
 /** RulesPage documents the rule language from the field definitions themselves (docs/device-groups.md has the same with more examples). */
 export function RulesPage({ page, fields }: { page: PageProps; fields: [string, FieldDef][] }) {
-  const ops: Record<string, string> = { string: '= != contains startswith endswith in', set: '= != contains startswith endswith in', number: '= != > >= < <= in', enum: '= != in', boolean: '= !=' }
+  const ops: Record<string, string> = { string: '= != contains startswith endswith in', set: '= != contains startswith endswith in', number: '= != > >= < <= in', enum: '= != in', boolean: '= !=', version: '= != > >= < <= in', package: '= != contains startswith endswith in' }
   return (
     <Layout page={page} title="Group rule language">
       <PageHeader title="Group rule language" subtitle="A dynamic group holds every device of its organization (or site) for which its rule is true." />

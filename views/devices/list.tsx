@@ -10,7 +10,7 @@ import { Csrf } from '../components/form'
 import { Layout } from '../layout'
 import { Ago, DeviceStatus, MaintenanceDurationOptions, Meter, osLabels, statusLabels, Tags, deviceLabel } from './parts'
 
-export type DeviceListFilters = { orgId?: string; siteId?: string; groupId?: string; os?: string; status?: string; tag?: string; search?: string; sort?: string; order?: string }
+export type DeviceListFilters = { orgId?: string; siteId?: string; groupId?: string; os?: string; status?: string; tag?: string; search?: string; q?: string; sort?: string; order?: string }
 type Option = { id: string; name: string }
 
 /** listHref keeps the current filters and changes some of them. */
@@ -42,9 +42,12 @@ function Cell({ col, d, now }: { col: string; d: DeviceListRow; now: number }) {
   }
 }
 
-export function DeviceTable({ result, query, columns, allColumns, selectable, now, anyDevices, density = 'comfortable' }: {
+export function DeviceTable({ result, query, columns, allColumns, selectable, now, anyDevices, density = 'comfortable', queryError }: {
   result: DevicePage; query: DeviceListFilters; columns: string[]; allColumns: DeviceColumn[]; selectable: boolean; now: number; anyDevices: boolean; density?: Density
+  /** Why the fleet query (q) could not be run. */
+  queryError?: string
 }) {
+  if (queryError) return <div class="callout error" role="alert" id="query-error"><strong>The query has an error</strong> <span safe>{queryError}</span> <a href="/groups/rules">Query language</a></div>
   if (result.rows.length === 0) {
     return anyDevices
       ? <EmptyState title="No devices match" text="Try another search or clear the filters." action={{ href: '/devices', label: 'Clear filters' }} />
@@ -173,7 +176,7 @@ export function DevicesPage({ page, table, query, result, columns, allColumns, d
   const exportHref = `/api/v1/devices/export?${new URLSearchParams({ ...Object.fromEntries(Object.entries(query).filter(([, v]) => v)), columns: columns.join(',') })}`
   return (
     <Layout page={page} title="Devices">
-      <PageHeader title="Devices" subtitle={`${result.total} device${result.total === 1 ? '' : 's'}${query.search || query.status || query.os || query.tag || query.siteId || query.groupId ? ' match the filters' : ''}`}>
+      <PageHeader title="Devices" subtitle={`${result.total} device${result.total === 1 ? '' : 's'}${query.search || query.status || query.os || query.tag || query.siteId || query.groupId || query.q ? ' match the filters' : ''}`}>
         <SavedViews page={page} views={views} />
         <details class="dropdown columns-chooser">
           <summary class="btn">Columns</summary>
@@ -218,6 +221,13 @@ export function DevicesPage({ page, table, query, result, columns, allColumns, d
           <select id="f-status" name="status"><option value="">Active (any status)</option>{Object.entries(statusLabels).map(([v, l]) => <option value={v} selected={query.status === v} safe>{l}</option>)}</select>
         </div>
         <div class="field"><label for="f-tag">Tag</label><input id="f-tag" type="text" name="tag" value={query.tag} placeholder="Tag, e.g. servers" /></div>
+        <div class="field grow query-field">
+          <label for="f-q">Query <a class="small" href="/groups/rules">(language)</a></label>
+          <input id="f-q" class="mono" type="text" name="q" value={query.q} maxlength="4000" placeholder='software.name = openssl AND software.version < "3.0.13"' />
+        </div>
+        {query.q && page.can.includes('devices:write')
+          ? <a class="btn small" href={`/groups/new?${new URLSearchParams({ type: 'dynamic', rule: query.q, ...(query.orgId ? { orgId: query.orgId } : {}) })}`}>Make this a group</a>
+          : ''}
         {query.sort ? <input type="hidden" name="sort" value={query.sort} /> : ''}
         {query.order ? <input type="hidden" name="order" value={query.order} /> : ''}
         <noscript><button class="btn" type="submit">Filter</button></noscript>

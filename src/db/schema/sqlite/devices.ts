@@ -1,4 +1,5 @@
 import { index, primaryKey, sqliteTable as table, uniqueIndex } from 'drizzle-orm/sqlite-core'
+import { sql } from 'drizzle-orm'
 import { bool, id, int, json, ms, text } from './columns'
 import { organizations, sites, users } from './tenancy'
 // ---- below this line the sqlite and pg files are identical (schema-parity.test.ts) ----
@@ -166,8 +167,10 @@ export const deviceSoftware = table('device_software', {
   installLocation: text(),
   /** dpkg, rpm, snap, flatpak, app, pkgutil, registry… */
   source: text(),
+  /** Sort key of the version under its source's ordering (src/devices/versions.ts); compared bytewise. */
+  versionKey: text(),
   updatedAt: ms().notNull(),
-}, (t) => [index('device_software_device').on(t.deviceId), index('device_software_name').on(t.name)])
+}, (t) => [index('device_software_device').on(t.deviceId), index('device_software_name').on(t.name), index('device_software_lname').on(sql`lower(${t.name})`, t.versionKey)])
 
 export const deviceServices = table('device_services', {
   id: id(),
