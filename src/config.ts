@@ -22,8 +22,11 @@ export type Config = {
   tls: { certFile: string; keyFile: string } | null
   /** On SIGTERM, how long the work in hand may take before it is released and the server exits anyway. */
   shutdownSeconds: number
-  /** How often agents send a heartbeat, and after how many missed ones a device is offline. */
-  agents: { heartbeatSeconds: number; offlineAfterMissed: number }
+  /**
+   * How often agents send a heartbeat, after how many missed ones a device without a socket is
+   * offline, and how long after its socket closed (with nothing heard since) a device is offline.
+   */
+  agents: { heartbeatSeconds: number; offlineAfterMissed: number; offlineGraceSeconds: number }
   /**
    * Who may read /metrics: a bearer token (BREEZE_METRICS_TOKEN) or a client address in one of
    * the listed ranges (BREEZE_METRICS_ALLOW, comma-separated addresses or CIDRs; loopback by default).
@@ -83,6 +86,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: Record<string, string |
     agents: {
       heartbeatSeconds: intSetting(env.BREEZE_AGENT_HEARTBEAT_SECONDS, 60, 5, 3600, 'BREEZE_AGENT_HEARTBEAT_SECONDS'),
       offlineAfterMissed: intSetting(env.BREEZE_AGENT_OFFLINE_AFTER_MISSED, 3, 1, 100, 'BREEZE_AGENT_OFFLINE_AFTER_MISSED'),
+      offlineGraceSeconds: intSetting(env.BREEZE_AGENT_OFFLINE_GRACE_SECONDS, 60, 1, 3600, 'BREEZE_AGENT_OFFLINE_GRACE_SECONDS'),
     },
     metrics: metricsAccess(env),
   }

@@ -8,10 +8,10 @@
 // pipe full), and what was not acknowledged when the socket dropped is sent again first
 // after the reconnect (the server keeps each chunk once). The outbox is bounded in bytes and
 // posted in batches the server's body limit accepts.
-import { closeCodes, type AgentMessage, type AgentMessageBatch, type ServerMessage } from '../../src/protocol'
+import { closeCodes, livenessBoundMs, livenessProbeMs, type AgentMessage, type AgentMessageBatch, type ServerMessage } from '../../src/protocol'
 import type { ApiClient } from './api'
 import { ApiError } from './api'
-import { fullJitter } from './backoff'
+import { defaultReconnectWindowMs, fullJitter, reconnectDelay } from './backoff'
 import { log } from './log'
 import { remoteBridge } from './remote/bridge'
 
@@ -40,7 +40,10 @@ export class LiveChannel {
   private stopped = false
   private timer: Timer | null = null
   private pingTimer: Timer | null = null
-  private lastPong = 0
+  /** When anything last arrived from the server (Date.now()); silence beyond the liveness bound means a dead connection. */
+  private lastHeard = 0
+  /** The reconnect window the server advised (server.hello). */
+  private reconnectWindowMs = defaultReconnectWindowMs
   private outbox: Queued[] = []
   private outboxBytes = 0
   private flushing = false
@@ -179,12 +182,13 @@ export class LiveChannel {
     ws.onmessage = (ev) => {
       let msg: ServerMessage
       try { msg = JSON.parse(String(ev.data)) } catch { return }
+      this.lastHeard = Date.now()
       if (msg.type === 'server.hello') {
         this.ready = true
         this.attempt = 0
-        this.lastPong = Date.now()
+        if (msg.reconnectWindow) this.reconnectWindowMs = msg.reconnectWindow * 1000
         this.window = msg.outputWindow ?? 0
-        this.startPings()
+        this.startPings(msg.heartbeatSeconds)
         log.info('connected to the server', { url: this.url })
         this.events.onConnected?.()
         // Output the last connection did not see acknowledged goes again first (the server
@@ -195,7 +199,6 @@ export class LiveChannel {
         this.outboxBytes = 0
         this.wakeOutput()
       }
-      if (msg.type === 'pong') this.lastPong = Date.now()
       if (msg.type === 'command.output.ack') return this.acknowledged(msg.id, msg.seq)
       if (msg.type === 'remote.signal') return remoteBridge.receive(msg)
       this.events.onMessage(msg)
@@ -212,8 +215,8 @@ export class LiveChannel {
       if (this.stopped) return
       if (ev.code === closeCodes.revoked) return this.events.onFatal('the server revoked this device (decommissioned); re-enroll to manage it again')
       if (ev.code === closeCodes.cloneSuspected) return this.events.onFatal('another machine uses this agent identity; re-enroll this machine')
-      // The server is restarting: come back after it had a moment, spread so a fleet does not return in lockstep.
-      if (ev.code === closeCodes.serviceRestart) return this.retry(2_000 + Math.floor(Math.random() * 8_000))
+      // The server is restarting: come back after it had a moment, spread over the window so a fleet does not return in lockstep.
+      if (ev.code === closeCodes.serviceRestart) return this.retry(2_000 + reconnectDelay(1, this.reconnectWindowMs))
       if (ev.code === closeCodes.replaced) this.events.onReplaced?.()
       if (ev.code === closeCodes.busy) {
         const seconds = Number(/retry-after=(\d+)/.exec(ev.reason)?.[1] ?? 10)
@@ -226,19 +229,37 @@ export class LiveChannel {
   private retry(delayMs?: number) {
     if (this.stopped) return
     this.attempt++
-    const delay = delayMs ?? fullJitter(this.attempt)
+    const delay = delayMs ?? reconnectDelay(this.attempt, this.reconnectWindowMs)
     log.debug('reconnecting', { inMs: delay, attempt: this.attempt })
     this.timer = setTimeout(() => this.connect(), delay)
   }
 
-  /** An application ping every 30 s; no pong for 90 s means a dead connection. */
-  private startPings() {
+  /**
+   * An application ping every probe interval (derived from the heartbeat interval, like the
+   * server's probes); nothing from the server for longer than the liveness bound means the
+   * connection is dead (half-open): drop it and reconnect.
+   */
+  private startPings(heartbeatSeconds: number) {
     if (this.pingTimer) clearInterval(this.pingTimer)
+    const probeMs = livenessProbeMs(heartbeatSeconds)
+    const boundMs = livenessBoundMs(heartbeatSeconds)
     this.pingTimer = setInterval(() => {
-      if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return
-      if (Date.now() - this.lastPong > 90_000) return this.ws.close(4000, 'no pong')
-      this.ws.send(JSON.stringify({ type: 'ping' }))
-    }, 30_000)
+      const ws = this.ws
+      if (!ws || ws.readyState !== WebSocket.OPEN) return
+      if (Date.now() - this.lastHeard > boundMs) return this.dropDead(ws)
+      ws.send(JSON.stringify({ type: 'ping' }))
+    }, probeMs)
+  }
+
+  /** dropDead abandons a connection the server stopped answering on (a closing handshake would wait for it) and reconnects. */
+  private dropDead(ws: WebSocket) {
+    log.warn('the server stopped answering on the live channel; reconnecting', { silentMs: Date.now() - this.lastHeard })
+    this.ws = null
+    this.ready = false
+    if (this.pingTimer) clearInterval(this.pingTimer)
+    try { (ws as WebSocket & { terminate?(): void }).terminate?.() ?? ws.close() } catch {}
+    this.wakeOutput()
+    this.retry()
   }
 }
 

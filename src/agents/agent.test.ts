@@ -135,12 +135,15 @@ describe('the compiled agent', () => {
     expect(row.error).toContain('replayed')
   })
 
-  test('goes offline when stopped, online again when started', async () => {
+  test('goes offline when stopped (after the grace since its socket closed), online again when started', async () => {
     await agent.stop()
     await waitFor(() => !s.ctx.agents.isConnected(deviceId), 10_000, 'socket closed')
-    s.clock.advance(3 * 60_000 + 1_000)
-    expect(await markOverdueOffline(s.ctx)).toBe(1)
-    expect((await device()).status).toBe('offline')
+    s.clock.advance(30_000)
+    await Bun.sleep(1_500)
+    expect((await device()).status).toBe('online')
+    s.clock.advance(31_000)
+    await waitFor(async () => (await device()).status === 'offline', 5_000, 'offline 60 s after the socket closed')
+    expect(await markOverdueOffline(s.ctx)).toBe(0)
     await s.ctx.events.settle()
     expect(events.some((e) => e.name === 'device.offline' && e.payload.deviceId === deviceId)).toBe(true)
     agent.start()

@@ -1,6 +1,6 @@
 // The agent side of the devices table: credentials, enrollment, liveness and the latest
 // heartbeat values. (Device pages and their queries live in src/devices.)
-import { and, eq, gte, inArray, lt, ne, sql } from 'drizzle-orm'
+import { and, eq, gte, inArray, lt, lte, ne, sql } from 'drizzle-orm'
 import type { Db } from '../db'
 import { inIds, prepared } from '../db/sql'
 import { t } from '../db/tables'
@@ -108,6 +108,15 @@ export async function setOfflineIfOnline(db: Db, ids: string[], now: number, mis
     inArray(t.devices.id, ids),
     eq(t.devices.status, 'online'),
     lt(sql`coalesce(${t.devices.lastSeenAt}, 0) + ${t.devices.heartbeatSeconds} * ${missed * 1000}`, now),
+  )).returning({ id: t.devices.id, orgId: t.devices.orgId, lastSeenAt: t.devices.lastSeenAt })
+}
+
+/** setOfflineIfNotSeenSince marks a device offline if it is online and nothing was heard from it after `since` (its socket closed then). */
+export async function setOfflineIfNotSeenSince(db: Db, id: string, since: number) {
+  return db.update(t.devices).set({ status: 'offline' }).where(and(
+    eq(t.devices.id, id),
+    eq(t.devices.status, 'online'),
+    lte(sql`coalesce(${t.devices.lastSeenAt}, 0)`, since),
   )).returning({ id: t.devices.id, orgId: t.devices.orgId, lastSeenAt: t.devices.lastSeenAt })
 }
 

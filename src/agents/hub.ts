@@ -1,7 +1,7 @@
 // The agents runtime of one server process: the live sockets it holds, the limit on
 // concurrent handshakes, the heartbeat batch writer and callers waiting for a command's
 // result. Lives on the app context as `ctx.agents`.
-import type { ServerMessage } from '../protocol'
+import { livenessBoundMs, livenessProbeMs, type ServerMessage } from '../protocol'
 import { BatchWriter } from './batch-writer'
 import type { Db } from '../db'
 import { withTx } from '../db/tx'
@@ -12,9 +12,22 @@ export type AgentSocket = {
   deviceId: string
   agentId: string
   orgId: string
+  /** The device's heartbeat interval: how often the socket is probed and how long it may stay silent derive from it. */
+  heartbeatSeconds: number
+  /** When the agent was last heard on this socket (a message or a pong), performance.now() ms. */
+  lastHeardAt: number
+  /** When the socket was last probed, performance.now() ms. */
+  lastProbeAt: number
   send(message: ServerMessage): boolean
   close(code: number, reason: string): void
+  /** probe sends a WebSocket ping; the agent's WebSocket answers it with a pong by itself. */
+  probe(): void
+  /** terminate drops the connection without a closing handshake (a silent peer would never answer one). */
+  terminate(): void
 }
+
+/** A device whose socket closed: offline at `dueAt` (clock ms) unless heard from after `closedAt`. */
+export type ClosedSocket = { deviceId: string; orgId: string; closedAt: number; dueAt: number }
 
 export type CommandWaiter = { resolve(result: { status: string; result: Record<string, unknown> | null; error: string | null }): void }
 
@@ -63,7 +76,9 @@ export class AgentHub {
   private sockets = new Map<string, AgentSocket>()
   readonly handshakes = new HandshakeGate()
   readonly waiters = new Map<string, CommandWaiter>()
-  private sweepTimer: Timer | null = null
+  /** Devices whose socket closed here, waiting out the offline grace (src/agents/status.ts). */
+  readonly closed = new Map<string, ClosedSocket>()
+  private sweepTimers: Timer[] = []
 
   constructor(readonly heartbeats: BatchWriter<HeartbeatWrite>) {}
 
@@ -76,6 +91,7 @@ export class AgentHub {
   attach(socket: AgentSocket): AgentSocket | undefined {
     const previous = this.sockets.get(socket.deviceId)
     this.sockets.set(socket.deviceId, socket)
+    this.closed.delete(socket.deviceId)
     return previous === socket ? undefined : previous
   }
 
@@ -97,16 +113,40 @@ export class AgentHub {
     socket.close(code, reason)
   }
 
-  /** every runs a periodic in-process task (socket sweeps are per process, so not a job). */
+  /**
+   * sweepSilent probes the sockets due for a probe and drops those silent beyond their bound
+   * (half-open connections: the peer vanished without closing). Returns the dropped sockets
+   * and how long each had been silent.
+   */
+  sweepSilent(now = performance.now()): { socket: AgentSocket; silentMs: number }[] {
+    const dropped: { socket: AgentSocket; silentMs: number }[] = []
+    for (const s of this.sockets.values()) {
+      const silentMs = now - s.lastHeardAt
+      if (silentMs > livenessBoundMs(s.heartbeatSeconds)) dropped.push({ socket: s, silentMs })
+      else if (now - s.lastProbeAt >= livenessProbeMs(s.heartbeatSeconds)) {
+        s.lastProbeAt = now
+        s.probe()
+      }
+    }
+    for (const { socket } of dropped) {
+      this.sockets.delete(socket.deviceId)
+      socket.terminate()
+    }
+    return dropped
+  }
+
+  /** startSweep runs a periodic in-process task (socket sweeps are per process, so not a job). */
   startSweep(ms: number, fn: () => Promise<void>) {
-    this.sweepTimer = setInterval(() => { fn().catch(() => {}) }, ms)
+    this.sweepTimers.push(setInterval(() => { fn().catch(() => {}) }, ms))
   }
 
   /** stop closes every socket (agents reconnect after `code`: 1012 "service restart" at shutdown) and writes what is still batched. */
   async stop(code = 1001, reason = 'server shutting down') {
-    if (this.sweepTimer) clearInterval(this.sweepTimer)
+    for (const timer of this.sweepTimers) clearInterval(timer)
+    this.sweepTimers = []
     for (const socket of this.sockets.values()) socket.close(code, reason)
     this.sockets.clear()
+    this.closed.clear()
     // Callers waiting for an answer over those sockets get none now: end their requests.
     for (const waiter of this.waiters.values()) waiter.resolve({ status: 'failed', result: null, error: reason })
     this.waiters.clear()

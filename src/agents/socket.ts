@@ -5,13 +5,13 @@
 // agent's hello proves it is the enrolled machine.
 import { Elysia, t } from 'elysia'
 import type { AppContext } from '../context'
-import { closeCodes, outputWindowBytes, PROTOCOL_VERSION, type AgentMessage, type ServerMessage } from '../protocol'
+import { closeCodes, outputWindowBytes, PROTOCOL_VERSION, reconnectWindowSeconds, type AgentMessage, type ServerMessage } from '../protocol'
 import { authenticateAgent, platformOf, type AgentIdentity } from './auth'
 import { upgradeFor } from './builds'
 import { failLostCommands, handleCommandMessage, signedCommandsFor } from './commands'
 import { checkSameMachine, CloneSuspectedError } from './heartbeat'
 import { handshakeLimits, type AgentSocket } from './hub'
-import { markOnline } from './status'
+import { markOnline, socketClosed } from './status'
 import { onAgentSignal } from '../remote/signaling'
 import { alreadyHandled } from '../web/ws'
 import { messageProblem, resultsProblem, type AgentMessageRefused } from './validate'
@@ -28,7 +28,7 @@ function refuse(raw: Raw, problem: AgentMessageRefused) {
 }
 const helloTimeoutMs = 10_000
 
-type Raw = { send(data: string): number; close(code?: number, reason?: string): void; data: SocketData }
+type Raw = { send(data: string): number; close(code?: number, reason?: string): void; ping(): void; terminate(): void; data: SocketData }
 type SocketData = { agent?: AgentIdentity; retryAfter?: number; release?: () => void; session?: { socket: AgentSocket | null; helloTimer: Timer } }
 
 function retryAfter(): number {
@@ -46,14 +46,17 @@ async function onHello(ctx: AppContext, raw: Raw, agent: AgentIdentity, hello: E
     throw err
   }
   clearTimeout(session.helloTimer)
+  const now = performance.now()
   const socket: AgentSocket = {
-    deviceId: agent.id, agentId: agent.agentId, orgId: agent.orgId,
+    deviceId: agent.id, agentId: agent.agentId, orgId: agent.orgId, heartbeatSeconds: agent.heartbeatSeconds, lastHeardAt: now, lastProbeAt: now,
     send: (m: ServerMessage) => raw.send(JSON.stringify(m)) > 0,
     close: (code, reason) => raw.close(code, reason),
+    probe: () => raw.ping(),
+    terminate: () => raw.terminate(),
   }
   session.socket = socket
   ctx.agents.attach(socket)?.close(closeCodes.replaced, 'a newer connection of this agent replaced this one')
-  socket.send({ type: 'server.hello', protocolVersion: PROTOCOL_VERSION, serverTime: ctx.clock.now(), heartbeatSeconds: agent.heartbeatSeconds, outputWindow: outputWindowBytes })
+  socket.send({ type: 'server.hello', protocolVersion: PROTOCOL_VERSION, serverTime: ctx.clock.now(), heartbeatSeconds: agent.heartbeatSeconds, outputWindow: outputWindowBytes, reconnectWindow: reconnectWindowSeconds(ctx.agents.size) })
   await markOnline(ctx, agent)
   await failLostCommands(ctx, agent.id, hello.running)
   for (const command of await signedCommandsFor(ctx, agent)) socket.send({ type: 'command', command })
@@ -92,6 +95,8 @@ export function agentSocketRoutes(ctx: AppContext) {
         const agent = raw.data.agent
         const session = raw.data.session
         if (!agent || !session) return
+        // Anything the agent sends is a sign of life (item 19: a silent socket is dropped).
+        if (session.socket) session.socket.lastHeardAt = performance.now()
         const invalid = messageProblem(message)
         if (invalid) return refuse(raw, invalid)
         const msg = message as AgentMessage
@@ -118,13 +123,20 @@ export function agentSocketRoutes(ctx: AppContext) {
           ctx.log.error('agent message failed', { deviceId: agent.id, type: msg.type, err })
         }
       },
+      pong(ws) {
+        // note: Elysia hands ping/pong handlers Bun's own socket, not its wrapper.
+        const raw = ((ws as unknown as { raw?: Raw }).raw ?? ws) as unknown as Raw
+        const socket = raw.data?.session?.socket
+        if (socket) socket.lastHeardAt = performance.now()
+      },
       close(ws) {
         const raw = ws.raw as unknown as Raw
         raw.data.release?.()
         const session = raw.data.session
         if (!session) return
         clearTimeout(session.helloTimer)
-        if (session.socket) ctx.agents.detach(session.socket)
+        // The device's own socket closed (not one replaced or dropped here): offline after the grace unless it comes back.
+        if (session.socket && ctx.agents.detach(session.socket)) socketClosed(ctx, session.socket)
       },
     })
 }

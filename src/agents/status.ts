@@ -1,4 +1,6 @@
-// Online/offline: a device is online while its socket is open or its heartbeats arrive; it
+// Online/offline: a device is online while its socket is open or its heartbeats arrive. When its
+// socket closes (or is dropped for silence, see hub.sweepSilent), it goes offline after a short
+// grace (`offlineGraceSeconds`, 60 s) unless it is heard from again; a device without a socket
 // goes offline after `offlineAfterMissed` heartbeat intervals of silence (a job). Sockets of
 // decommissioned or re-enrolled devices are closed by an in-process sweep.
 import type { AppContext } from '../context'
@@ -6,12 +8,17 @@ import { newId } from '../lib/ids'
 import { closeCodes } from '../protocol'
 import { expireEnrollmentRequests } from './approvals'
 import { sweepCommands } from './commands'
-import { findOverdue, insertDeviceChanges, liveIdentities, recentlyDecommissioned, setOfflineIfOnline, setOnlineIfOffline } from './device-repo'
+import { findOverdue, insertDeviceChanges, liveIdentities, recentlyDecommissioned, setOfflineIfNotSeenSince, setOfflineIfOnline, setOnlineIfOffline, touchLastSeen } from './device-repo'
+import type { AgentSocket } from './hub'
 
-/** markOnline records a device coming back (socket opened or heartbeat while offline). */
+/** markOnline records a device coming back (socket opened or heartbeat while offline); a device online already is marked seen now. */
 export async function markOnline(ctx: AppContext, device: { id: string; orgId: string }) {
   const now = ctx.clock.now()
-  if (!(await setOnlineIfOffline(ctx.db, device.id, now))) return
+  if (!(await setOnlineIfOffline(ctx.db, device.id, now))) {
+    // note: another process waiting out this device's offline grace sees it was heard from since.
+    await touchLastSeen(ctx.db, device.id, now)
+    return
+  }
   await insertDeviceChanges(ctx.db, [{ id: newId(), deviceId: device.id, at: now, kind: 'status', action: 'online', summary: 'Came online', details: null }])
   ctx.events.emit('device.online', { deviceId: device.id, orgId: device.orgId })
 }
@@ -26,6 +33,39 @@ export async function markOverdueOffline(ctx: AppContext): Promise<number> {
   await insertDeviceChanges(ctx.db, changed.map((d) => ({ id: newId(), deviceId: d.id, at: now, kind: 'status' as const, action: 'offline', summary: `Went offline (no heartbeat for ${missed} intervals)`, details: { lastSeenAt: d.lastSeenAt } })))
   for (const d of changed) ctx.events.emit('device.offline', { deviceId: d.id, orgId: d.orgId, lastSeenAt: d.lastSeenAt })
   return changed.length
+}
+
+/**
+ * socketClosed starts the offline grace of a device whose socket closed (or was dropped after
+ * `silentMs` of silence: the grace counts from when it was last heard, so a half-open socket
+ * is not given it twice).
+ */
+export function socketClosed(ctx: AppContext, socket: Pick<AgentSocket, 'deviceId' | 'orgId'>, silentMs = 0) {
+  const now = ctx.clock.now()
+  ctx.agents.closed.set(socket.deviceId, { deviceId: socket.deviceId, orgId: socket.orgId, closedAt: now, dueAt: Math.max(now, now - silentMs + ctx.config.agents.offlineGraceSeconds * 1000) })
+}
+
+/**
+ * sweepLiveness (every second): probes the sockets, drops those silent beyond their bound, and
+ * turns offline the devices whose socket closed here longer ago than the grace without being
+ * heard from since (by a new socket, here or on another process, or a heartbeat).
+ */
+export async function sweepLiveness(ctx: AppContext) {
+  for (const { socket, silentMs } of ctx.agents.sweepSilent()) {
+    ctx.log.info('agent socket silent beyond its bound; dropped', { deviceId: socket.deviceId, silentMs: Math.round(silentMs) })
+    socketClosed(ctx, socket, silentMs)
+  }
+  const now = ctx.clock.now()
+  for (const c of [...ctx.agents.closed.values()]) {
+    if (c.dueAt > now) continue
+    ctx.agents.closed.delete(c.deviceId)
+    if (ctx.agents.isConnected(c.deviceId)) continue
+    const [changed] = await setOfflineIfNotSeenSince(ctx.db, c.deviceId, c.closedAt)
+    if (!changed) continue
+    const seconds = Math.round((now - c.closedAt) / 1000)
+    await insertDeviceChanges(ctx.db, [{ id: newId(), deviceId: changed.id, at: now, kind: 'status', action: 'offline', summary: `Went offline (its connection closed ${seconds} s ago and it was not heard from since)`, details: { lastSeenAt: changed.lastSeenAt, closedAt: c.closedAt } }])
+    ctx.events.emit('device.offline', { deviceId: changed.id, orgId: changed.orgId, lastSeenAt: changed.lastSeenAt })
+  }
 }
 
 /** sweepSockets closes sockets whose device was decommissioned, deleted or re-enrolled elsewhere. */
@@ -66,4 +106,5 @@ export async function startAgentRuntime(ctx: AppContext) {
   })
   // …and every 2 s look for recent decommissions, which also catches other processes' changes.
   ctx.agents.startSweep(2_000, () => sweepDecommissioned(ctx))
+  ctx.agents.startSweep(1_000, () => sweepLiveness(ctx))
 }

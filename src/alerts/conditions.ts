@@ -20,6 +20,12 @@ export type DeviceFacts = {
   } | null
   lastSeenAt: number | null
   lastHeartbeatAt: number | null
+  /**
+   * Whether the device shows offline (its status). An offline condition holds only then, so an
+   * offline alert never fires while the device still shows online (its socket open, or within
+   * the grace after the socket closed); null when unknown.
+   */
+  offline: boolean | null
   pendingReboot: boolean | null
   agentVersion: string | null
   services: { name: string; displayName: string | null; state: string }[] | null
@@ -120,7 +126,9 @@ export function evaluateItem(c: Condition, facts: DeviceFacts, subject: string, 
     case 'offline': case 'stale': {
       const at = c.type === 'offline' ? facts.lastSeenAt : facts.lastHeartbeatAt
       const minutesAgo = at === null ? null : Math.floor((facts.now - at) / 60_000)
-      return { holds: at !== null && facts.now - at >= c.minutes * 60_000, known: at !== null, values: { minutes: c.minutes, lastSeenMinutesAgo: minutesAgo } }
+      const shown = c.type === 'stale' || facts.offline === true
+      const known = at !== null && (c.type === 'stale' || facts.offline !== null)
+      return { holds: known && shown && facts.now - at! >= c.minutes * 60_000, known, values: { minutes: c.minutes, lastSeenMinutesAgo: minutesAgo } }
     }
     case 'software': {
       if (c.event === 'installed' || c.event === 'removed') {
@@ -159,7 +167,8 @@ export function itemHolds(c: Condition, facts: DeviceFacts, subject: string, ser
   }
   if (c.type === 'offline' || c.type === 'stale') {
     const at = c.type === 'offline' ? facts.lastSeenAt : facts.lastHeartbeatAt
-    return at === null ? null : facts.now - at >= c.minutes * 60_000
+    if (at === null || (c.type === 'offline' && facts.offline === null)) return null
+    return (c.type === 'stale' || facts.offline === true) && facts.now - at >= c.minutes * 60_000
   }
   if (c.type === 'pending_reboot') return facts.pendingReboot
   const r = evaluateItem(c, facts, subject, serverVersion)

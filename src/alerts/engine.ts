@@ -54,7 +54,7 @@ class FactLoader {
     const hb = this.input.metrics
     if (!hb || rules.some((r) => r.needs.device || r.needs.services || r.needs.software)) return null
     return {
-      now, lastSeenAt: now, lastHeartbeatAt: now, pendingReboot: this.input.partial ? null : hb.pendingReboot, agentVersion: null, services: null, software: null, change: this.input.change ?? null,
+      now, lastSeenAt: now, lastHeartbeatAt: now, offline: false, pendingReboot: this.input.partial ? null : hb.pendingReboot, agentVersion: null, services: null, software: null, change: this.input.change ?? null,
       metrics: { cpuPercent: hb.cpuPercent, ramPercent: hb.ramPercent, diskPercent: hb.diskPercent, processCount: hb.processCount, netInBytes: hb.netInBytes, netOutBytes: hb.netOutBytes, volumes: hb.volumes, custom: hb.custom },
     }
   }
@@ -74,6 +74,7 @@ class FactLoader {
       // A heartbeat is proof of life: offline/stale conditions are false on that path.
       lastSeenAt: hb ? now : device!.lastSeenAt,
       lastHeartbeatAt: hb ? now : device!.lastHeartbeatAt,
+      offline: hb ? false : device!.status === 'offline',
       pendingReboot: hb ? (this.input.partial ? null : hb.pendingReboot) : device!.pendingReboot,
       agentVersion: device?.agentVersion ?? null,
       services: need('services') ? await deviceServices(this.ctx.db, this.input.deviceId) : null,

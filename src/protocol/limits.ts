@@ -55,6 +55,8 @@ export const closeCodes = {
   revoked: 4001,
   /** A newer connection for the same agent replaced this one. */
   replaced: 4002,
+  /** Nothing arrived on the socket (not even a pong) within the liveness bound: a half-open connection. */
+  silent: 4008,
   /** Another machine presents this agent's identity (cloned VM). */
   cloneSuspected: 4009,
   /** Too many agents are connecting: reconnect after the seconds in the reason (`retry-after=<s>`). */
@@ -62,6 +64,29 @@ export const closeCodes = {
   /** The agent spoke a message the server does not accept. */
   protocolError: 4400,
 } as const
+
+/**
+ * Liveness of the live channel, derived from the heartbeat interval: each side probes (the
+ * server with WebSocket pings, the agent with `ping` messages) every quarter interval
+ * (2–15 s), and a socket that has been silent for two probes and two seconds more is dead
+ * (heartbeat 60 s: probe 15 s, dead after 32 s; heartbeat 5 s: 2 s and 6 s).
+ */
+export function livenessProbeMs(heartbeatSeconds: number): number {
+  return Math.min(15_000, Math.max(2_000, Math.round(heartbeatSeconds * 250)))
+}
+
+export function livenessBoundMs(heartbeatSeconds: number): number {
+  return 2 * livenessProbeMs(heartbeatSeconds) + 2_000
+}
+
+/**
+ * reconnectWindowSeconds is what a server advises its agents (server.hello): the window over
+ * which to spread a reconnect after losing it, long enough for all of them to be admitted at
+ * about 400 a second (5–300 s).
+ */
+export function reconnectWindowSeconds(connectedAgents: number): number {
+  return Math.min(300, Math.max(5, Math.ceil(connectedAgents / 400)))
+}
 
 export const protocolLimits = {
   /** Deepest nesting (objects and arrays) any agent message may have; deeper is refused before validation. */

@@ -64,7 +64,7 @@ export type AgentMessageBatch = typeof agentMessageBatch.static
 export const outputWindowBytes = 1 << 20
 
 export type ServerMessage =
-  | { type: 'server.hello'; protocolVersion: number; serverTime: number; heartbeatSeconds: number; outputWindow?: number }
+  | { type: 'server.hello'; protocolVersion: number; serverTime: number; heartbeatSeconds: number; reconnectWindow?: number; outputWindow?: number }
   | { type: 'command'; command: typeof signedCommand.static }
   | { type: 'command.cancel'; id: string }
   | { type: 'command.output.ack'; id: string; seq: number }
@@ -75,7 +75,11 @@ export type ServerMessage =
   | RemoteSignalDown
 
 export const serverMessage = t.Union([
-  t.Object({ type: t.Literal('server.hello'), protocolVersion: t.Integer(), serverTime: t.Number(), heartbeatSeconds: t.Integer(), outputWindow: t.Optional(t.Integer({ minimum: 1 })) }),
+  t.Object({
+    type: t.Literal('server.hello'), protocolVersion: t.Integer(), serverTime: t.Number(), heartbeatSeconds: t.Integer(), outputWindow: t.Optional(t.Integer({ minimum: 1 })),
+    /** Seconds over which to spread a reconnect after losing this server (reconnectWindowSeconds). */
+    reconnectWindow: t.Optional(t.Integer({ minimum: 1 })),
+  }),
   t.Object({ type: t.Literal('command'), command: signedCommand }),
   t.Object({ type: t.Literal('command.cancel'), id: commandId }),
   t.Object({ type: t.Literal('command.output.ack'), id: commandId, seq: t.Integer({ minimum: 0 }) }),
