@@ -93,7 +93,10 @@ describe('HTTP agent endpoints refuse what the protocol does not allow, and writ
       expect({ name, status: r.status, field: r.json?.error?.details?.field }).toEqual({ name, status: 400, field })
       expect(r.json.error.message).toContain(field.slice(0, 40))
     }
-    for (const path of ['/api/v1/agents/enroll', hb]) expect((await post(path, 'not json', auth, true)).status).toBe(400)
+    for (const path of ['/api/v1/agents/enroll', hb]) {
+      expect((await post(path, 'not json', auth, true)).status).toBe(415)
+      expect((await post(path, [heartbeat()], auth)).status).toBe(400)
+    }
     expect(await snapshot()).toEqual(before)
     expect((await commandRow(listed)).status).toBe('sent')
     // The same messages, well-formed, are taken.

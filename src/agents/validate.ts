@@ -4,9 +4,10 @@
 // then a command result against its command type's result schema. Each refusal names the
 // field.
 //
-// note: Elysia's own body validation is not used for agent routes: with `normalize` on (the
-// app default) it strips unknown properties before checking, so a message with extra fields
-// would be half-accepted instead of refused.
+// note: agent routes do not hand their schemas to Elysia: one checker serves HTTP and the
+// socket alike, refuses deep nesting before validating, checks a result against its command
+// type, and does not depend on the app's normalisation setting (with `normalize` on, Elysia
+// strips unknown properties instead of refusing them).
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
 import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors'
 import type { Static, TSchema } from '@sinclair/typebox'
