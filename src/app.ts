@@ -92,7 +92,7 @@ export function createApp(ctx: AppContext, assets: Awaited<ReturnType<typeof loa
     .use(groupApiRoutes(ctx))
     .use(groupRoutes(ctx))
     .use(softwareRoutes(ctx))
-    .use(prometheusRoutes(ctx))
+    .use(metricsRoutes(ctx))
     .use(deviceActionPageRoutes(ctx))
     .use(deviceActionApiRoutes(ctx))
     .use(scriptLibraryRoutes(ctx))

@@ -74,7 +74,9 @@ class FactLoader {
       // A heartbeat is proof of life: offline/stale conditions are false on that path.
       lastSeenAt: hb ? now : device!.lastSeenAt,
       lastHeartbeatAt: hb ? now : device!.lastHeartbeatAt,
-      offline: hb ? false : device!.status === 'offline',
+      // In maintenance the status no longer tells connectivity: a device without a socket here
+      // counts as offline there, so its offline alert is raised (suppressed) and notifies after.
+      offline: hb ? false : device!.status === 'offline' || (device!.status === 'maintenance' && !this.ctx.agents.isConnected(this.input.deviceId)),
       pendingReboot: hb ? (this.input.partial ? null : hb.pendingReboot) : device!.pendingReboot,
       agentVersion: device?.agentVersion ?? null,
       services: need('services') ? await deviceServices(this.ctx.db, this.input.deviceId) : null,
