@@ -27,6 +27,7 @@ import { loadKeys } from './keys'
 import { systemClock, type Clock } from './lib/clock'
 import { createLogger, type Logger } from './lib/log'
 import { SecretBox } from './lib/secret-box'
+import { StorageState } from './lib/storage'
 import { ensureSystemScripts } from './scripts/system-scripts'
 import { getPublicUrl } from './settings/public-url'
 import { ensureBuiltinRoles } from './tenancy/roles'
@@ -57,6 +58,18 @@ export function checkDataDir(dir: string) {
   }
 }
 
+/**
+ * watchStorage logs each storage failure once, with the cause the driver gave (SQLITE_FULL,
+ * 53100, ENOSPC…), when writes start failing, and once more when they succeed again; the
+ * requests refused meanwhile answer 503 storage_full and log at debug only, so a full disk
+ * does not also flood the log.
+ */
+function watchStorage(storage: StorageState, log: Logger, dataDir: string): StorageState {
+  storage.listener.degraded = (f) => log.error(f.full ? 'storage full: writes are refused (503 storage_full) until space is freed' : 'storage failing: writes are refused (503 storage_error) until they succeed again', { area: f.area, code: f.code, cause: f.message, dataDir })
+  storage.listener.recovered = (f, seconds) => log.warn('storage takes writes again', { area: f.area, code: f.code, seconds: Math.round(seconds) })
+  return storage
+}
+
 export type ContextOptions = { clock?: Clock; log?: Logger }
 
 /** createContext opens everything a server or an offline command needs, migrating the database. */
@@ -65,20 +78,23 @@ export async function createContext(config: Config, opts: ContextOptions = {}): 
   const clock = opts.clock ?? systemClock
   const log = opts.log ?? createLogger(config.logLevel)
   const keys = loadKeys(config.dataDir)
-  const database = await openDatabase(config)
+  const storage = watchStorage(new StorageState(), log, config.dataDir)
+  const database = await openDatabase({ ...config, storage })
   await migrate(database, clock.now())
+  const metrics = new ServerMetrics()
+  storage.listener.error = (area, cause) => metrics.storageErrors.inc({ area, code: cause.code })
   const events = new EventBus(log)
   const jobs = new JobRunner(database.db, clock, log)
   events.useOutbox(eventOutbox(database.db, jobs, events, clock))
   const ctx: AppContext = {
     config, version, database, db: database.db, clock, log, keys, events, jobs,
     secrets: new SecretBox(keys.secretKey),
-    blobs: new BlobStore(path.join(config.dataDir, 'blobs')),
+    blobs: new BlobStore(path.join(config.dataDir, 'blobs'), storage),
     limits: createAuthLimits(() => clock.now()),
     live: new LiveHub(),
     agents: createAgentHub(database.db),
-    health: new ServerHealth(),
-    metrics: new ServerMetrics(),
+    health: new ServerHealth(storage),
+    metrics,
   }
   await ensureBuiltinRoles(ctx)
   await ensureSystemScripts(ctx)

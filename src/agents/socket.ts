@@ -14,6 +14,7 @@ import { handshakeLimits, type AgentSocket } from './hub'
 import { markOnline, socketClosed } from './status'
 import { onAgentSignal } from '../remote/signaling'
 import { alreadyHandled } from '../web/ws'
+import { storageCause } from '../lib/storage'
 import { messageProblem, resultsProblem, type AgentMessageRefused } from './validate'
 
 
@@ -120,7 +121,10 @@ export function agentSocketRoutes(ctx: AppContext) {
               return await onAgentSignal(ctx, agent, msg)
           }
         } catch (err) {
-          ctx.log.error('agent message failed', { deviceId: agent.id, type: msg.type, err })
+          // note: a message the storage could not take is not acknowledged (output) and the
+          // agent sends it again; the full disk itself is logged once (server.ts watchStorage).
+          if (storageCause(err)) ctx.log.debug('agent message not stored: storage failing', { deviceId: agent.id, type: msg.type, cause: storageCause(err)!.code })
+          else ctx.log.error('agent message failed', { deviceId: agent.id, type: msg.type, err })
         }
       },
       pong(ws) {

@@ -1,11 +1,28 @@
 // Blob storage for large things (command output, file transfers, recordings, agent builds):
 // files under <data dir>/blobs. Keys are slash-separated names chosen by the server, never
-// by a client, and are checked so that no key escapes the folder.
-import { appendFile, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises'
+// by a client, and are checked so that no key escapes the folder. A write the disk cannot
+// take (ENOSPC, EDQUOT, EIO) leaves nothing behind — no half blob, no half-appended piece —
+// and throws StorageFullError (503 storage_full); the storage state hears of it and of the
+// next write that succeeds.
+import { mkdir, open, readdir, rename, rm, stat, truncate } from 'node:fs/promises'
 import path from 'node:path'
+import { asStorageError, StorageState } from '../lib/storage'
 
 export class BlobStore {
-  constructor(readonly root: string) {}
+  constructor(readonly root: string, readonly storage = new StorageState()) {}
+
+  /** written runs a write, reporting its outcome to the storage state; `undo` removes what a failed one left. */
+  private async written<T>(write: () => Promise<T>, undo: () => Promise<unknown>): Promise<T> {
+    try {
+      const result = await write()
+      this.storage.succeeded('files')
+      return result
+    } catch (err) {
+      if (!this.storage.failed('files', err)) throw err
+      await undo().catch(() => {})
+      throw asStorageError(err, 'files')
+    }
+  }
 
   private file(key: string): string {
     if (!/^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(key) || key.includes('..')) throw new Error(`invalid blob key: ${key}`)
@@ -15,24 +32,30 @@ export class BlobStore {
   /** put writes atomically: a temp file renamed into place, so readers never see half a blob. */
   async put(key: string, data: Blob | Uint8Array | string | ReadableStream): Promise<number> {
     const file = this.file(key)
-    await mkdir(path.dirname(file), { recursive: true })
     const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`
-    const written = await Bun.write(tmp, (data instanceof ReadableStream ? new Response(data) : data) as Blob)
-    await rename(tmp, file)
-    return written
+    return this.written(async () => {
+      await mkdir(path.dirname(file), { recursive: true })
+      const written = await Bun.write(tmp, (data instanceof ReadableStream ? new Response(data) : data) as Blob)
+      await rename(tmp, file)
+      return written
+    }, () => rm(tmp, { force: true }))
   }
 
   /** append adds to the end of a blob, creating it (for output that arrives in pieces); several pieces are written in order with one open. */
   async append(key: string, data: Uint8Array | string | (Uint8Array | string)[]): Promise<void> {
     const file = this.file(key)
-    await mkdir(path.dirname(file), { recursive: true })
-    if (!Array.isArray(data)) return appendFile(file, data)
-    const handle = await open(file, 'a')
-    try {
-      for (const piece of data) await (typeof piece === 'string' ? handle.write(piece) : handle.write(piece))
-    } finally {
-      await handle.close()
-    }
+    // note: what a failed append wrote in part is cut off again (truncating needs no space).
+    let before: number | null = null
+    return this.written(async () => {
+      await mkdir(path.dirname(file), { recursive: true })
+      const handle = await open(file, 'a')
+      try {
+        before = (await handle.stat()).size
+        for (const piece of Array.isArray(data) ? data : [data]) await (typeof piece === 'string' ? handle.write(piece) : handle.write(piece))
+      } finally {
+        await handle.close()
+      }
+    }, async () => { if (before !== null) await truncate(file, before) })
   }
 
   /** get returns the blob as a lazy file handle, or null when it does not exist. */

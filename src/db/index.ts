@@ -6,6 +6,7 @@ import path from 'node:path'
 import { drizzle as drizzleSqlite, type BunSQLiteDatabase } from 'drizzle-orm/bun-sqlite'
 import type postgres from 'postgres'
 import { redactUrl } from '../config'
+import { StorageState } from '../lib/storage'
 import { selectDialect, selectSqlite, type Dialect, type Tables } from './tables'
 
 /** Db is the query surface shared by both dialects (typed through the SQLite schema). */
@@ -19,6 +20,8 @@ export type Database = {
   /** The raw clients, for src/db only (backup, migrate, health). */
   sqlite: SqliteClient | null
   pg: postgres.Sql | null
+  /** Storage failures seen by this database's statements (a full disk: SQLITE_FULL, 53100), until a write succeeds again. */
+  storage: StorageState
   /** observe times every statement and transaction from now on (src/observability); null stops. */
   observe(observer: DbObserver | null): void
   close(): Promise<void>
@@ -31,11 +34,11 @@ export type DbObserver = { statement(kind: 'read' | 'write', seconds: number): v
 export class DatabaseUnavailableError extends Error {}
 
 /** openDatabase opens (creating if needed) the configured database and checks it answers. */
-export async function openDatabase(opts: { dataDir: string; databaseUrl: string }): Promise<Database> {
-  return opts.databaseUrl ? openPostgres(opts.databaseUrl) : openSqlite(path.join(opts.dataDir, 'breeze.db'))
+export async function openDatabase(opts: { dataDir: string; databaseUrl: string; storage?: StorageState }): Promise<Database> {
+  return opts.databaseUrl ? openPostgres(opts.databaseUrl, opts.storage) : openSqlite(path.join(opts.dataDir, 'breeze.db'), opts.storage)
 }
 
-export function openSqlite(file: string): Database {
+export function openSqlite(file: string, storage = new StorageState()): Database {
   mkdirSync(path.dirname(file), { recursive: true })
   selectSqlite()
   const client = new SqliteClient(file, { create: true, strict: true })
@@ -47,9 +50,9 @@ export function openSqlite(file: string): Database {
   assertPragma(client, 'synchronous', 1) // NORMAL
   assertPragma(client, 'foreign_keys', 1)
   const timing: { observer: DbObserver | null } = { observer: null }
-  const db = drizzleSqlite({ client: timedSqlite(client, timing), casing: 'snake_case' }) as unknown as Db
+  const db = drizzleSqlite({ client: timedSqlite(client, timing, storage), casing: 'snake_case' }) as unknown as Db
   return {
-    db, dialect: 'sqlite', sqlitePath: file, sqlite: client, pg: null,
+    db, dialect: 'sqlite', sqlitePath: file, sqlite: client, pg: null, storage,
     observe(observer) { timing.observer = observer },
     async close() {
       client.exec('PRAGMA optimize')
@@ -61,34 +64,60 @@ export function openSqlite(file: string): Database {
   }
 }
 
+/** isWriteSql: does a statement that returned rows write (INSERT … RETURNING)? */
+const isWriteSql = (query: string) => /^\s*(insert|update|delete|replace)\b/i.test(query)
+
 /**
  * timedSqlite hands drizzle a view of the client whose statements and transactions report
- * their time to the observer (two performance.now() calls and a histogram bucket each).
+ * their time to the observer (two performance.now() calls and a histogram bucket each), and
+ * whose storage failures (SQLITE_FULL, SQLITE_IOERR…) and recoveries reach `storage`: a
+ * failed statement or COMMIT marks the database failing; while it is, a committed change
+ * (a transaction or a statement outside one that changed rows) marks it writable again.
  */
-function timedSqlite(client: SqliteClient, timing: { observer: DbObserver | null }): SqliteClient {
+function timedSqlite(client: SqliteClient, timing: { observer: DbObserver | null }, storage: StorageState): SqliteClient {
   let begunAt = 0
-  const timeStatement = <S extends object>(stmt: S): S => {
+  /** Whether the open transaction changed rows (tracked only while storage is failing). */
+  let txWrote = false
+  const timeStatement = <S extends object>(stmt: S, query: string): S => {
     for (const method of ['run', 'all', 'get', 'values'] as const) {
       const original = (stmt as Record<string, unknown>)[method] as ((...a: unknown[]) => unknown) | undefined
       if (typeof original !== 'function') continue
       const kind = method === 'run' ? 'write' : 'read'
       ;(stmt as Record<string, unknown>)[method] = (...args: unknown[]) => {
         const o = timing.observer
-        if (!o) return original.apply(stmt, args)
-        const started = performance.now()
-        try { return original.apply(stmt, args) } finally { o.statement(kind, (performance.now() - started) / 1000) }
+        const started = o ? performance.now() : 0
+        try {
+          const result = original.apply(stmt, args)
+          if (storage.failing && changedRows(method, result, query)) {
+            if (client.inTransaction) txWrote = true
+            else storage.succeeded('database')
+          }
+          return result
+        } catch (err) {
+          storage.failed('database', err)
+          throw err
+        } finally {
+          if (o) o.statement(kind, (performance.now() - started) / 1000)
+        }
       }
     }
     return stmt
   }
   return new Proxy(client, {
     get(target, prop) {
-      if (prop === 'prepare') return (query: string) => timeStatement(target.prepare(query))
+      if (prop === 'prepare') return (query: string) => timeStatement(target.prepare(query), query)
       if (prop === 'exec') {
         return (query: string) => {
-          const result = target.exec(query)
-          if (query.startsWith('BEGIN')) begunAt = performance.now()
-          else if ((query === 'COMMIT' || query === 'ROLLBACK') && timing.observer) timing.observer.transaction((performance.now() - begunAt) / 1000)
+          let result
+          try {
+            result = target.exec(query)
+          } catch (err) {
+            storage.failed('database', err)
+            throw err
+          }
+          if (query.startsWith('BEGIN')) { begunAt = performance.now(); txWrote = false }
+          else if (query === 'COMMIT' && txWrote) { txWrote = false; storage.succeeded('database') }
+          if ((query === 'COMMIT' || query === 'ROLLBACK') && timing.observer) timing.observer.transaction((performance.now() - begunAt) / 1000)
           return result
         }
       }
@@ -98,22 +127,36 @@ function timedSqlite(client: SqliteClient, timing: { observer: DbObserver | null
   })
 }
 
+/** changedRows: did this statement change anything (run: its change count; a write with RETURNING: its rows)? */
+function changedRows(method: string, result: unknown, query: string): boolean {
+  if (method === 'run') return ((result as { changes?: number } | null)?.changes ?? 0) > 0
+  if (!isWriteSql(query)) return false
+  return Array.isArray(result) ? result.length > 0 : result != null
+}
+
 type PgClient = postgres.Sql
-/** timedPostgres: the same for postgres-js (a query runs when awaited, so its time starts there). */
-function timedPostgres(client: PgClient, timing: { observer: DbObserver | null }): PgClient {
+/**
+ * timedPostgres: the same for postgres-js (a query runs when awaited, so its time starts
+ * there). A statement PostgreSQL accepted has its WAL written, so any write that changed
+ * rows proves the storage takes writes again.
+ */
+function timedPostgres(client: PgClient, timing: { observer: DbObserver | null }, storage: StorageState): PgClient {
   const wrap = (sqlClient: PgClient): PgClient => new Proxy(sqlClient, {
     get(target, prop) {
       if (prop === 'unsafe') {
         return (query: string, ...rest: unknown[]) => {
           const q = (target.unsafe as (...a: unknown[]) => PromiseLike<unknown>)(query, ...rest)
           const o = timing.observer
-          if (!o) return q
           const kind = /^\s*select/i.test(query) ? 'read' : 'write'
           const then = q.then.bind(q)
           ;(q as { then: unknown }).then = (ok?: (v: unknown) => unknown, fail?: (e: unknown) => unknown) => {
-            const started = performance.now()
-            const done = () => o.statement(kind, (performance.now() - started) / 1000)
-            return then((v) => { done(); return ok ? ok(v) : v }, (e) => { done(); if (fail) return fail(e); throw e })
+            const started = o ? performance.now() : 0
+            const done = () => { if (o) o.statement(kind, (performance.now() - started) / 1000) }
+            return then((v) => {
+              done()
+              if (storage.failing && kind === 'write' && ((v as { count?: number } | null)?.count ?? 0) > 0) storage.succeeded('database')
+              return ok ? ok(v) : v
+            }, (e) => { done(); storage.failed('database', e); if (fail) return fail(e); throw e })
           }
           return q
         }
@@ -124,6 +167,8 @@ function timedPostgres(client: PgClient, timing: { observer: DbObserver | null }
           const started = performance.now()
           const o = timing.observer
           const result = (target.begin as (...a: unknown[]) => Promise<unknown>)(...args, (tx: PgClient) => fn(wrap(tx)))
+          // note: a COMMIT PostgreSQL could not flush fails the whole begin (53100 disk_full).
+          result.catch((err) => { storage.failed('database', err) })
           return o ? result.finally(() => o.transaction((performance.now() - started) / 1000)) : result
         }
       }
@@ -141,7 +186,7 @@ function assertPragma(client: SqliteClient, name: string, expected: string | num
   if (actual !== expected) throw new Error(`SQLite PRAGMA ${name} is ${String(actual)}, expected ${expected}`)
 }
 
-async function openPostgres(url: string): Promise<Database> {
+async function openPostgres(url: string, storage = new StorageState()): Promise<Database> {
   // note: the PostgreSQL driver and schema load only when asked for; SQLite starts faster without them.
   const [{ default: postgres }, { drizzle: drizzlePg }] = await Promise.all([import('postgres'), import('drizzle-orm/postgres-js')])
   await selectDialect('pg')
@@ -153,9 +198,9 @@ async function openPostgres(url: string): Promise<Database> {
     throw new DatabaseUnavailableError(`cannot reach PostgreSQL at ${redactUrl(url)}: ${(err as Error).message}. Check DATABASE_URL and that the server is running and accepts connections.`)
   }
   const timing: { observer: DbObserver | null } = { observer: null }
-  const db = drizzlePg({ client: timedPostgres(client, timing), casing: 'snake_case' }) as unknown as Db
+  const db = drizzlePg({ client: timedPostgres(client, timing, storage), casing: 'snake_case' }) as unknown as Db
   return {
-    db, dialect: 'pg', sqlitePath: null, sqlite: null, pg: client,
+    db, dialect: 'pg', sqlitePath: null, sqlite: null, pg: client, storage,
     observe(observer) { timing.observer = observer },
     async close() { await client.end({ timeout: 5 }) },
   }

@@ -1,5 +1,6 @@
 // One transaction helper for both dialects, and what runs around a commit.
 import type { Db } from './index'
+import { asStorageError } from '../lib/storage'
 import { currentDialect } from './tables'
 
 declare const txBrand: unique symbol
@@ -33,12 +34,17 @@ export async function withTx<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> 
     // note: nested, drizzle makes a savepoint; its hooks wait for the outermost commit.
     if (outer) return (db as unknown as PgLike).transaction((tx) => { pgScopes.set(tx as object, outer); return fn(tx as Tx) })
     const scope: Scope = { before: [], after: [] }
-    const result = await (db as unknown as PgLike).transaction(async (tx) => {
-      pgScopes.set(tx as object, scope)
-      const r = await fn(tx as Tx)
-      await runBefore(scope)
-      return r
-    })
+    let result: T
+    try {
+      result = await (db as unknown as PgLike).transaction(async (tx) => {
+        pgScopes.set(tx as object, scope)
+        const r = await fn(tx as Tx)
+        await runBefore(scope)
+        return r
+      })
+    } catch (err) {
+      throw asStorageError(err, 'database')
+    }
     runAfter(scope)
     return result
   }
@@ -55,11 +61,12 @@ export async function withTx<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> 
   } catch (err) {
     // note: on some errors (SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM, a failed COMMIT) SQLite has
     // rolled back already; a ROLLBACK then fails with "no transaction is active", which used to
-    // replace the real cause (a full disk answered as a bare 500).
+    // replace the real cause (a full disk answered as a bare 500). A storage failure becomes
+    // the one StorageFullError (503 storage_full), the driver's error kept as its cause.
     if (client.inTransaction) {
       try { client.exec('ROLLBACK') } catch { /* the original error says what happened */ }
     }
-    throw err
+    throw asStorageError(err, 'database')
   } finally {
     sqliteScope = null
   }

@@ -29,7 +29,8 @@ function serialize(fields?: Record<string, unknown>) {
 
 /** errorFields keeps an error's message and its cause chain (drizzle wraps the driver's error). */
 function errorFields(e: Error): Record<string, unknown> {
-  return { message: e.message, ...(e.cause instanceof Error ? { cause: errorFields(e.cause) } : {}), stack: e.stack }
+  const code = (e as { code?: unknown }).code
+  return { message: e.message, ...(typeof code === 'string' || typeof code === 'number' ? { code } : {}), ...(e.cause instanceof Error ? { cause: errorFields(e.cause) } : {}), stack: e.stack }
 }
 
 export const silentLogger: Logger = createLogger('error', () => {})

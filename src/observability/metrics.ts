@@ -18,6 +18,8 @@ export type MetricSources = {
   agentsConnected(): number
   jobQueue(): Promise<JobQueueStats>
   now(): number
+  /** Storage areas failing right now (a full disk), for breeze_storage_degraded. */
+  storageFailing(): ('database' | 'files')[]
 }
 
 export class ServerMetrics {
@@ -30,6 +32,7 @@ export class ServerMetrics {
   readonly dbTransaction: Histogram
   readonly jobsRun: Counter<'type' | 'result'>
   readonly reportsGenerated: Counter<'format' | 'result'>
+  readonly storageErrors: Counter<'area' | 'code'>
   private eventLoop: IntervalHistogram | null = null
   private sources: MetricSources | null = null
   private jobCache: { at: number; value: JobQueueStats } | null = null
@@ -45,7 +48,12 @@ export class ServerMetrics {
     this.dbTransaction = new Histogram({ name: 'breeze_db_transaction_duration_seconds', help: 'Time from BEGIN to COMMIT or ROLLBACK', buckets: dbBuckets, registers })
     this.jobsRun = new Counter({ name: 'breeze_jobs_run_total', help: 'Background jobs run, by type and result', labelNames: ['type', 'result'], registers })
     this.reportsGenerated = new Counter({ name: 'breeze_reports_generated_total', help: 'Report runs finished, by format and result', labelNames: ['format', 'result'], registers })
+    this.storageErrors = new Counter({ name: 'breeze_storage_errors_total', help: 'Writes the storage refused (SQLITE_FULL, 53100 disk_full, ENOSPC, I/O errors), by area (database, files) and code', labelNames: ['area', 'code'], registers })
     const self = this
+    new Gauge({ name: 'breeze_storage_degraded', help: '1 while writes to the area (database, files) fail for lack of space or an I/O error, until one succeeds again', labelNames: ['area'], registers, collect() {
+      const failing = self.sources?.storageFailing() ?? []
+      for (const area of ['database', 'files'] as const) this.set({ area }, failing.includes(area) ? 1 : 0)
+    } })
     new Gauge({ name: 'breeze_agents_connected', help: 'Agents with an open socket to this process', registers, collect() { this.set(self.sources?.agentsConnected() ?? 0) } })
     const jobs = () => self.jobQueue(jobCacheMs)
     new Gauge({ name: 'breeze_job_queue_depth', help: 'Jobs by state: pending (not yet due), due (waiting for a worker), running', labelNames: ['state'], registers, async collect() {

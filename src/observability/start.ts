@@ -17,5 +17,6 @@ export function startObservability(ctx: AppContext) {
     agentsConnected: () => ctx.agents.size,
     jobQueue: () => ctx.jobs.queueStats(),
     now: () => ctx.clock.now(),
+    storageFailing: () => ctx.health.storage.current.map((f) => f.area),
   })
 }

@@ -13,21 +13,26 @@ import { redirect, render } from '../web/render'
 export function healthRoutes(ctx: AppContext) {
   return new Elysia({ name: 'breeze.health' }).get('/healthz', async ({ set }) => {
     const db = await pingDatabase(ctx.database)
+    const storage = ctx.health.storageReport()
     set.headers['cache-control'] = 'no-store'
-    const status = ctx.health.draining ? 'draining' : db ? 'ok' : 'error'
+    // note: storage that refuses writes is "degraded" (reads still answer): 503, so a monitor
+    // or the container's HEALTHCHECK notices; it clears with the next write that succeeds.
+    const status = ctx.health.draining ? 'draining' : !db ? 'error' : storage.status !== 'ok' ? 'degraded' : 'ok'
     if (status !== 'ok') set.status = 503
-    return { status, db: db ? 'ok' : 'unreachable', version: ctx.version }
-  }, { detail: { summary: 'Liveness and database health', tags: ['system'] } })
+    return { status, db: db ? 'ok' : 'unreachable', storage, version: ctx.version }
+  }, { detail: { summary: 'Liveness, database and storage health', tags: ['system'] } })
     // Readiness for a load balancer: route traffic here only while the database answers, the
-    // job runner runs and the process is not draining.
+    // job runner runs, the storage takes writes and the process is not draining.
     .get('/readyz', async ({ set }) => {
       const db = await pingDatabase(ctx.database)
-      const checks = { database: db ? 'ok' : 'unreachable', jobs: ctx.jobs.isStarted ? 'ok' : 'stopped', draining: ctx.health.draining }
+      const storage = ctx.health.storageReport()
+      const checks = { database: db ? 'ok' : 'unreachable', jobs: ctx.jobs.isStarted ? 'ok' : 'stopped', draining: ctx.health.draining, storage }
       const ready = db && ctx.jobs.isStarted && !ctx.health.draining
+      const status = !ready ? 'not_ready' : storage.status !== 'ok' ? 'degraded' : 'ready'
       set.headers['cache-control'] = 'no-store'
-      if (!ready) set.status = 503
-      return { status: ready ? 'ready' : 'not_ready', checks, version: ctx.version }
-    }, { detail: { summary: 'Readiness: database, job runner, not draining', tags: ['system'] } })
+      if (status !== 'ready') set.status = 503
+      return { status, checks, version: ctx.version }
+    }, { detail: { summary: 'Readiness: database, job runner, storage, not draining', tags: ['system'] } })
 }
 
 export function systemRoutes(ctx: AppContext, root: () => AnyElysia) {

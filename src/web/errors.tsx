@@ -7,6 +7,7 @@ import { FlashMessage } from '../../views/components/flash'
 import { auditEvent } from '../audit/service'
 import type { AppContext } from '../context'
 import { AppError, ForbiddenError, RateLimitError, UnauthorizedError } from '../lib/errors'
+import { asStorageError, StorageFullError } from '../lib/storage'
 import { ServiceUnavailableError } from '../system/health'
 import { MfaEnrollmentRequired, type RequestActor } from './actor-plugin'
 import { assetUrls } from './assets'
@@ -38,7 +39,10 @@ function describe(code: string | number, error: unknown): ErrorBody {
 /** errorPlugin answers every failure; `root` gives the whole app, to tell a wrong method (405) from an unknown path (404). */
 export function errorPlugin(ctx: AppContext, root?: () => AnyElysia) {
   return new Elysia({ name: 'breeze.errors' }).onError({ as: 'global' }, async (c) => {
-    const { code, error, request, set } = c
+    const { code, request, set } = c
+    // A write the storage refused, however deep the driver's error (SQLITE_FULL inside drizzle's
+    // error, ENOSPC), is the one 503 storage_full with Retry-After.
+    const error = asStorageError(c.error, (c.error as { code?: unknown })?.code === 'ENOSPC' ? 'files' : 'database')
     let body = describe(code, error)
     const info = requestInfo(ctx.config, request, null)
     const actor = (c as unknown as { actor?: RequestActor }).actor
@@ -50,14 +54,16 @@ export function errorPlugin(ctx: AppContext, root?: () => AnyElysia) {
         body = { status: 405, code: 'method_not_allowed', message: `${request.method} is not allowed on ${info.path}; allowed: ${allow.join(', ')}` }
       }
     }
-    // 4xx are the caller's mistakes: worth a debug line, not an error. 5xx are ours.
+    // 4xx are the caller's mistakes: worth a debug line, not an error. 5xx are ours, except a
+    // full disk: its cause is logged once when writes start failing (server.ts watchStorage).
     const fields = { method: request.method, path: info.path, status: body.status, code: body.code }
-    if (body.status >= 500) ctx.log.error('request failed', { ...fields, err: error })
+    if (error instanceof StorageFullError) ctx.log.debug('request refused: storage', { ...fields, cause: error.storage.code })
+    else if (body.status >= 500) ctx.log.error('request failed', { ...fields, err: error })
     else ctx.log.debug('request refused', { ...fields, message: body.message })
     if (error instanceof ForbiddenError && !(error instanceof MfaEnrollmentRequired) && actor?.kind === 'user') {
       await auditEvent(ctx, actor.audit, { action: 'permission.denied', result: 'denied', details: { method: request.method, path: info.path, permission: error.permission ?? null }, errorMessage: error.message }).catch(() => {})
     }
-    if (error instanceof RateLimitError || error instanceof ServiceUnavailableError) set.headers['retry-after'] = String(error.retryAfterSeconds)
+    if (error instanceof RateLimitError || error instanceof ServiceUnavailableError || error instanceof StorageFullError) set.headers['retry-after'] = String(error.retryAfterSeconds)
     if (info.api) {
       set.status = body.status
       set.headers['content-type'] = 'application/json'
