@@ -5,8 +5,9 @@
 //
 // Command output is flow-controlled when the server names an output window in its hello: at
 // most that many bytes go unacknowledged on the socket (a script producing more waits, its
-// pipe full), and what was not acknowledged when the socket dropped is sent again first
-// after the reconnect (the server keeps each chunk once). The outbox is bounded in bytes and
+// pipe full), and what was not acknowledged when the socket dropped goes to the front of the
+// outbox (the server keeps each chunk once), so a command's output always reaches the server
+// before its result, over HTTP or after the reconnect. The outbox is bounded in bytes and
 // posted in batches the server's body limit accepts.
 import { closeCodes, livenessBoundMs, livenessProbeMs, type AgentMessage, type AgentMessageBatch, type ServerMessage } from '../../src/protocol'
 import type { ApiClient } from './api'
@@ -149,8 +150,7 @@ export class LiveChannel {
     const batch = this.outbox.slice(0, count)
     try {
       await this.api.messages({ messages: batch })
-      this.outbox.splice(0, batch.length)
-      this.outboxBytes -= bytes
+      this.forget(batch)
       attempt = 0
     } catch (err) {
       log.warn('could not post messages', { err })
@@ -158,12 +158,22 @@ export class LiveChannel {
       // A batch the server refuses as invalid never becomes valid: drop it instead of retrying it forever.
       if (err instanceof ApiError && err.status === 400) {
         log.error('the server refused reports as invalid; they are dropped', { err, count: batch.length })
-        this.outbox.splice(0, batch.length)
+        this.forget(batch)
       }
     } finally {
       this.flushing = false
     }
     if (this.outbox.length > 0) this.scheduleFlush(attempt === 0 ? 0 : fullJitter(attempt, 1_000))
+  }
+
+  /** forget drops a posted batch from the outbox (a reconnect may have sent and emptied it meanwhile). */
+  private forget(batch: Queued[]) {
+    const posted = new Set(batch)
+    this.outbox = this.outbox.filter((m) => {
+      if (!posted.has(m)) return true
+      this.outboxBytes -= sizeOf(m)
+      return false
+    })
   }
 
   private connect() {
@@ -191,10 +201,7 @@ export class LiveChannel {
         this.startPings(msg.heartbeatSeconds)
         log.info('connected to the server', { url: this.url })
         this.events.onConnected?.()
-        // Output the last connection did not see acknowledged goes again first (the server
-        // keeps each chunk once), then anything queued for HTTP, in order.
-        for (const m of this.unacked) ws.send(JSON.stringify(m))
-        if (this.window === 0) { this.unacked = []; this.unackedBytes = 0 }
+        // Anything queued meanwhile (first the output the last connection did not see acknowledged), in order.
         for (const m of this.outbox.splice(0)) ws.send(JSON.stringify(m))
         this.outboxBytes = 0
         this.wakeOutput()
@@ -207,10 +214,7 @@ export class LiveChannel {
     ws.onclose = (ev) => {
       // A socket closed by stop() (or replaced since) is no longer ours to reconnect.
       if (this.ws !== ws) return
-      this.ws = null
-      this.ready = false
-      // Output waiting for room goes to the outbox now; what is unacknowledged stays for the resend.
-      this.wakeOutput()
+      this.connectionLost()
       if (this.pingTimer) clearInterval(this.pingTimer)
       if (this.stopped) return
       if (ev.code === closeCodes.revoked) return this.events.onFatal('the server revoked this device (decommissioned); re-enroll to manage it again')
@@ -254,12 +258,33 @@ export class LiveChannel {
   /** dropDead abandons a connection the server stopped answering on (a closing handshake would wait for it) and reconnects. */
   private dropDead(ws: WebSocket) {
     log.warn('the server stopped answering on the live channel; reconnecting', { silentMs: Date.now() - this.lastHeard })
-    this.ws = null
-    this.ready = false
+    this.connectionLost()
     if (this.pingTimer) clearInterval(this.pingTimer)
     try { (ws as WebSocket & { terminate?(): void }).terminate?.() ?? ws.close() } catch {}
-    this.wakeOutput()
     this.retry()
+  }
+
+  /**
+   * connectionLost: output the server did not acknowledge goes to the front of the outbox,
+   * ahead of what follows it (later output, the command's result), so the result can never
+   * overtake its output; output waiting for room goes to the outbox too (woken).
+   */
+  private connectionLost() {
+    this.ws = null
+    this.ready = false
+    if (this.unacked.length > 0) {
+      this.outbox.unshift(...this.unacked)
+      this.outboxBytes += this.unackedBytes
+      this.unacked = []
+      this.unackedBytes = 0
+      this.scheduleFlush(250)
+    }
+    this.wakeOutput()
+  }
+
+  /** The commands whose result is still waiting here to be delivered (a reconnect tells the server they are not lost). */
+  undeliveredResults(): string[] {
+    return this.outbox.flatMap((m) => (m.type === 'command.result' ? [m.id] : []))
   }
 }
 

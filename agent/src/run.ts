@@ -53,7 +53,7 @@ export class RunningAgent {
     this.state = new StateStore(configDir)
     this.heartbeatSeconds = identity.heartbeatSeconds
     const wsUrl = identity.serverUrl.replace(/^http/, 'ws') + `/ws/agents/${identity.agentId}`
-    this.channel = new LiveChannel(wsUrl, this.api, async () => ({ type: 'agent.hello', protocolVersion: PROTOCOL_VERSION, agentVersion, hardwareId: await hardwareId(), running: this.runner.runningIds() }), {
+    this.channel = new LiveChannel(wsUrl, this.api, async () => ({ type: 'agent.hello', protocolVersion: PROTOCOL_VERSION, agentVersion, hardwareId: await hardwareId(), running: [...this.runner.runningIds(), ...this.channel.undeliveredResults()] }), {
       onMessage: (m) => this.onServerMessage(m),
       onFatal: (reason) => this.fatal(reason),
       onConnected: () => hooks.onConnected?.(this),

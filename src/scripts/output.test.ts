@@ -175,8 +175,9 @@ describe('output flow control', () => {
     const growth = (Math.max(peak, process.memoryUsage().rss) - before) / (1 << 20)
     console.log(`RSS growth while an agent floods 48 MiB ignoring the window: ${growth.toFixed(1)} MiB; stored ${(last / (1 << 20)).toFixed(1)} MiB`)
     // note: loose, as the test asserts a bound (the figures are in BENCHMARKS.md): what remains
-    // is garbage between collections. Queuing everything, as before, took 180 MiB here.
-    expect(growth).toBeLessThan(100)
+    // is garbage between collections (50-56 MiB alone, up to 111 MiB late in a full suite run).
+    // Queuing everything, as before, took 180 MiB alone.
+    expect(growth).toBeLessThan(150)
     // Some was taken (at least the budget's worth), the rest dropped.
     expect(last).toBeGreaterThanOrEqual(deviceOutputBudget / 2)
     expect(last).toBeLessThan(48 << 20)
