@@ -15,7 +15,7 @@ import {
 } from './inventory-repo'
 
 type Detailed = { source: string | null; publisher: string | null }
-type SoftwareDiff = { installed: (SoftwareRef & Detailed)[]; removed: (SoftwareRef & Detailed)[]; updated: (SoftwareRef & Detailed & { previousVersion: string | null })[] }
+type SoftwareDiff = { installed: (SoftwareRef & Detailed)[]; removed: (SoftwareRef & Detailed)[]; updated: (SoftwareRef & Detailed & { previousVersion: string | null; previousPublisher: string | null })[] }
 
 /** diffSoftware pairs stored and reported packages by source and name; a changed version is an update. */
 export function diffSoftware(stored: SoftwareRow[], reported: SoftwareEntry[], deviceId: string, now: number) {
@@ -26,6 +26,8 @@ export function diffSoftware(stored: SoftwareRow[], reported: SoftwareEntry[], d
   const update: SoftwareRow[] = []
   const deleteIds: string[] = []
   const diff: SoftwareDiff = { installed: [], removed: [], updated: [] }
+  /** Same version, another publisher: recorded (time-travel stays exact) but not announced. */
+  const republished: (SoftwareRef & Detailed & { previousPublisher: string | null })[] = []
   const toRow = (e: SoftwareEntry, id = newId()): SoftwareRow => ({
     id, deviceId, name: e.name, version: e.version, publisher: e.publisher, installDate: e.installDate, installLocation: e.installLocation, source: e.source, versionKey: packageVersionKey(e.version, e.source), updatedAt: now,
   })
@@ -39,6 +41,7 @@ export function diffSoftware(stored: SoftwareRow[], reported: SoftwareEntry[], d
       const o = olds[j]
       const n = news[i]
       if (o.publisher !== n.publisher || o.installDate !== n.installDate || o.installLocation !== n.installLocation) update.push(toRow(n, o.id))
+      if (o.publisher !== n.publisher) republished.push({ name: n.name, version: n.version, source: n.source, publisher: n.publisher, previousPublisher: o.publisher })
       olds.splice(j, 1)
       news.splice(i, 1)
     }
@@ -47,12 +50,12 @@ export function diffSoftware(stored: SoftwareRow[], reported: SoftwareEntry[], d
       const o = olds.shift()!
       const n = news.shift()!
       update.push(toRow(n, o.id))
-      diff.updated.push({ name: n.name, version: n.version, previousVersion: o.version, source: n.source, publisher: n.publisher })
+      diff.updated.push({ name: n.name, version: n.version, previousVersion: o.version, source: n.source, publisher: n.publisher, previousPublisher: o.publisher })
     }
     for (const o of olds) { deleteIds.push(o.id); diff.removed.push({ name: o.name, version: o.version, source: o.source, publisher: o.publisher }) }
     for (const n of news) { insert.push(toRow(n)); diff.installed.push({ name: n.name, version: n.version, source: n.source, publisher: n.publisher }) }
   }
-  return { insert, update, deleteIds, diff }
+  return { insert, update, deleteIds, diff, republished }
 }
 
 /** diffServices: services that appeared, went away, or changed state or start type. */
@@ -139,6 +142,8 @@ export async function ingestInventory(ctx: AppContext, agent: AgentIdentity, rep
       const diff: Record<string, { from: unknown; to: unknown }> = {}
       if (stored) for (const f of hardwareFields) if (stored[f] !== row[f]) diff[f] = { from: stored[f], to: row[f] }
       await upsertHardware(tx, row)
+      // note: the first hardware report is a baseline row, so time-travel knows hardware was unknown before it.
+      if (!stored) change('hardware', 'baseline', `Hardware inventory: ${[row.manufacturer, row.model, row.cpuModel].filter(Boolean).join(', ') || 'reported'}`, Object.fromEntries(hardwareFields.map((f) => [f, row[f]])))
       if (stored && Object.keys(diff).length > 0) {
         change('hardware', 'changed', `Hardware changed: ${Object.keys(diff).join(', ')}`, diff)
         after.push(() => ctx.events.emit('hardware.changed', { deviceId: agent.id, orgId: agent.orgId, changes: diff }))
@@ -160,14 +165,15 @@ export async function ingestInventory(ctx: AppContext, agent: AgentIdentity, rep
     }
     if (report.software) {
       sections.push('software')
-      const { insert, update, deleteIds, diff } = diffSoftware(await listSoftware(tx, agent.id), report.software, agent.id, now)
+      const { insert, update, deleteIds, diff, republished } = diffSoftware(await listSoftware(tx, agent.id), report.software, agent.id, now)
       await applySoftwareDiff(tx, { insert, update, deleteIds })
       if (initial) {
         change('software', 'baseline', `Software inventory: ${report.software.length} packages`)
       } else {
         for (const s of diff.installed) change('software', 'installed', `Installed ${s.name} ${s.version ?? ''}`.trim(), { name: s.name, version: s.version, source: s.source, publisher: s.publisher })
         for (const s of diff.removed) change('software', 'removed', `Removed ${s.name} ${s.version ?? ''}`.trim(), { name: s.name, version: s.version, source: s.source, publisher: s.publisher })
-        for (const s of diff.updated) change('software', 'updated', `Updated ${s.name} from ${s.previousVersion ?? '?'} to ${s.version ?? '?'}`, { name: s.name, version: s.version, previousVersion: s.previousVersion, source: s.source, publisher: s.publisher })
+        for (const s of diff.updated) change('software', 'updated', `Updated ${s.name} from ${s.previousVersion ?? '?'} to ${s.version ?? '?'}`, { name: s.name, version: s.version, previousVersion: s.previousVersion, source: s.source, publisher: s.publisher, previousPublisher: s.previousPublisher })
+        for (const s of republished) change('software', 'publisher', `Publisher of ${s.name} changed from ${s.previousPublisher ?? '?'} to ${s.publisher ?? '?'}`, { name: s.name, version: s.version, source: s.source, publisher: s.publisher, previousPublisher: s.previousPublisher })
         if (diff.installed.length + diff.removed.length + diff.updated.length > 0) {
           after.push(() => ctx.events.emit('software.changed', { deviceId: agent.id, orgId: agent.orgId, ...diff }))
         }

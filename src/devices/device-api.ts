@@ -8,11 +8,12 @@ import { csvFile } from '../web/api-doc'
 import { streamDownload } from '../web/download'
 import { runBulkAction } from './bulk'
 import { chosenColumns, deviceColumns } from './columns'
+import { getInventoryAt, getInventoryDiff } from './inventory-history'
 import { getMetrics, getRetention, updateRetention } from './metrics'
 import { getCustomFields, updateCustomFields } from './custom-fields'
 import { endMaintenance, getDeviceWithMaintenance, startMaintenance } from './maintenance'
 import { createSavedView, deleteSavedView, getSavedView, listSavedViews, updateSavedView } from './saved-views'
-import { bulkBody, changesQuery, createSavedViewBody, updateSavedViewBody, deviceListQuery, idParams, metricsQuery, putCustomFieldsBody, retentionBody, servicesQuery, softwareQuery, startMaintenanceBody, updateDeviceBody, type DeviceListQuery } from './model'
+import { bulkBody, changesQuery, createSavedViewBody, updateSavedViewBody, deviceListQuery, idParams, inventoryAtQuery, inventoryDiffQuery, metricsQuery, putCustomFieldsBody, retentionBody, servicesQuery, softwareQuery, startMaintenanceBody, updateDeviceBody, type DeviceListQuery } from './model'
 import { decommissionDevice, getChanges, getHardware, getNetwork, getServices, getSoftware, listDevices, updateDevice } from './service'
 
 const tags = ['devices']
@@ -78,7 +79,11 @@ export function deviceApiRoutes(ctx: AppContext) {
     .get('/api/v1/devices/:id/network', async (c) => ({ data: await getNetwork(ctx, userOf(c.actor), c.params.id) }), { params: idParams, detail: { summary: 'Network interfaces of a device', tags } })
     .get('/api/v1/devices/:id/services', async (c) => ({ data: await getServices(ctx, userOf(c.actor), c.params.id, c.query) }),
       { params: idParams, query: servicesQuery, detail: { summary: 'Services of a device: name, display name, state (running, stopped, exited, failed…), start type; search matches name or display name', tags } })
-    .get('/api/v1/devices/:id/changes', async (c) => ({ data: await getChanges(ctx, userOf(c.actor), c.params.id, c.query) }), { params: idParams, query: changesQuery, detail: { summary: 'Change history of a device (newest first; page with before=<at>)', tags } })
+    .get('/api/v1/devices/:id/changes', async (c) => ({ data: await getChanges(ctx, userOf(c.actor), c.params.id, c.query) }), { params: idParams, query: changesQuery, detail: { summary: 'Change history of a device (newest first; kind, from and to (dates: UTC days, inclusive) filter it; page with before=<at>)', tags } })
+    .get('/api/v1/devices/:id/inventory', (c) => getInventoryAt(ctx, userOf(c.actor), c.params.id, c.query),
+      { params: idParams, query: inventoryAtQuery, detail: { summary: 'Software, hardware and OS of a device as they were at `at` (a date: the end of that day, UTC; an ISO time or epoch ms; default now). A section is null before its agent first reported it', tags } })
+    .get('/api/v1/devices/:id/inventory/diff', (c) => getInventoryDiff(ctx, userOf(c.actor), c.params.id, c.query),
+      { params: idParams, query: inventoryDiffQuery, detail: { summary: 'What changed in a device\'s inventory between from (a date: its start) and to (a date: its end): software added, removed and changed (version), hardware fields, OS', tags } })
     .get('/api/v1/devices/:id/metrics', (c) => getMetrics(ctx, userOf(c.actor), c.params.id, c.query),
       { params: idParams, query: metricsQuery, detail: { summary: 'Metrics history (from, to: ISO or epoch ms; resolution raw|hour|day, chosen from the range when omitted)', tags } })
     .get('/api/v1/device-metrics/retention', (c) => { userOf(c.actor); return getRetention(ctx) }, { detail: { summary: 'How long metrics are kept (days of raw samples, hourly and daily roll-ups)', tags } })

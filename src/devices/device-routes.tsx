@@ -6,6 +6,7 @@ import {
 } from '../../views/devices/detail'
 import { CustomFieldsCard } from '../../views/devices/custom-fields'
 import { ServicesTab, ServicesTable } from '../../views/devices/services'
+import { InventoryTimeTab, type InventoryView } from '../../views/devices/inventory-history'
 import { commandRows, insertCommands, sendCommands } from '../agents/commands'
 import { searchAlerts } from '../alerts/alerts'
 import type { UserActor } from '../auth/actor'
@@ -17,6 +18,7 @@ import { can } from '../tenancy/scope'
 import { listSites } from '../tenancy/sites'
 import { actorPlugin, userOf } from '../web/actor-plugin'
 import { assetUrls } from '../web/assets'
+import { isoDateText } from '../web/model-types'
 import { checkValues, fieldErrorsOf, type FieldErrors, type FormValues } from '../web/forms'
 import { htmxTarget, isHtmx } from '../web/htmx'
 import { pageProps, type PageContext } from '../web/page'
@@ -30,6 +32,7 @@ import { groupsOfDevice } from './group-repo'
 import { updateCustomFields, type CustomFieldView } from './custom-fields'
 import { listCustomFields } from './custom-fields-repo'
 import { endMaintenance, maintenanceSpan, startMaintenance } from './maintenance'
+import { getInventoryAt, getInventoryDiff } from './inventory-history'
 import { bulkActions, bulkBody, changesQuery, createSavedViewBody, customFieldForm, deviceListPageQuery, deviceListQuery, idParams, servicesQuery, startMaintenanceBody, updateDeviceBody, type DeviceListQuery } from './model'
 import { canOnDevice, deviceHeader } from './header'
 import { listNetwork as listNetworkRows } from './repo'
@@ -280,13 +283,33 @@ export function deviceRoutes(ctx: AppContext) {
       const assets = ['uplot.js', 'uplot.css'].map((n) => assetUrls()[n]).join(' ')
       return render(c, <MetricsTab page={await pageProps(ctx, c)} h={await header(actor, c.params.id)} assets={assets} />)
     }, { params: idParams })
+    .get('/devices/:id/inventory', async (c) => {
+      const actor = userOf(c.actor)
+      const h = await header(actor, c.params.id)
+      const today = new Date(ctx.clock.now()).toISOString().slice(0, 10)
+      const { at, from, to } = c.query
+      let view: InventoryView
+      try {
+        if (from || to) {
+          if (!from) throw new ValidationError('from', 'choose the first date to compare')
+          if (!to) throw new ValidationError('to', 'choose the second date to compare')
+          view = { mode: 'diff', diff: await getInventoryDiff(ctx, actor, c.params.id, { from, to }) }
+        } else view = { mode: 'at', state: await getInventoryAt(ctx, actor, c.params.id, { at: at || today }) }
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err
+        view = { mode: 'error', field: err.field, message: err.message }
+      }
+      return render(c, <InventoryTimeTab page={await pageProps(ctx, c)} h={h} view={view} at={at || (from || to ? '' : today)} from={from ?? ''} to={to ?? ''} />, view.mode === 'error' ? 400 : 200)
+    }, { params: idParams, query: t.Object({ at: t.Optional(t.Union([isoDateText(), t.Literal('')])), from: t.Optional(t.Union([isoDateText(), t.Literal('')])), to: t.Optional(t.Union([isoDateText(), t.Literal('')])) }) })
     .get('/devices/:id/history', async (c) => {
       const actor = userOf(c.actor)
       const h = await header(actor, c.params.id)
       const limit = 100
-      const changes = await getChanges(ctx, actor, c.params.id, { kind: c.query.kind, before: c.query.before, limit })
+      const { kind, from, to } = c.query
+      const changes = await getChanges(ctx, actor, c.params.id, { kind, before: c.query.before, from, to, limit })
       const last = changes[changes.length - 1]
-      const olderHref = changes.length === limit && last ? `/devices/${c.params.id}/history?${new URLSearchParams(c.query.kind ? { kind: c.query.kind, before: String(last.at) } : { before: String(last.at) })}` : null
-      return render(c, <HistoryTab page={await pageProps(ctx, c)} h={h} changes={changes} kind={c.query.kind} olderHref={olderHref} />)
+      const keep = Object.fromEntries(Object.entries({ kind, from, to }).filter(([, v]) => v)) as Record<string, string>
+      const olderHref = changes.length === limit && last ? `/devices/${c.params.id}/history?${new URLSearchParams({ ...keep, before: String(last.at) })}` : null
+      return render(c, <HistoryTab page={await pageProps(ctx, c)} h={h} changes={changes} kind={kind} from={from} to={to} olderHref={olderHref} />)
     }, { params: idParams, query: changesQuery })
 }

@@ -110,10 +110,23 @@ export const servicesQuery = t.Object({ search: t.Optional(t.String({ maxLength:
 export type ServicesFilter = { search?: string; state?: string }
 
 export const changesQuery = t.Object({
-  kind: t.Optional(lit(['software', 'hardware', 'os', 'network', 'service', 'status', 'admin', 'agent'] as const)),
+  kind: t.Optional(orAll(['software', 'hardware', 'os', 'network', 'service', 'status', 'admin', 'agent'] as const)),
   before: t.Optional(epochMs()),
+  /** Changes at or after: a date (2026-01-31, its start, UTC), an ISO 8601 time or epoch milliseconds. */
+  from: t.Optional(t.Union([timeText(), t.Literal('')])),
+  /** Changes up to (inclusive): a bare date means the end of that day (UTC). */
+  to: t.Optional(t.Union([timeText(), t.Literal('')])),
   limit: t.Optional(int({ minimum: 1, maximum: 500 })),
 })
+export type ChangesQuery = typeof changesQuery.static
+
+/** `at`: a date (2026-01-31: as of the end of that day, UTC), an ISO 8601 time or epoch milliseconds; default now. */
+export const inventoryAtQuery = t.Object({ at: t.Optional(t.Union([timeText(), t.Literal('')])) })
+export type InventoryAtQuery = typeof inventoryAtQuery.static
+
+/** `from` (a bare date: its start) and `to` (a bare date: its end), UTC; from before to. */
+export const inventoryDiffQuery = t.Object({ from: timeText(), to: timeText() })
+export type InventoryDiffQuery = typeof inventoryDiffQuery.static
 
 export const metricResolutions = ['raw', 'hour', 'day'] as const
 export const metricsQuery = t.Object({

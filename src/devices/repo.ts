@@ -1,6 +1,6 @@
 // Queries for devices and their inventory. Every list takes a DeviceVisibility, so nothing
 // outside the caller's scope is ever read.
-import { and, asc, count, desc, eq, getTableColumns, gt, inArray, isNull, lt, ne, or, sql, type SQL, type SQLWrapper } from 'drizzle-orm'
+import { and, asc, count, desc, eq, getTableColumns, gt, gte, inArray, isNull, lt, lte, ne, or, sql, type SQL, type SQLWrapper } from 'drizzle-orm'
 import type { Db } from '../db'
 import { iContains, iStartsWith, inIds, jsonArrayHas } from '../db/sql'
 import { t } from '../db/tables'
@@ -227,11 +227,19 @@ export async function serviceStates(db: Db, deviceId: string): Promise<{ state: 
   return rows.map((r) => ({ state: r.state, count: Number(r.count) }))
 }
 
-/** listChanges: a device's change history, newest first, optionally of one kind. */
-export async function listChanges(db: Db, deviceId: string, opts: { kind?: DeviceChange['kind']; before?: number; limit: number }): Promise<DeviceChange[]> {
+/** listChanges: a device's change history, newest first, optionally of one kind and within [from, to]. */
+export async function listChanges(db: Db, deviceId: string, opts: { kind?: DeviceChange['kind']; before?: number; from?: number; to?: number; limit: number }): Promise<DeviceChange[]> {
   return db.select().from(t.deviceChanges)
-    .where(and(eq(t.deviceChanges.deviceId, deviceId), opts.kind ? eq(t.deviceChanges.kind, opts.kind) : undefined, opts.before ? lt(t.deviceChanges.at, opts.before) : undefined))
+    .where(and(eq(t.deviceChanges.deviceId, deviceId), opts.kind ? eq(t.deviceChanges.kind, opts.kind) : undefined, opts.before ? lt(t.deviceChanges.at, opts.before) : undefined,
+      opts.from !== undefined ? gte(t.deviceChanges.at, opts.from) : undefined, opts.to !== undefined ? lte(t.deviceChanges.at, opts.to) : undefined))
     .orderBy(desc(t.deviceChanges.at), desc(t.deviceChanges.id)).limit(opts.limit)
+}
+
+/** listInventoryChangesAfter: a device's software, hardware and OS changes later than `after`, newest first (what undoing back to `after` needs). */
+export async function listInventoryChangesAfter(db: Db, deviceId: string, after: number, limit: number): Promise<DeviceChange[]> {
+  return db.select().from(t.deviceChanges)
+    .where(and(eq(t.deviceChanges.deviceId, deviceId), gt(t.deviceChanges.at, after), inArray(t.deviceChanges.kind, ['software', 'hardware', 'os'])))
+    .orderBy(desc(t.deviceChanges.at), desc(t.deviceChanges.id)).limit(limit)
 }
 
 // ---- fleet views ----

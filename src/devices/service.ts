@@ -14,6 +14,7 @@ import {
   listServices, listSoftware, serviceStates, updateDeviceRow, type Device, type DeviceChange, type DeviceFilter, type DeviceListRow, type DeviceSort,
 } from './repo'
 import { withDescendants } from './targets'
+import { parseInstant } from './instants'
 import { parseRule, RuleError, type RuleNode } from './rules'
 import { compileRule } from './rules-repo'
 import { canSeeDevice, deviceVisibility } from './visibility'
@@ -129,9 +130,13 @@ export async function getServiceStates(ctx: Ctx, actor: UserActor, id: string) {
   return serviceStates(ctx.db, id)
 }
 
-export async function getChanges(ctx: Ctx, actor: UserActor, id: string, opts: { kind?: DeviceChange['kind']; before?: number; limit?: number } = {}) {
+/** getChanges: a device's change history, newest first; `from`/`to` as parseInstant reads them (a bare `to` date includes that day). */
+export async function getChanges(ctx: Ctx, actor: UserActor, id: string, opts: { kind?: DeviceChange['kind'] | ''; before?: number; from?: string; to?: string; limit?: number } = {}) {
   await getDevice(ctx, actor, id)
-  return listChanges(ctx.db, id, { kind: opts.kind, before: opts.before, limit: opts.limit ?? 100 })
+  const from = parseInstant(opts.from, 'from', 'start')
+  const to = parseInstant(opts.to, 'to', 'end')
+  if (from !== undefined && to !== undefined && from >= to) throw new ValidationError('from', 'from must be before to')
+  return listChanges(ctx.db, id, { kind: opts.kind || undefined, before: opts.before, from, to, limit: opts.limit ?? 100 })
 }
 
 /** checkTargetSite: the site exists in the device's org and the actor may place devices there. */

@@ -358,18 +358,37 @@ export function MetricsTab({ page, h, assets }: { page: PageProps; h: DeviceHead
   )
 }
 
-export function HistoryTab({ page, h, changes, kind, olderHref }: { page: PageProps; h: DeviceHeader; changes: DeviceChange[]; kind?: string; olderHref: string | null }) {
+export function HistoryTab({ page, h, changes, kind, from, to, olderHref }: { page: PageProps; h: DeviceHeader; changes: DeviceChange[]; kind?: string; from?: string; to?: string; olderHref: string | null }) {
   const kinds = ['software', 'hardware', 'os', 'network', 'service', 'status', 'admin', 'agent']
+  const base = `/devices/${h.device.id}/history`
   return (
     <DeviceLayout page={page} h={h} tab="history">
-      <nav class="row filters" aria-label="Kind">
-        <a class="btn small" href={`/devices/${h.device.id}/history`} aria-current={!kind ? 'true' : undefined}>All</a>
-        {kinds.map((k) => <a class="btn small" href={`/devices/${h.device.id}/history?kind=${k}`} aria-current={kind === k ? 'true' : undefined} safe>{k}</a>)}
-      </nav>
+      <HistoryNav id={h.device.id} current="changes" />
+      <form class="filters" id="history-filter" method="get" action={base}>
+        <div class="field"><label for="f-kind">Kind</label>
+          <select id="f-kind" name="kind">
+            <option value="">All</option>
+            {kinds.map((k) => <option value={k} selected={kind === k} safe>{k}</option>)}
+          </select>
+        </div>
+        <div class="field"><label for="f-from">From</label><input id="f-from" type="date" name="from" value={from} /></div>
+        <div class="field"><label for="f-to">To</label><input id="f-to" type="date" name="to" value={to} /></div>
+        <button class="btn" type="submit">Filter</button>
+      </form>
       <section class="card flush">
         <ChangeList changes={changes} now={h.now} />
         {olderHref ? <div class="pagination"><span></span><a class="btn small" href={olderHref}>Older</a></div> : ''}
       </section>
     </DeviceLayout>
+  )
+}
+
+/** HistoryNav switches the History tab between the change list and inventory time-travel. */
+export function HistoryNav({ id, current }: { id: string; current: 'changes' | 'inventory' }) {
+  return (
+    <nav class="row filters" aria-label="History view">
+      <a class="btn small" href={`/devices/${id}/history`} aria-current={current === 'changes' ? 'true' : undefined}>Changes</a>
+      <a class="btn small" href={`/devices/${id}/inventory`} aria-current={current === 'inventory' ? 'true' : undefined}>Inventory as of a date</a>
+    </nav>
   )
 }
