@@ -32,6 +32,11 @@ export type Config = {
    * the listed ranges (BREEZE_METRICS_ALLOW, comma-separated addresses or CIDRs; loopback by default).
    */
   metrics: { token: string | null; allow: string[] }
+  /**
+   * --allow-network-fs / BREEZE_ALLOW_NETWORK_FS=1: start even though the data directory (with
+   * its SQLite database) is on a network file system (src/system/filesystem.ts says why not).
+   */
+  allowNetworkFs: boolean
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
@@ -46,6 +51,7 @@ export type ConfigFlags = {
   'public-url'?: string
   'tls-cert'?: string
   'tls-key'?: string
+  'allow-network-fs'?: boolean
 }
 
 export class ConfigError extends Error {}
@@ -89,6 +95,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: Record<string, string |
       offlineGraceSeconds: intSetting(env.BREEZE_AGENT_OFFLINE_GRACE_SECONDS, 60, 1, 3600, 'BREEZE_AGENT_OFFLINE_GRACE_SECONDS'),
     },
     metrics: metricsAccess(env),
+    allowNetworkFs: flags['allow-network-fs'] === true || env.BREEZE_ALLOW_NETWORK_FS === '1' || env.BREEZE_ALLOW_NETWORK_FS === 'true',
   }
 }
 

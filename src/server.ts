@@ -42,6 +42,7 @@ import { ServerHealth } from './system/health'
 import { ServerMetrics } from './observability/metrics'
 import { startObservability } from './observability/start'
 import { closeSseStreams } from './web/sse'
+import { checkDataDirFs } from './system/filesystem'
 
 export const version: string = pkg.version
 
@@ -70,13 +71,20 @@ function watchStorage(storage: StorageState, log: Logger, dataDir: string): Stor
   return storage
 }
 
-export type ContextOptions = { clock?: Clock; log?: Logger }
+export type ContextOptions = {
+  clock?: Clock
+  log?: Logger
+  /** The mount table to judge the data directory's file system by (tests); default /proc/self/mountinfo. */
+  mountTable?: string | null
+}
 
 /** createContext opens everything a server or an offline command needs, migrating the database. */
 export async function createContext(config: Config, opts: ContextOptions = {}): Promise<AppContext> {
   checkDataDir(config.dataDir)
   const clock = opts.clock ?? systemClock
   const log = opts.log ?? createLogger(config.logLevel)
+  const networkFs = checkDataDirFs(config.dataDir, { sqlite: !config.databaseUrl, allow: config.allowNetworkFs, mountTable: opts.mountTable })
+  if (networkFs) log.warn('the data directory is on a network file system, which SQLite\'s write-ahead log does not survive reliably; starting anyway (--allow-network-fs)', { dataDir: config.dataDir, fsType: networkFs.fsType, source: networkFs.source })
   const keys = loadKeys(config.dataDir)
   const storage = watchStorage(new StorageState(), log, config.dataDir)
   const database = await openDatabase({ ...config, storage })
@@ -159,7 +167,7 @@ export async function startServer(config: Config, opts: ContextOptions = {}): Pr
   const leftovers = await redeliverLeftovers(ctx.db, ctx.clock.now())
   if (leftovers > 0) ctx.log.warn('delivering events the previous process recorded but did not deliver', { count: leftovers })
   ctx.jobs.start()
-  ctx.log.info('breeze started', { url, version, database: ctx.database.dialect, dataDir: config.dataDir })
+  ctx.log.info('breeze started', { url, version, database: ctx.database.dialect, databaseVersion: ctx.database.version, dataDir: config.dataDir })
   const setupToken = await issueSetupToken(ctx)
   // Links would point where others cannot follow (before setup, the setup page asks for it).
   const publicUrl = await getPublicUrl(ctx)

@@ -5,10 +5,14 @@ import { ConfigError } from '../config'
 export const configFlags = {
   'data-dir': { type: 'string' },
   'database-url': { type: 'string' },
+  'allow-network-fs': { type: 'boolean' },
 } as const satisfies NonNullable<ParseArgsConfig['options']>
 
 export const configFlagsHelp = `  --data-dir DIR        data directory (env BREEZE_DATA_DIR, default ./data)
-  --database-url URL    PostgreSQL URL (env DATABASE_URL; default: SQLite in the data directory)`
+  --database-url URL    PostgreSQL URL (env DATABASE_URL; default: SQLite in the data directory)
+  --allow-network-fs    start even though the data directory is on a network file system
+                        (NFS, SMB, sshfs…), which SQLite's write-ahead log does not survive
+                        (env BREEZE_ALLOW_NETWORK_FS=1)`
 
 export class UsageError extends Error {}
 

@@ -21,7 +21,7 @@ export const help = {
   'api-key': `breeze api-key create --email EMAIL --name NAME [--expires-in 30d]\n\nPrint a new API key for a user (for provisioning scripts). It has all of the user's permissions.\n\n${configFlagsHelp}`,
 }
 
-const contextFor = (values: Record<string, unknown>) => createContext(loadConfig({ 'data-dir': values['data-dir'] as string | undefined, 'database-url': values['database-url'] as string | undefined }), {
+const contextFor = (values: Record<string, unknown>) => createContext(loadConfig({ 'data-dir': values['data-dir'] as string | undefined, 'database-url': values['database-url'] as string | undefined, 'allow-network-fs': values['allow-network-fs'] as boolean | undefined }), {
   log: { debug() {}, info() {}, warn() {}, error: (m, f) => process.stderr.write(`${m} ${JSON.stringify(f ?? {})}\n`) },
 })
 

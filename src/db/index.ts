@@ -20,6 +20,8 @@ export type Database = {
   /** The raw clients, for src/db only (backup, migrate, health). */
   sqlite: SqliteClient | null
   pg: postgres.Sql | null
+  /** The engine's version (SQLite's sqlite_version(), PostgreSQL's server_version), logged at start. */
+  version: string
   /** Storage failures seen by this database's statements (a full disk: SQLITE_FULL, 53100), until a write succeeds again. */
   storage: StorageState
   /** observe times every statement and transaction from now on (src/observability); null stops. */
@@ -33,6 +35,32 @@ export type DbObserver = { statement(kind: 'read' | 'write', seconds: number): v
 
 export class DatabaseUnavailableError extends Error {}
 
+/**
+ * The oldest SQLite Breeze runs on: 3.35 brought RETURNING (every compare-and-set status move
+ * and output chunk claim reads back what it changed) and ALTER TABLE DROP COLUMN (migrations);
+ * 3.38 made the JSON functions part of every build (json_each filters on JSON columns). Bun
+ * embeds a newer one on Linux and Windows; on macOS bun:sqlite uses the system's library.
+ */
+export const minSqliteVersion = '3.38.0'
+
+/** sqliteVersionProblem says why Breeze cannot run on SQLite `version`, or null when it can. */
+export function sqliteVersionProblem(version: string): string | null {
+  if (versionAtLeast(version, minSqliteVersion)) return null
+  return `SQLite ${version} is too old: Breeze needs ${minSqliteVersion} or newer (RETURNING, DROP COLUMN, built-in JSON functions). Update the system's SQLite library, or use PostgreSQL (DATABASE_URL).`
+}
+
+/** versionAtLeast compares dotted version numbers (3.9.2 < 3.38.0). */
+export function versionAtLeast(version: string, min: string): boolean {
+  const a = version.split('.').map(Number)
+  const b = min.split('.').map(Number)
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const x = a[i] ?? 0
+    const y = b[i] ?? 0
+    if (x !== y) return x > y
+  }
+  return true
+}
+
 /** openDatabase opens (creating if needed) the configured database and checks it answers. */
 export async function openDatabase(opts: { dataDir: string; databaseUrl: string; storage?: StorageState }): Promise<Database> {
   return opts.databaseUrl ? openPostgres(opts.databaseUrl, opts.storage) : openSqlite(path.join(opts.dataDir, 'breeze.db'), opts.storage)
@@ -42,6 +70,12 @@ export function openSqlite(file: string, storage = new StorageState()): Database
   mkdirSync(path.dirname(file), { recursive: true })
   selectSqlite()
   const client = new SqliteClient(file, { create: true, strict: true })
+  const version = (client.query('select sqlite_version() as v').get() as { v: string }).v
+  const tooOld = sqliteVersionProblem(version)
+  if (tooOld) {
+    client.close()
+    throw new DatabaseUnavailableError(tooOld)
+  }
   client.exec('PRAGMA journal_mode = WAL')
   client.exec('PRAGMA synchronous = NORMAL')
   client.exec('PRAGMA foreign_keys = ON')
@@ -52,7 +86,7 @@ export function openSqlite(file: string, storage = new StorageState()): Database
   const timing: { observer: DbObserver | null } = { observer: null }
   const db = drizzleSqlite({ client: timedSqlite(client, timing, storage), casing: 'snake_case' }) as unknown as Db
   return {
-    db, dialect: 'sqlite', sqlitePath: file, sqlite: client, pg: null, storage,
+    db, dialect: 'sqlite', sqlitePath: file, sqlite: client, pg: null, storage, version,
     observe(observer) { timing.observer = observer },
     async close() {
       client.exec('PRAGMA optimize')
@@ -197,10 +231,11 @@ async function openPostgres(url: string, storage = new StorageState()): Promise<
     await client.end({ timeout: 1 }).catch(() => {})
     throw new DatabaseUnavailableError(`cannot reach PostgreSQL at ${redactUrl(url)}: ${(err as Error).message}. Check DATABASE_URL and that the server is running and accepts connections.`)
   }
+  const [{ server_version: version }] = await client`show server_version`
   const timing: { observer: DbObserver | null } = { observer: null }
   const db = drizzlePg({ client: timedPostgres(client, timing, storage), casing: 'snake_case' }) as unknown as Db
   return {
-    db, dialect: 'pg', sqlitePath: null, sqlite: null, pg: client, storage,
+    db, dialect: 'pg', sqlitePath: null, sqlite: null, pg: client, storage, version: String(version),
     observe(observer) { timing.observer = observer },
     async close() { await client.end({ timeout: 5 }) },
   }
