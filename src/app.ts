@@ -16,6 +16,7 @@ import { automationApiRoutes } from './automations/api-routes'
 import { automationRoutes } from './automations/routes'
 import { policyApiRoutes } from './policies/api-routes'
 import { policyRoutes } from './policies/routes'
+import { reportApiRoutes } from './reports/api-routes'
 import type { AppContext } from './context'
 import { deviceActionApiRoutes } from './device-actions/api-routes'
 import { deviceActionPageRoutes } from './device-actions/routes'
@@ -109,6 +110,7 @@ export function createApp(ctx: AppContext, assets: Awaited<ReturnType<typeof loa
     .use(automationApiRoutes(ctx))
     .use(policyRoutes(ctx))
     .use(policyApiRoutes(ctx))
+    .use(reportApiRoutes(ctx))
     .use(auditRoutes(ctx))
     .use(searchRoutes(ctx))
     .use(settingsRoutes(ctx))

@@ -37,6 +37,8 @@ export type Events = {
   'alert.triggered': { alertId: string; orgId: string | null; ruleId: string | null; deviceId: string | null; severity: string; kind: string; notifying: boolean }
   'alert.acknowledged': { alertId: string; orgId: string | null; userId: string | null }
   'alert.resolved': { alertId: string; orgId: string | null; ruleId: string | null; deviceId: string | null; auto: boolean }
+  // reports (issue 19); orgId null for a partner-wide report
+  'report.completed': { runId: string; reportId: string; partnerId: string; orgId: string | null; status: 'done' | 'failed'; trigger: 'manual' | 'schedule' }
 }
 
 export type SoftwareRef = { name: string; version: string | null }

@@ -36,6 +36,7 @@ import { LiveHub } from './web/live'
 import { repairHalfApplied } from './agents/commands'
 import { createAgentHub } from './agents/hub'
 import { startAgentRuntime } from './agents/status'
+import { startReports } from './reports/start'
 import { registerRemoteWork, stopRemoteWork } from './remote/register'
 import { closeCodes } from './protocol'
 import { ServerHealth } from './system/health'
@@ -121,6 +122,7 @@ async function registerJobs(ctx: AppContext) {
   await registerRemoteWork(ctx)
   await startAutomations(ctx)
   await startPolicies(ctx)
+  await startReports(ctx)
   await ctx.jobs.every('jobs.cleanup', 24 * 3600_000, () => deleteFinishedJobs(ctx.db, ctx.clock.now() - 7 * 24 * 3600_000))
 }
 

@@ -81,7 +81,7 @@ export async function updateSmtp(ctx: Ctx, scope: Scope, actor: AuditActor, inpu
   })
 }
 
-export type Mail = { to: string; subject: string; text: string }
+export type Mail = { to: string; subject: string; text: string; attachments?: { filename: string; content: Uint8Array; contentType: string }[] }
 
 export class MailNotConfiguredError extends AppError {
   constructor() { super(422, 'smtp_not_configured', 'email is not set up: a platform admin can configure SMTP under Settings → Email') }
@@ -105,7 +105,7 @@ export async function sendMail(ctx: Pick<Ctx, 'db' | 'secrets'>, mail: Mail): Pr
     socketTimeout: 20_000,
   })
   try {
-    await transport.sendMail({ from: smtp.from, to: mail.to, subject: mail.subject, text: mail.text })
+    await transport.sendMail({ from: smtp.from, to: mail.to, subject: mail.subject, text: mail.text, attachments: mail.attachments?.map((a) => ({ filename: a.filename, content: Buffer.from(a.content), contentType: a.contentType })) })
   } catch (err) {
     throw new AppError(502, 'smtp_failed', `the SMTP server refused the message: ${(err as Error).message}`)
   } finally {

@@ -53,6 +53,8 @@ beforeAll(async () => {
   await made('maintenance-windows', { orgId, name: 'Fuzz window', targets: { kind: 'devices', ids: [ids.devices] }, startsAt: s.clock.now() + 3_600_000, endsAt: s.clock.now() + 7_200_000 })
   await made('policies', { orgId, name: 'Fuzz policy', type: 'custom', settings: { rules: [{ id: 'a', kind: 'file_present', path: '/tmp/fuzz' }] } })
   await made('enrollment-keys', { orgId, name: 'Fuzz key' })
+  const reportId = await made('reports', { orgId, name: 'Fuzz report', type: 'inventory', format: 'csv' })
+  await made('report-schedules', { reportId, cron: '0 7 * * 1', recipients: ['fuzz@example.com'] })
 })
 afterAll(() => s.stop())
 
