@@ -24,7 +24,7 @@ export type Events = {
   'device.online': { deviceId: string; orgId: string }
   'device.offline': { deviceId: string; orgId: string; lastSeenAt: number | null }
   'device.updated': { deviceId: string; orgId: string; fields: string[] }
-  'heartbeat.received': { deviceId: string; orgId: string; at: number; metrics: HeartbeatMetrics }
+  'heartbeat.received': { deviceId: string; orgId: string; at: number; metrics: HeartbeatMetrics; /** now − uptime (null when unknown) */ bootTime?: number | null }
   'inventory.received': { deviceId: string; orgId: string; at: number; sections: string[] }
   'software.changed': { deviceId: string; orgId: string; installed: SoftwareRef[]; removed: SoftwareRef[]; updated: (SoftwareRef & { previousVersion: string | null })[] }
   'hardware.changed': { deviceId: string; orgId: string; changes: Record<string, { from: unknown; to: unknown }> }

@@ -48,8 +48,10 @@ export class CommandRunner {
     const controller = new AbortController()
     this.running.set(c.id, controller)
     let seq = 0
+    const after: (() => Promise<void> | void)[] = []
     const io = {
       signal: controller.signal,
+      afterReport: (fn: () => Promise<void> | void) => void after.push(fn),
       output: async (stream: 'stdout' | 'stderr', data: string) => {
         for (let i = 0; i < data.length; i += caps.outputChunk) await this.opts.sendOutput({ type: 'command.output', id: c.id, seq: seq++, stream, data: data.slice(i, i + caps.outputChunk) })
       },
@@ -69,6 +71,8 @@ export class CommandRunner {
     }
     this.remember(c.id, report)
     this.opts.send(report)
+    // note: a moment for the report to leave the socket before, say, the machine reboots.
+    if (after.length) setTimeout(() => { for (const fn of after) void Promise.resolve().then(fn).catch((err) => log.error('after a command', { id: c.id, err })) }, 1_000)
   }
 
   cancel(id: string) {

@@ -13,9 +13,10 @@ const argv = T.Array(T.String({ minLength: 1 }), { minItems: 1, maxItems: 64 })
 export const settingsSchema = T.Object({
   power: T.Optional(T.Object({
     /**
-     * The command that reboots / shuts down, instead of the OS's own (`shutdown -r +N "message"`,
-     * `shutdown.exe /r /t S /c "message"`). It gets BREEZE_POWER_ACTION, BREEZE_POWER_MESSAGE and
-     * BREEZE_POWER_DELAY_SECONDS in its environment.
+     * The command that reboots / shuts down, instead of the OS's own (`systemctl reboot` /
+     * `poweroff`, `shutdown -r now` / `-h now` without systemd and on macOS, `shutdown.exe /r /t 0` /
+     * `/s /t 0`). It runs after the warning time; it gets BREEZE_POWER_ACTION,
+     * BREEZE_POWER_MESSAGE and BREEZE_POWER_DELAY_SECONDS in its environment.
      */
     reboot: T.Optional(argv),
     shutdown: T.Optional(argv),
@@ -24,6 +25,12 @@ export const settingsSchema = T.Object({
      * same variables plus BREEZE_DEFER_MINUTES and BREEZE_PROMPT_SECONDS.
      */
     prompt: T.Optional(argv),
+    /**
+     * Shows the message to the logged-in users instead of the OS's own (`wall`, `msg *`, a
+     * notification on macOS). Gets the same variables and BREEZE_POWER_TEXT, the whole text
+     * the users should read (the message and when it happens).
+     */
+    notify: T.Optional(argv),
   }, { additionalProperties: false })),
   /** Folders of SysV init scripts where PID 1 is not systemd (default /etc/init.d). */
   initScriptDirs: T.Optional(T.Array(T.String({ minLength: 1 }), { maxItems: 16 })),

@@ -14,6 +14,7 @@ import m11 from './0011_script_output_cap.sql' with { type: 'text' }
 import m12 from './0012_device_saved_views.sql' with { type: 'text' }
 import m13 from './0013_software_version_keys.sql' with { type: 'text' }
 import m14 from './0014_reports.sql' with { type: 'text' }
+import m15 from './0015_network_prefix_length.sql' with { type: 'text' }
 
 export const migrations: { tag: string; sql: string }[] = [
   { tag: '0000_init', sql: m0 },
@@ -31,4 +32,5 @@ export const migrations: { tag: string; sql: string }[] = [
   { tag: '0012_device_saved_views', sql: m12 },
   { tag: '0013_software_version_keys', sql: m13 },
   { tag: '0014_reports', sql: m14 },
+  { tag: '0015_network_prefix_length', sql: m15 },
 ]

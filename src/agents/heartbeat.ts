@@ -55,7 +55,7 @@ export async function recordHeartbeat(ctx: Ctx, agent: AgentIdentity, hb: Heartb
     cpuPercent: m.cpuPercent, ramPercent: m.ramPercent, diskPercent: m.diskPercent, volumes: m.volumes, netInBytes: m.netInBytes, netOutBytes: m.netOutBytes,
     processCount: m.processCount, pendingReboot: hb.pendingReboot, custom: {},
   }
-  ctx.events.emit('heartbeat.received', { deviceId: agent.id, orgId: agent.orgId, at: now, metrics })
+  ctx.events.emit('heartbeat.received', { deviceId: agent.id, orgId: agent.orgId, at: now, metrics, bootTime: hb.uptimeSeconds === null ? null : now - Math.round(hb.uptimeSeconds * 1000) })
   return {
     serverTime: now,
     heartbeatSeconds: agent.heartbeatSeconds,

@@ -161,7 +161,7 @@ export async function ingestInventory(ctx: AppContext, agent: AgentIdentity, rep
       const added = [...nowSet].filter((x) => !before.has(x))
       const removed = [...before].filter((x) => !nowSet.has(x))
       if (!initial && (added.length || removed.length)) change('network', 'changed', `Network addresses changed (+${added.length} −${removed.length})`, { added, removed })
-      await replaceNetwork(tx, agent.id, report.network.map((n) => ({ id: newId(), deviceId: agent.id, ...n, updatedAt: now })))
+      await replaceNetwork(tx, agent.id, report.network.map((n) => ({ id: newId(), deviceId: agent.id, ...n, prefixLength: n.prefixLength ?? null, updatedAt: now })))
     }
     if (report.software) {
       sections.push('software')

@@ -2,10 +2,12 @@
 import { Elysia } from 'elysia'
 import type { AppContext } from '../context'
 import { actorPlugin, userOf } from '../web/actor-plugin'
-import { deviceParams, killBody, processesQuery, processParams, serviceActionParams, serviceParams, startTypeBody } from './model'
+import { actionBody, bulkActionBody, deviceParams, killBody, processesQuery, processParams, serviceActionParams, serviceParams, startTypeBody } from './model'
 import { killDeviceProcess, listDeviceProcesses } from './processes'
 import { controlDeviceService } from './services'
 import type { ActionOutcome } from './outcome'
+import { deviceAction } from './power'
+import { bulkDeviceAction } from './power-bulk'
 
 const tags = ['device actions']
 
@@ -21,6 +23,13 @@ export function deviceActionApiRoutes(ctx: AppContext) {
     }, { params: processParams, body: killBody, detail: { summary: 'Kill a process (tree: its descendants too); 200 with what was killed, 202 when the agent has not answered within 20 s, 422 when it refused', tags } })
     .post('/api/v1/devices/:id/services/:name/start-type', async (c) => pending(c, await controlDeviceService(ctx, userOf(c.actor), c.params.id, c.params.name, 'set_start_type', c.body.startType)),
       { params: serviceParams, body: startTypeBody, detail: { summary: 'Set a service\'s start type (auto, manual, disabled); answers like the start/stop actions', tags } })
+    .post('/api/v1/devices/actions', (c) => bulkDeviceAction(ctx, userOf(c.actor), c.body),
+      { body: bulkActionBody, detail: { summary: 'One action on many devices (deviceIds, groupIds, siteIds or a whole orgId): reboot, shutdown (now or at a time), wake, checkin; more than 50 devices need confirmCount equal to their number (409 confirmation_required otherwise); offline devices, devices without a pending reboot (onlyIfPending) or without a wake-on-LAN relay are listed as skipped', tags } })
+    .post('/api/v1/devices/:id/actions', async (c) => {
+      const done = await deviceAction(ctx, userOf(c.actor), c.params.id, c.body)
+      if (done.status !== 'completed') c.set.status = 202
+      return done
+    }, { params: deviceParams, body: actionBody, detail: { summary: 'Reboot or shut down (now, after delaySeconds of warning, or at a time; message to the logged-in users; deferrals), wake (wake-on-LAN sent by another online agent on the device\'s subnet; 409 when there is none), checkin (heartbeat and full inventory now). 200 with the agent\'s report, 202 when scheduled, skipped or not answered yet', tags } })
     .post('/api/v1/devices/:id/services/:name/:action', async (c) => pending(c, await controlDeviceService(ctx, userOf(c.actor), c.params.id, c.params.name, c.params.action)),
       { params: serviceActionParams, detail: { summary: 'Start, stop or restart a service; 200 with the state it is in now, 202 when the agent has not answered within 45 s, 422 when it failed (the service manager\'s message), 409 when the device is not connected', tags } })
 }

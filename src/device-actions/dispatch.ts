@@ -6,7 +6,9 @@ import { awaitCommand, commandRows, insertCommands, sendCommands, type CommandOu
 import type { AppContext } from '../context'
 import { withDb } from '../context'
 import { withTx } from '../db/tx'
-import type { Device } from '../devices/repo'
+import type { Device, DeviceChange } from '../devices/repo'
+import { insertDeviceChanges } from '../agents/device-repo'
+import { newId } from '../lib/ids'
 import { deviceName, getDevice } from '../devices/service'
 import type { UserActor } from '../auth/actor'
 import { ValidationError } from '../lib/errors'
@@ -23,6 +25,10 @@ export type DeviceCommand = {
   timeoutMs?: number
   sourceType?: string
   sourceId?: string
+  /** Send the command to this device instead (a wake-on-LAN relay); the audit row and history entry stay the device's. */
+  commandDeviceId?: string
+  /** A device history entry stored with the command. */
+  change?: { kind: DeviceChange['kind']; action: string; summary: string; details?: Record<string, unknown> }
 }
 
 /** sendDeviceCommand stores, audits and sends a command; with waitMs it also waits that long for the outcome (null: no answer yet). */
@@ -30,7 +36,7 @@ export async function sendDeviceCommand(ctx: AppContext, actor: { audit: AuditAc
   if (input.device.status === 'decommissioned') throw new ValidationError('status', 'this device is decommissioned')
   const now = ctx.clock.now()
   const [row] = commandRows(ctx, [{
-    deviceId: input.device.id, type: input.type, payload: input.payload, expiresAt: input.expiresAt ?? now + 10 * 60_000, timeoutMs: input.timeoutMs ?? 5 * 60_000,
+    deviceId: input.commandDeviceId ?? input.device.id, type: input.type, payload: input.payload, expiresAt: input.expiresAt ?? now + 10 * 60_000, timeoutMs: input.timeoutMs ?? 5 * 60_000,
     sourceType: input.sourceType ?? 'device_action', sourceId: input.sourceId, createdBy: actor.user?.id,
   }])
   const outcome = waitMs > 0 ? awaitCommand(ctx, row.id, waitMs) : null
@@ -40,6 +46,7 @@ export async function sendDeviceCommand(ctx: AppContext, actor: { audit: AuditAc
       action: input.audit.action, partnerId: input.partnerId, orgId: input.device.orgId, resourceType: 'device', resourceId: input.device.id,
       resourceName: deviceName(input.device), details: { ...input.audit.details, commandId: row.id },
     })
+    if (input.change) await insertDeviceChanges(tx, [{ id: newId(), deviceId: input.device.id, at: now, ...input.change, details: { ...input.change.details, commandId: row.id } }])
   })
   await sendCommands(ctx, [row])
   return { command: row, outcome: outcome ? await outcome : null }

@@ -52,11 +52,11 @@ export type EventLogQuery = typeof eventLogQuery.static
 
 // ---- power and other device actions ----
 
-export const deviceActions = ['reboot', 'shutdown', 'wake', 'checkin', 'inventory'] as const
+export const deviceActions = ['reboot', 'shutdown', 'wake', 'checkin'] as const
 export type DeviceAction = (typeof deviceActions)[number]
 
 const actionFields = {
-  action: lit(deviceActions, 'action must be reboot, shutdown, wake, checkin or inventory'),
+  action: lit(deviceActions, 'action must be reboot, shutdown, wake or checkin'),
   /** reboot/shutdown at this time (ISO or epoch ms) instead of now. */
   at: t.Optional(t.Union([t.String({ maxLength: 40 }), t.Number()], { error: 'at is an ISO time or epoch milliseconds' })),
   /** reboot/shutdown: shown to the logged-in users. */
@@ -84,7 +84,6 @@ export const bulkActionBody = t.Object({
 })
 export type BulkActionBody = typeof bulkActionBody.static
 
-export const powerActionParams = t.Object({ id, actionId: id })
 
 /** The Kill / Kill tree buttons of the Processes tab (with the tab's filter, so the list comes back the same). */
 export const killForm = t.Object({
@@ -98,4 +97,19 @@ export const serviceControlForm = t.Object({
   name: serviceParams.properties.name,
   action: lit(['start', 'stop', 'restart', 'set_start_type'] as const, 'action must be start, stop, restart or set_start_type'),
   startType: t.Optional(lit(serviceStartTypes, 'startType must be auto, manual or disabled')),
+})
+
+/** The device header's Power menu. */
+export const powerForm = t.Object({
+  action: lit(['reboot', 'reboot_if_pending', 'shutdown', 'wake'] as const, 'action must be reboot, reboot_if_pending, shutdown or wake'),
+  when: t.Optional(lit(['now', 'at'] as const, 'when must be now or at')),
+  /** The browser's pick as an ISO instant (set by the page's script). */
+  at: t.Optional(t.String({ maxLength: 40 })),
+  /** The datetime-local value itself (read as UTC when the script did not run). */
+  atLocal: t.Optional(t.String({ maxLength: 40 })),
+  message: actionFields.message,
+  /** Empty: the default (a minute with a message, none without). */
+  delaySeconds: t.Optional(t.String({ maxLength: 4, pattern: '^\\d*$', error: 'delaySeconds must be a number of seconds' })),
+  deferrals: actionFields.deferrals,
+  deferMinutes: actionFields.deferMinutes,
 })

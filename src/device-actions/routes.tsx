@@ -14,7 +14,8 @@ import { parseForm } from '../web/forms'
 import { isHtmx } from '../web/htmx'
 import { pageProps, type PageContext } from '../web/page'
 import { redirect, render, setFlash } from '../web/render'
-import { deviceParams, killForm, processesQuery, processParams, serviceControlForm, type ProcessesQuery } from './model'
+import { deviceParams, killForm, powerForm, processesQuery, processParams, serviceControlForm, type ProcessesQuery } from './model'
+import { deviceAction, type ActionAnswer } from './power'
 import { managedDevice } from './dispatch'
 import { killDeviceProcess, listDeviceProcesses } from './processes'
 import { controlDeviceService } from './services'
@@ -72,6 +73,37 @@ export function deviceActionPageRoutes(ctx: AppContext) {
       }
       return processTable(c, actor, c.params.id, q, notice)
     }, { params: processParams })
+    .post('/devices/:id/power', async (c) => {
+      const actor = userOf(c.actor)
+      const id = c.params.id
+      const form = parseForm(powerForm, c.body)
+      const back = redirect(c, `/devices/${id}`)
+      if (!form.ok) {
+        setFlash(c.cookie, { kind: 'error', text: Object.entries(form.errors).map(([k, v]) => `${k}: ${v}`)[0] })
+        return back
+      }
+      const f = form.value
+      const action = f.action === 'reboot_if_pending' ? 'reboot' : f.action
+      const at = f.when === 'at' && action !== 'wake' ? (f.at || (f.atLocal ? `${f.atLocal}Z` : '')) : undefined
+      if (f.when === 'at' && action !== 'wake' && !at) {
+        setFlash(c.cookie, { kind: 'error', text: 'at: choose the time' })
+        return back
+      }
+      const power = action !== 'wake'
+      let answer: ActionAnswer
+      try {
+        answer = await deviceAction(ctx, actor, id, {
+          action, ...(at ? { at } : {}),
+          ...(power ? { message: f.message || undefined, delaySeconds: f.delaySeconds ? Number(f.delaySeconds) : undefined, deferrals: f.deferrals || undefined, deferMinutes: f.deferrals ? f.deferMinutes : undefined, onlyIfPending: f.action === 'reboot_if_pending' || undefined } : {}),
+        })
+      } catch (err) {
+        if (!(err instanceof AppError) || err.status === 403 || err.status === 404) throw err
+        setFlash(c.cookie, { kind: 'error', text: err.message })
+        return back
+      }
+      setFlash(c.cookie, { kind: answer.status === 'skipped' ? 'info' : 'success', text: powerNotice(answer) })
+      return back
+    }, { params: deviceParams })
     .post('/devices/:id/services/control', async (c) => {
       const actor = userOf(c.actor)
       const form = parseForm(serviceControlForm, c.body)
@@ -102,4 +134,17 @@ export function deviceActionPageRoutes(ctx: AppContext) {
       if (!service) return render(c, <tr><td colspan="5" class="small" safe>{`${name}: ${notice.text}`}</td></tr>)
       return render(c, <ServiceRow service={service} controls={{ deviceId: id, csrf: (await pageProps(ctx, c)).csrf, osType: device.device.osType }} notice={notice} />)
     }, { params: deviceParams })
+}
+
+/** powerNotice says what became of a power action from the device page. */
+function powerNotice(a: ActionAnswer): string {
+  const what = { reboot: 'Reboot', shutdown: 'Shutdown', wake: 'Wake-on-LAN', checkin: 'Check-in' }[a.action]
+  if (a.status === 'skipped') return `${what} skipped: ${a.reason}.`
+  if (a.status === 'scheduled') return `${what} scheduled for ${new Date(a.at).toISOString().replace('T', ' ').slice(0, 16)} UTC.`
+  if (a.status === 'pending') return `${what} sent; the agent has not answered yet. The device history shows how it ends.`
+  const r = a.result as Record<string, unknown>
+  if (a.action === 'wake') return `Wake-on-LAN packet sent to ${String(r.broadcast)} by another agent on the subnet.`
+  if (r.outcome === 'not_needed') return 'No reboot is pending: nothing was done.'
+  if (r.outcome === 'deferred') return `${what} deferred by the signed-in user.`
+  return `${what} started.`
 }

@@ -7,11 +7,8 @@ import {
 import { CustomFieldsCard } from '../../views/devices/custom-fields'
 import { ServicesTab, ServicesTable } from '../../views/devices/services'
 import { InventoryTimeTab, type InventoryView } from '../../views/devices/inventory-history'
-import { commandRows, insertCommands, sendCommands } from '../agents/commands'
 import { searchAlerts } from '../alerts/alerts'
 import type { UserActor } from '../auth/actor'
-import { recordAudit } from '../audit/service'
-import { withTx } from '../db/tx'
 import type { AppContext } from '../context'
 import { AppError, ForbiddenError, ValidationError } from '../lib/errors'
 import { can } from '../tenancy/scope'
@@ -24,6 +21,8 @@ import { htmxTarget, isHtmx } from '../web/htmx'
 import { pageProps, type PageContext } from '../web/page'
 import { localPath, redirect, render, setFlash } from '../web/render'
 import { idsMatchingFilter, runBulkAction } from './bulk'
+import { checkIn } from '../device-actions/power'
+import { bulkPowerFromList } from '../device-actions/power-bulk'
 import { deviceColumns } from './columns'
 import { readListPrefs, writeListPrefs } from './list-prefs'
 import { createSavedView, deleteSavedView, getSavedView, listSavedViews, sameView, viewFilters } from './saved-views'
@@ -106,7 +105,7 @@ export function deviceRoutes(ctx: AppContext) {
       const shown = { filters: viewFilters(filters), columns, density }
       return render(c, <DevicesPage page={page} table={table} query={filters} result={result} columns={columns} allColumns={deviceColumns} density={density}
         orgs={page.orgs} sites={siteOptions} groups={groups} views={views.map((v) => ({ id: v.id, name: v.name, current: sameView(v, shown) }))}
-        bulk={{ sites: writableSites, groups, canWrite: page.can.includes('devices:write'), canDelete: page.can.includes('devices:delete') }} />)
+        bulk={{ sites: writableSites, groups, canWrite: page.can.includes('devices:write'), canDelete: page.can.includes('devices:delete'), canPower: page.can.includes('devices:power') }} />)
     }, { query: deviceListPageQuery })
     .post('/devices/columns', (c) => {
       userOf(c.actor)
@@ -151,6 +150,18 @@ export function deviceRoutes(ctx: AppContext) {
       const back = listHref(filtersOf(filter))
       const action = String(body.action ?? '')
       const fail = (text: string) => { setFlash(c.cookie, { kind: 'error', text }); return redirect(c, back) }
+      if (action.startsWith('power:')) {
+        const deviceIds = body.allMatching === 'true' ? await idsMatchingFilter(ctx, actor, checkValues(deviceListQuery, filter).ok ? filter as DeviceListQuery : {}, 'tag') : splitList(body.deviceIds)
+        if (deviceIds.length === 0) return fail('Select at least one device.')
+        try {
+          const r = await bulkPowerFromList(ctx, actor, action.slice('power:'.length), deviceIds, body)
+          setFlash(c.cookie, { kind: r.skippedCount ? 'info' : 'success', text: r.text })
+        } catch (err) {
+          if (err instanceof AppError && err.status < 500) return fail(err.message)
+          throw err
+        }
+        return redirect(c, back)
+      }
       if (!(bulkActions as readonly string[]).includes(action)) return fail('Choose a bulk action.')
       const deviceIds = body.allMatching === 'true'
         ? await idsMatchingFilter(ctx, actor, checkValues(deviceListQuery, filter).ok ? filter as DeviceListQuery : {}, action as (typeof bulkActions)[number])
@@ -236,15 +247,9 @@ export function deviceRoutes(ctx: AppContext) {
     }, { params: idParams })
     .post('/devices/:id/check-in', async (c) => {
       const actor = userOf(c.actor)
-      const device = await getDevice(ctx, actor, c.params.id, 'devices:write')
-      if (device.status === 'decommissioned') throw new ValidationError('status', 'this device is decommissioned')
-      const command = commandRows(ctx, [{ deviceId: device.id, type: 'inventory.refresh', payload: { full: true }, sourceType: 'device.check_in', createdBy: actor.user.id, expiresAt: ctx.clock.now() + 3600_000 }])
-      await withTx(ctx.db, async (tx) => {
-        await insertCommands(tx, command)
-        await recordAudit({ ...ctx, db: tx }, actor.audit, { action: 'device.check_in', partnerId: actor.scope.orgs.get(device.orgId)!.partnerId, orgId: device.orgId, resourceType: 'device', resourceId: device.id, resourceName: deviceName(device) })
-      })
-      await sendCommands(ctx, command)
-      setFlash(c.cookie, { kind: 'success', text: device.status === 'online' ? 'Asked the agent for a full inventory; it appears here in a few seconds.' : 'The device is offline: it will send a full inventory when it comes back (within the hour).' })
+      await checkIn(ctx, actor, c.params.id, 0)
+      const device = await getDevice(ctx, actor, c.params.id)
+      setFlash(c.cookie, { kind: 'success', text: ctx.agents.isConnected(device.id) ? 'Asked the agent to check in with a full inventory; it appears here in a few seconds.' : 'The device is offline: it will check in with a full inventory when it comes back (within the hour).' })
       return redirect(c, `/devices/${device.id}`)
     }, { params: idParams })
     .get('/devices/:id/hardware', async (c) => {

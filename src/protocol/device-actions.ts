@@ -98,12 +98,12 @@ export type EventLogQueryResult = typeof eventLogQueryResult.static
 
 // ---- power ----
 
+/** `power.reboot` and `power.shutdown` take the same payload. */
 export const powerActions = ['reboot', 'shutdown'] as const
 export type PowerAction = (typeof powerActions)[number]
 
 export const powerPayload = t.Object({
-  action: lit(powerActions),
-  /** Shown to the logged-in users (wall on Linux, the shutdown dialog on Windows). */
+  /** Shown to the logged-in users (wall on Linux, msg on Windows, a notification on macOS); empty: no message. */
   message: t.String({ maxLength: 500 }),
   /** Warn first, act this many seconds later (0: at once). */
   delaySeconds: t.Integer({ minimum: 0, maximum: 3600 }),
@@ -117,29 +117,46 @@ export const powerPayload = t.Object({
 })
 export type PowerPayload = typeof powerPayload.static
 
+/** done: the power command runs right after this report; deferred: the user asked for later; not_needed: no reboot pending. */
 export const powerOutcomes = ['done', 'deferred', 'not_needed'] as const
+export type PowerOutcome = (typeof powerOutcomes)[number]
 export const powerResult = t.Object({
   outcome: lit(powerOutcomes),
-  /** The command the agent ran (from its configuration, or the OS's own). */
+  /** The command the agent runs (from its configuration, or the OS's own). */
   command: t.Array(t.String({ maxLength: caps.long }), { maxItems: 64 }),
   /** Logged-in users when the action ran (who saw the message). */
   users: t.Array(t.String({ maxLength: caps.name }), { maxItems: caps.users }),
-  output: t.String({ maxLength: caps.long }),
+  /** What the message and prompt tools printed (their errors, if any). */
+  output: t.String({ maxLength: caps.long * 4 }),
 })
 export type PowerResult = typeof powerResult.static
 
 // ---- wake-on-LAN ----
 
 export const macPattern = '^[0-9a-f]{2}(:[0-9a-f]{2}){5}$'
+export const ipv4Pattern = '^\\d{1,3}(\\.\\d{1,3}){3}$'
 
 export const wakePayload = t.Object({
   /** MAC addresses to wake (lower case, colon-separated). */
   macs: t.Array(t.String({ pattern: macPattern }), { minItems: 1, maxItems: 16 }),
   /** The directed broadcast address of a subnet this agent is on (the agent refuses any other). */
-  broadcast: t.String({ maxLength: 15, pattern: '^\\d{1,3}(\\.\\d{1,3}){3}$' }),
+  broadcast: t.String({ maxLength: 15, pattern: ipv4Pattern }),
   port: t.Integer({ minimum: 1, maximum: 65535 }),
 })
 export type WakePayload = typeof wakePayload.static
 
-export const wakeResult = t.Object({ sent: t.Integer({ minimum: 0 }), broadcast: t.String({ maxLength: 15 }), interface: t.Nullable(t.String({ maxLength: caps.name })) })
+export const wakeResult = t.Object({
+  /** Magic packets sent (one per MAC). */
+  sent: t.Integer({ minimum: 0 }),
+  broadcast: t.String({ maxLength: 15 }),
+  /** The interface whose subnet the broadcast address belongs to. */
+  interface: t.Nullable(t.String({ maxLength: caps.name })),
+})
 export type WakeResult = typeof wakeResult.static
+
+// ---- check-in ----
+
+/** `agent.checkin`: a heartbeat now and a full inventory ("force check-in"). */
+export const checkinPayload = t.Object({})
+export const checkinResult = t.Object({ sections: t.Array(t.String({ maxLength: 32 }), { maxItems: 16 }) })
+export type CheckinResult = typeof checkinResult.static

@@ -41,6 +41,8 @@ export const networkEntry = t.Object({
   macAddress: opt(short),
   ipAddress: opt(short),
   ipType: opt(t.Union([t.Literal('ipv4'), t.Literal('ipv6')])),
+  /** The subnet's prefix length (24 for 255.255.255.0): wake-on-LAN finds agents on the same subnet with it. */
+  prefixLength: t.Optional(t.Nullable(t.Integer({ minimum: 0, maximum: 128 }))),
   isPrimary: t.Boolean(),
 })
 export const softwareEntry = t.Object({

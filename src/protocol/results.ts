@@ -4,7 +4,7 @@
 // (closed.test.ts fails for a type the agent handles without one).
 import type { TSchema } from '@sinclair/typebox'
 import { builtinCommandTypes } from './commands'
-import { processKillResult, serviceControlResult } from './device-actions'
+import { checkinResult, powerResult, processKillResult, serviceControlResult, wakeResult } from './device-actions'
 import { policyCheckResult } from './policy-check'
 import { remoteCapabilitiesResult, remoteOpenResult } from './remote'
 import { scriptRunResult } from './scripts'
@@ -17,4 +17,8 @@ export const commandResultSchemas: Record<string, TSchema> = {
   'remote.capabilities': remoteCapabilitiesResult,
   'process.kill': processKillResult,
   'service.control': serviceControlResult,
+  'power.reboot': powerResult,
+  'power.shutdown': powerResult,
+  'power.wake': wakeResult,
+  'agent.checkin': checkinResult,
 }

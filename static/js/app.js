@@ -93,6 +93,25 @@ document.addEventListener('alpine:init', () => {
     },
   }))
 
+  // The device's Power menu: the time picked in the browser's zone goes to the server as an
+  // ISO instant; the action is confirmed before it is sent (the device name is data).
+  Alpine.data('powerForm', () => ({
+    action: 'reboot',
+    when: 'now',
+    atLocal: '',
+    get atIso() {
+      if (this.when !== 'at' || !this.atLocal) return ''
+      const d = new Date(this.atLocal)
+      return Number.isNaN(d.getTime()) ? '' : d.toISOString()
+    },
+    ask(event) {
+      const device = this.$el.dataset.device || 'this device'
+      const verb = { reboot: 'Reboot', reboot_if_pending: 'Reboot (if a reboot is pending)', shutdown: 'Shut down', wake: 'Wake' }[this.action] || this.action
+      const when = this.action !== 'wake' && this.when === 'at' && this.atLocal ? ` at ${new Date(this.atLocal).toLocaleString()}` : ''
+      if (!window.confirm(`${verb} ${device}${when}?`)) event.preventDefault()
+    },
+  }))
+
   // Shows the fields that belong to the chosen option of a select (data-show-for on children).
   Alpine.data('switcher', () => ({
     value: '',

@@ -10,6 +10,7 @@ import { EmptyState, PageHeader, Time } from '../components/common'
 import { Csrf, FormError, PostButton } from '../components/form'
 import { Layout } from '../layout'
 import { CustomFieldsCard } from './custom-fields'
+import { PowerMenu } from '../device-actions/power'
 import { Ago, bytes, deviceLabel, DeviceStatus, duration, MaintenanceDurationOptions, Meter, osLabels, Tags } from './parts'
 
 export type DeviceTab = 'overview' | 'hardware' | 'software' | 'services' | 'network' | 'processes' | 'eventlogs' | 'metrics' | 'history'
@@ -51,6 +52,7 @@ export function DeviceLayout({ page, h, tab, children }: { page: PageProps; h: D
         <PageHeader title={deviceLabel(d)} subtitle={`${osLabels[d.osType] ?? d.osType} · ${d.osVersion} · ${h.orgName} / ${h.siteName}`}>
           <DeviceStatus id={d.id} status={d.status} />
           {active && h.canWrite ? <PostButton action={`/devices/${d.id}/check-in`} csrf={page.csrf} label="Check in now" /> : ''}
+          {active && h.may.power ? <PowerMenu deviceId={d.id} csrf={page.csrf} label={deviceLabel(d)} pendingReboot={d.pendingReboot} online={d.status === 'online'} /> : ''}
           {active && page.can.includes('remote:access') ? <a class="btn" href={`/devices/${d.id}/remote`}>Remote</a> : ''}
           {active && page.can.includes('scripts:execute') ? <a class="btn" href={`/scripts?forDevice=${d.id}`}>Run script</a> : ''}
           {page.can.includes('scripts:read') ? <a class="btn" href={`/executions?deviceId=${d.id}`}>Script runs</a> : ''}

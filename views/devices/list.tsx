@@ -94,7 +94,7 @@ export function DeviceTable({ result, query, columns, allColumns, selectable, no
   )
 }
 
-export type BulkOptions = { sites: (Option & { orgName: string })[]; groups: (Option & { type: string })[]; canWrite: boolean; canDelete: boolean }
+export type BulkOptions = { sites: (Option & { orgName: string })[]; groups: (Option & { type: string })[]; canWrite: boolean; canDelete: boolean; canPower?: boolean }
 
 function BulkBar({ page, bulk }: { page: PageProps; bulk: BulkOptions }) {
   return (
@@ -115,7 +115,14 @@ function BulkBar({ page, bulk }: { page: PageProps; bulk: BulkOptions }) {
           {bulk.canWrite ? <option value="maintenance">Maintenance</option> : ''}
           {bulk.canWrite ? <option value="endMaintenance">End maintenance</option> : ''}
           {bulk.canDelete ? <option value="decommission">Decommission</option> : ''}
+          {bulk.canWrite ? <option value="power:checkin">Check in now</option> : ''}
+          {bulk.canPower ? <option value="power:reboot">Reboot</option> : ''}
+          {bulk.canPower ? <option value="power:reboot_if_pending">Reboot if pending</option> : ''}
+          {bulk.canPower ? <option value="power:shutdown">Shut down</option> : ''}
+          {bulk.canPower ? <option value="power:wake">Wake (wake-on-LAN)</option> : ''}
         </select>
+        <input type="text" name="message" placeholder="Message to signed-in users" maxlength="500" aria-label="Message to signed-in users" x-show="action === 'power:reboot' || action === 'power:reboot_if_pending' || action === 'power:shutdown'" />
+        <input type="number" name="confirmCount" min="0" placeholder="Confirm: number of devices" aria-label="Number of devices (to confirm more than 50)" x-show="action.startsWith('power:')" />
         <input type="text" name="tags" placeholder="tag1, tag2" aria-label="Tags" x-show="action === 'tag' || action === 'untag'" />
         <select name="siteId" aria-label="Site" x-show="action === 'move'">
           {bulk.sites.map((s) => <option value={s.id} safe>{`${s.orgName} · ${s.name}`}</option>)}
@@ -236,7 +243,7 @@ export function DevicesPage({ page, table, query, result, columns, allColumns, d
         Devices were added or changed. <a href={listHref(query)}>Refresh the list</a>
       </div>
       <section x-data="bulkSelect" data-live-events="live:device.status live:device.enrolled live:device.changed">
-        {bulk.canWrite || bulk.canDelete ? <BulkBar page={page} bulk={bulk} /> : ''}
+        {bulk.canWrite || bulk.canDelete || bulk.canPower ? <BulkBar page={page} bulk={bulk} /> : ''}
         <div class="card flush" id="device-table">{table}</div>
       </section>
     </Layout>

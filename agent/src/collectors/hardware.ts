@@ -38,14 +38,24 @@ export async function collectDisks(): Promise<DiskEntry[]> {
   }))
 }
 
+/** prefixOf turns a netmask (255.255.255.0, ffff:ffff::) into its prefix length; null when it is not one. */
+export function prefixOf(mask: string | undefined): number | null {
+  if (!mask) return null
+  const v4 = mask.split('.')
+  const bits = v4.length === 4 ? v4.map((p) => Number(p).toString(2).padStart(8, '0')).join('')
+    : mask.includes(':') ? mask.split(':').map((h) => (h === '' ? '0000' : h)).join('').split('').map((h) => parseInt(h, 16).toString(2).padStart(4, '0')).join('') : ''
+  if (!/^1*0*$/.test(bits) || bits.length === 0) return null
+  return bits.indexOf('0') === -1 ? bits.length : bits.indexOf('0')
+}
+
 export async function collectNetwork(): Promise<NetworkEntry[]> {
   const list = await si.networkInterfaces().catch(() => [])
   const ifaces = (Array.isArray(list) ? list : [list]).filter((n) => !n.internal)
   const out: NetworkEntry[] = []
   for (const n of ifaces) {
     const base = { interfaceName: capText(n.iface) ?? 'unknown', macAddress: capText(n.mac, caps.short), isPrimary: !!n.default }
-    if (n.ip4) out.push({ ...base, ipAddress: capText(n.ip4, caps.short), ipType: 'ipv4' })
-    if (n.ip6) out.push({ ...base, ipAddress: capText(n.ip6, caps.short), ipType: 'ipv6' })
+    if (n.ip4) out.push({ ...base, ipAddress: capText(n.ip4, caps.short), ipType: 'ipv4', prefixLength: prefixOf(n.ip4subnet) })
+    if (n.ip6) out.push({ ...base, ipAddress: capText(n.ip6, caps.short), ipType: 'ipv6', prefixLength: prefixOf(n.ip6subnet) })
     if (!n.ip4 && !n.ip6) out.push({ ...base, ipAddress: null, ipType: null })
   }
   return out.slice(0, caps.interfaces)

@@ -26,8 +26,10 @@ async function processCount(): Promise<number | null> {
 
 let rebootCache: { at: number; value: boolean } | null = null
 
-async function pendingReboot(): Promise<boolean> {
-  if (rebootCache && Date.now() - rebootCache.at < 10 * 60_000) return rebootCache.value
+/** pendingReboot: does the machine say it needs a reboot (cached 10 minutes unless `fresh`)? */
+export async function pendingReboot(fresh = false): Promise<boolean> {
+  if (process.platform === 'linux') return linux.rebootRequired()
+  if (!fresh && rebootCache && Date.now() - rebootCache.at < 10 * 60_000) return rebootCache.value
   let value = false
   if (process.platform === 'win32') {
     const keys = ['HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Component Based Servicing\\RebootPending', 'HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\WindowsUpdate\\Auto Update\\RebootRequired']

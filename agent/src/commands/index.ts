@@ -5,6 +5,7 @@
 // (remote access brings WebRTC: ~17 MB of resident memory the idle agent does not need).
 import type { TSchema } from '@sinclair/typebox'
 import type { CommandHandler } from './types'
+import * as agentCheckin from './agent.checkin'
 import * as heartbeatNow from './heartbeat.now'
 import * as inventoryRefresh from './inventory.refresh'
 import * as processesList from './processes.list'
@@ -17,6 +18,10 @@ export const commandHandlers: Record<string, CommandModule | (() => Promise<Comm
   'service.control': () => import('./service.control'),
   'inventory.refresh': inventoryRefresh,
   'heartbeat.now': heartbeatNow,
+  'agent.checkin': agentCheckin,
+  'power.reboot': () => import('./power.reboot'),
+  'power.shutdown': () => import('./power.shutdown'),
+  'power.wake': () => import('./power.wake'),
   'script.run': () => import('./script.run'),
   'policy.check': () => import('./policy.check'),
   'remote.open': () => import('./remote.open'),

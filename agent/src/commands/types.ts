@@ -6,6 +6,8 @@ export type CommandIo = {
   output(stream: 'stdout' | 'stderr', data: string): Promise<void>
   /** Aborted when the server cancels the command or the agent stops. */
   signal: AbortSignal
+  /** Runs `fn` once the command's result has been handed to the channel (a reboot must not race its own report). */
+  afterReport(fn: () => Promise<void> | void): void
 }
 
 /** What the rest of the agent offers to handlers. */

@@ -153,6 +153,8 @@ export const deviceNetwork = table('device_network', {
   macAddress: text(),
   ipAddress: text(),
   ipType: text({ enum: ['ipv4', 'ipv6'] }),
+  /** The subnet's prefix length (wake-on-LAN looks for an agent on the same subnet). */
+  prefixLength: int(),
   isPrimary: bool().notNull(),
   updatedAt: ms().notNull(),
 }, (t) => [index('device_network_device').on(t.deviceId)])

@@ -1,0 +1,1 @@
+ALTER TABLE "device_network" ADD COLUMN "prefix_length" integer;

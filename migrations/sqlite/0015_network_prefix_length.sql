@@ -1,0 +1,1 @@
+ALTER TABLE `device_network` ADD `prefix_length` integer;

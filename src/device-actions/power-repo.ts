@@ -1,0 +1,22 @@
+// Queries of the power actions: the IPv4 interfaces of an organization's devices (wake-on-LAN
+// looks for an online agent on the target's subnet).
+import { and, eq, isNotNull, ne } from 'drizzle-orm'
+import type { Db } from '../db'
+import { t } from '../db/tables'
+
+export type Ipv4Interface = { deviceId: string; interfaceName: string; macAddress: string | null; ipAddress: string; prefixLength: number | null }
+
+/** listOrgIpv4Interfaces: every IPv4 interface the devices of `orgId` reported (decommissioned devices left out). */
+export async function listOrgIpv4Interfaces(db: Db, orgId: string): Promise<Ipv4Interface[]> {
+  const rows = await db.select({
+    deviceId: t.deviceNetwork.deviceId, interfaceName: t.deviceNetwork.interfaceName, macAddress: t.deviceNetwork.macAddress,
+    ipAddress: t.deviceNetwork.ipAddress, prefixLength: t.deviceNetwork.prefixLength,
+  }).from(t.deviceNetwork).innerJoin(t.devices, eq(t.devices.id, t.deviceNetwork.deviceId))
+    .where(and(eq(t.devices.orgId, orgId), ne(t.devices.status, 'decommissioned'), eq(t.deviceNetwork.ipType, 'ipv4'), isNotNull(t.deviceNetwork.ipAddress)))
+  return rows.filter((r): r is Ipv4Interface => r.ipAddress !== null)
+}
+
+/** insertChangeOnce stores a device history entry under a fixed id (a command's result applied twice writes it once). */
+export async function insertChangeOnce(db: Db, row: typeof t.deviceChanges.$inferInsert) {
+  await db.insert(t.deviceChanges).values(row).onConflictDoNothing()
+}
