@@ -9,7 +9,11 @@
 // outbox (the server keeps each chunk once), so a command's output always reaches the server
 // before its result, over HTTP or after the reconnect. The outbox is bounded in bytes and
 // posted in batches the server's body limit accepts.
-import { closeCodes, livenessBoundMs, livenessProbeMs, type AgentMessage, type AgentMessageBatch, type ServerMessage } from '../../src/protocol'
+//
+// Results and refusals sent on the socket to a server that acknowledges them (resultAcks in
+// its hello) are kept until it does: one it could not store (a full disk) goes again after
+// resultResendSeconds, and to the outbox when the socket drops.
+import { closeCodes, livenessBoundMs, livenessProbeMs, resultResendSeconds, type AgentMessage, type AgentMessageBatch, type ServerMessage } from '../../src/protocol'
 import type { ApiClient } from './api'
 import { ApiError } from './api'
 import { defaultReconnectWindowMs, fullJitter, reconnectDelay } from './backoff'
@@ -18,6 +22,7 @@ import { remoteBridge } from './remote/bridge'
 
 type Queued = AgentMessageBatch['messages'][number]
 type OutputMessage = Extract<Queued, { type: 'command.output' }>
+type ResultMessage = Extract<Queued, { type: 'command.result' | 'command.refused' }>
 
 /** The outbox keeps at most this much output (older output is dropped first)… */
 const outboxOutputBytes = 16 * 1024 * 1024
@@ -54,6 +59,10 @@ export class LiveChannel {
   private unacked: OutputMessage[] = []
   private unackedBytes = 0
   private windowWaiters: (() => void)[] = []
+  /** Whether the server acknowledges results (server.hello resultAcks). */
+  private resultAcks = false
+  /** Results and refusals sent on the socket and not yet acknowledged, by command id, with when they were last sent. */
+  private unconfirmed = new Map<string, { msg: ResultMessage; sentAt: number }>()
 
   constructor(private url: string, private api: ApiClient, private hello: () => Promise<Extract<AgentMessage, { type: 'agent.hello' }>>, private events: ChannelEvents) {
     remoteBridge.attach(url, () => api.authorization, (m) => this.sendLive(m))
@@ -89,6 +98,7 @@ export class LiveChannel {
   send(msg: Queued) {
     if (this.ready && this.ws?.readyState === WebSocket.OPEN) {
       this.ws.send(JSON.stringify(msg))
+      if (this.resultAcks && (msg.type === 'command.result' || msg.type === 'command.refused')) this.unconfirmed.set(msg.id, { msg, sentAt: Date.now() })
       return
     }
     // Keep the outbox bounded (in messages and in output bytes): output is dropped first,
@@ -198,15 +208,18 @@ export class LiveChannel {
         this.attempt = 0
         if (msg.reconnectWindow) this.reconnectWindowMs = msg.reconnectWindow * 1000
         this.window = msg.outputWindow ?? 0
+        this.resultAcks = msg.resultAcks === true
         this.startPings(msg.heartbeatSeconds)
         log.info('connected to the server', { url: this.url })
         this.events.onConnected?.()
         // Anything queued meanwhile (first the output the last connection did not see acknowledged), in order.
-        for (const m of this.outbox.splice(0)) ws.send(JSON.stringify(m))
+        const queued = this.outbox.splice(0)
         this.outboxBytes = 0
+        for (const m of queued) this.send(m)
         this.wakeOutput()
       }
       if (msg.type === 'command.output.ack') return this.acknowledged(msg.id, msg.seq)
+      if (msg.type === 'command.result.ack') return void this.unconfirmed.delete(msg.id)
       if (msg.type === 'remote.signal') return remoteBridge.receive(msg)
       this.events.onMessage(msg)
     }
@@ -252,6 +265,7 @@ export class LiveChannel {
       if (!ws || ws.readyState !== WebSocket.OPEN) return
       if (Date.now() - this.lastHeard > boundMs) return this.dropDead(ws)
       ws.send(JSON.stringify({ type: 'ping' }))
+      this.resendUnconfirmed()
     }, probeMs)
   }
 
@@ -272,8 +286,11 @@ export class LiveChannel {
   private connectionLost() {
     this.ws = null
     this.ready = false
-    if (this.unacked.length > 0) {
-      this.outbox.unshift(...this.unacked)
+    // note: results the server did not acknowledge follow the output (theirs comes first).
+    const results = [...this.unconfirmed.values()].map((e) => e.msg)
+    this.unconfirmed.clear()
+    if (this.unacked.length > 0 || results.length > 0) {
+      this.outbox.unshift(...this.unacked, ...results)
       this.outboxBytes += this.unackedBytes
       this.unacked = []
       this.unackedBytes = 0
@@ -284,7 +301,19 @@ export class LiveChannel {
 
   /** The commands whose result is still waiting here to be delivered (a reconnect tells the server they are not lost). */
   undeliveredResults(): string[] {
-    return this.outbox.flatMap((m) => (m.type === 'command.result' ? [m.id] : []))
+    return [...this.outbox.flatMap((m) => (m.type === 'command.result' ? [m.id] : [])), ...[...this.unconfirmed.values()].flatMap((e) => (e.msg.type === 'command.result' ? [e.msg.id] : []))]
+  }
+
+  /** resendUnconfirmed sends again the results the server has not acknowledged for resultResendSeconds (it could not store them). */
+  resendUnconfirmed(now = Date.now()) {
+    const ws = this.ws
+    if (!this.live || !ws) return
+    for (const [id, e] of this.unconfirmed) {
+      if (now - e.sentAt < resultResendSeconds * 1000) continue
+      log.debug('sending a result again: the server has not acknowledged it', { commandId: id })
+      ws.send(JSON.stringify(e.msg))
+      e.sentAt = now
+    }
   }
 }
 

@@ -124,6 +124,7 @@ export class RunningAgent {
       case 'command': void this.runner.receive(m.command); return
       case 'command.cancel': this.runner.cancel(m.id); return
       case 'command.output.ack': return // the channel's output window (./channel.ts)
+      case 'command.result.ack': return // the channel's unconfirmed results (./channel.ts)
       case 'config': this.heartbeatSeconds = m.heartbeatSeconds; return
       case 'upgrade': this.hooks.onUpgrade?.(m.upgrade, this); return
       case 'pong': return

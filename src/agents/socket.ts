@@ -57,7 +57,7 @@ async function onHello(ctx: AppContext, raw: Raw, agent: AgentIdentity, hello: E
   }
   session.socket = socket
   ctx.agents.attach(socket)?.close(closeCodes.replaced, 'a newer connection of this agent replaced this one')
-  socket.send({ type: 'server.hello', protocolVersion: PROTOCOL_VERSION, serverTime: ctx.clock.now(), heartbeatSeconds: agent.heartbeatSeconds, outputWindow: outputWindowBytes, reconnectWindow: reconnectWindowSeconds(ctx.agents.size) })
+  socket.send({ type: 'server.hello', protocolVersion: PROTOCOL_VERSION, serverTime: ctx.clock.now(), heartbeatSeconds: agent.heartbeatSeconds, outputWindow: outputWindowBytes, reconnectWindow: reconnectWindowSeconds(ctx.agents.size), resultAcks: true })
   await markOnline(ctx, agent)
   await failLostCommands(ctx, agent.id, hello.running)
   for (const command of await signedCommandsFor(ctx, agent)) socket.send({ type: 'command', command })
@@ -111,11 +111,15 @@ export function agentSocketRoutes(ctx: AppContext) {
               try { return await onHello(ctx, raw, agent, msg) } finally { raw.data.release?.() }
             case 'ping': return void raw.send(JSON.stringify({ type: 'pong', serverTime: ctx.clock.now() } satisfies ServerMessage))
             case 'command.ack':
-            case 'command.refused':
             case 'command.output':
-            case 'command.result':
               if (!session.socket) return raw.close(closeCodes.protocolError, 'hello first')
               return await handleCommandMessage(ctx, agent, msg)
+            case 'command.refused':
+            case 'command.result':
+              if (!session.socket) return raw.close(closeCodes.protocolError, 'hello first')
+              await handleCommandMessage(ctx, agent, msg)
+              // Stored (or stored before): the agent may forget it. Not reached when storing failed.
+              return void raw.send(JSON.stringify({ type: 'command.result.ack', id: msg.id } satisfies ServerMessage))
             case 'remote.signal':
               if (!session.socket) return raw.close(closeCodes.protocolError, 'hello first')
               return await onAgentSignal(ctx, agent, msg)

@@ -63,11 +63,20 @@ export type AgentMessageBatch = typeof agentMessageBatch.static
  */
 export const outputWindowBytes = 1 << 20
 
+/**
+ * Result acknowledgements: a server whose hello says `resultAcks` answers every
+ * `command.result` and `command.refused` it has stored (or found already stored) on the socket
+ * with `command.result.ack`. One it could not store (a full disk) is not acknowledged: the
+ * agent sends it again after `resultResendSeconds`, and over HTTP when the socket drops.
+ */
+export const resultResendSeconds = 60
+
 export type ServerMessage =
-  | { type: 'server.hello'; protocolVersion: number; serverTime: number; heartbeatSeconds: number; reconnectWindow?: number; outputWindow?: number }
+  | { type: 'server.hello'; protocolVersion: number; serverTime: number; heartbeatSeconds: number; reconnectWindow?: number; outputWindow?: number; resultAcks?: boolean }
   | { type: 'command'; command: typeof signedCommand.static }
   | { type: 'command.cancel'; id: string }
   | { type: 'command.output.ack'; id: string; seq: number }
+  | { type: 'command.result.ack'; id: string }
   | { type: 'config'; heartbeatSeconds: number }
   | { type: 'upgrade'; upgrade: typeof upgradeInstruction.static }
   | { type: 'pong'; serverTime: number }
@@ -79,10 +88,13 @@ export const serverMessage = t.Union([
     type: t.Literal('server.hello'), protocolVersion: t.Integer(), serverTime: t.Number(), heartbeatSeconds: t.Integer(), outputWindow: t.Optional(t.Integer({ minimum: 1 })),
     /** Seconds over which to spread a reconnect after losing this server (reconnectWindowSeconds). */
     reconnectWindow: t.Optional(t.Integer({ minimum: 1 })),
+    /** The server acknowledges results and refusals (command.result.ack). */
+    resultAcks: t.Optional(t.Boolean()),
   }),
   t.Object({ type: t.Literal('command'), command: signedCommand }),
   t.Object({ type: t.Literal('command.cancel'), id: commandId }),
   t.Object({ type: t.Literal('command.output.ack'), id: commandId, seq: t.Integer({ minimum: 0 }) }),
+  t.Object({ type: t.Literal('command.result.ack'), id: commandId }),
   t.Object({ type: t.Literal('config'), heartbeatSeconds: t.Integer() }),
   t.Object({ type: t.Literal('upgrade'), upgrade: upgradeInstruction }),
   t.Object({ type: t.Literal('pong'), serverTime: t.Number() }),

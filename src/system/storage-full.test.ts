@@ -21,6 +21,8 @@ import { waitFor } from '../testing/agent'
 import type { TestClient } from '../testing/client'
 import { makeOrg, makeSite, setupAdmin, testPassword } from '../testing/factories'
 import { enrollProtocolAgent, type ProtocolAgent } from '../testing/protocol-agent'
+import { ApiClient } from '../../agent/src/api'
+import { LiveChannel } from '../../agent/src/channel'
 import { startTestServer, usingPostgres, type TestServer } from '../testing/server'
 
 /** tmpfs mounts a small tmpfs at a new directory (root only); null where that is not allowed. */
@@ -103,6 +105,7 @@ describe.skipIf(!usingPostgres && !mount)(`a full disk under the database (${usi
   let agent: ProtocolAgent
   let orgId: string
   let scriptId: string
+  let enrollmentKey: string
   const logs: string[] = []
   const dataDir = mount ?? mkdtempSync(path.join(os.tmpdir(), 'bz-full-'))
   const filler = path.join(dataDir, 'filler')
@@ -115,6 +118,7 @@ describe.skipIf(!usingPostgres && !mount)(`a full disk under the database (${usi
     admin = s.client()
     await admin.login(a.email, testPassword)
     const key = (await admin.post('/api/v1/enrollment-keys', { orgId, name: 'k' })).json.key
+    enrollmentKey = key
     agent = await enrollProtocolAgent(s, key)
     await agent.connect()
     scriptId = (await admin.post('/api/v1/scripts', { name: 'Echo', description: '', category: 'Test', tags: [], osTypes: ['linux'], language: 'bash', orgId, content: 'echo hi', parameters: [] })).json.id
@@ -131,8 +135,9 @@ describe.skipIf(!usingPostgres && !mount)(`a full disk under the database (${usi
     const database = s.ctx.database
     if (database.dialect === 'pg') {
       await runSql(database, sql.raw(`CREATE FUNCTION bz_disk_full() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'could not extend file "base/16384/16385": No space left on device' USING ERRCODE = '53100'; END $$`))
-      for (const table of ['tickets', 'script_output_chunks']) await runSql(database, sql.raw(`CREATE TRIGGER bz_disk_full BEFORE INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION bz_disk_full()`))
-      return async () => { await runSql(database, sql.raw(`DROP TRIGGER bz_disk_full ON tickets; DROP TRIGGER bz_disk_full ON script_output_chunks; DROP FUNCTION bz_disk_full()`)) }
+      const tables = ['tickets', 'script_output_chunks', 'agent_commands']
+      for (const table of tables) await runSql(database, sql.raw(`CREATE TRIGGER bz_disk_full BEFORE INSERT OR UPDATE ON ${table} FOR EACH ROW EXECUTE FUNCTION bz_disk_full()`))
+      return async () => { await runSql(database, sql.raw(`${tables.map((table) => `DROP TRIGGER bz_disk_full ON ${table};`).join(' ')} DROP FUNCTION bz_disk_full()`)) }
     }
     // note: an emptied WAL must grow for the next write, which a full disk refuses.
     database.sqlite!.exec('PRAGMA wal_checkpoint(TRUNCATE)')
@@ -222,6 +227,83 @@ describe.skipIf(!usingPostgres && !mount)(`a full disk under the database (${usi
     expect(row.stdout).toBe('hello from a full disk\n')
     expect(s.ctx.health.storage.failing).toBe(false)
   })
+
+  /** started runs the script on `deviceId` through the API and returns its command, acknowledged by `ack`. */
+  async function started(deviceId: string, command: () => Promise<{ id: string }>, ack: (id: string) => void) {
+    const res = await admin.post(`/api/v1/scripts/${scriptId}/execute`, { deviceIds: [deviceId] })
+    expect(res.status).toBe(201)
+    const c = await command()
+    ack(c.id)
+    await waitFor(async () => (await commandStatus(c.id)) === 'running', 10_000, 'running')
+    return c.id
+  }
+  const commandStatus = async (id: string) => (await s.ctx.db.select({ status: t.agentCommands.status }).from(t.agentCommands).where(eq(t.agentCommands.id, id)))[0].status
+  const resultOf = (id: string) => ({ type: 'command.result' as const, id, status: 'completed' as const, result: { exitCode: 0, durationMs: 5, outputBytes: 0, truncated: false }, error: null })
+
+  test('a result the server could not store is not acknowledged; stored when sent again, it is', async () => {
+    const id = await started(agent.deviceId, () => agent.command('script.run'), (c) => agent.send({ type: 'command.ack', id: c }))
+    expect(agent.inbox.find((m) => m.type === 'server.hello')).toMatchObject({ resultAcks: true })
+    const acks = () => agent.inbox.filter((m) => m.type === 'command.result.ack' && m.id === id).length
+    const free = await fill()
+    try {
+      agent.send(resultOf(id))
+      await waitFor(() => s.ctx.health.storage.failing, 10_000, 'the storage failure')
+      const pongs = agent.inbox.filter((m) => m.type === 'pong').length
+      agent.send({ type: 'ping' })
+      await waitFor(() => agent.inbox.filter((m) => m.type === 'pong').length > pongs, 10_000, 'pong')
+      expect(acks()).toBe(0)
+      expect(await commandStatus(id)).toBe('running')
+    } finally {
+      await free()
+    }
+    agent.send(resultOf(id))
+    await waitFor(() => acks() === 1, 10_000, 'the acknowledgement')
+    expect(await commandStatus(id)).toBe('completed')
+  })
+
+  test('the agent keeps an unacknowledged result: sends it again on the socket, and over HTTP once the socket drops', async () => {
+    const device = await enrollProtocolAgent(s, enrollmentKey, { hostname: 'channel-agent' })
+    const [agentId, secret] = device.auth.split(' ')[1].split('.')
+    const api = new ApiClient({ serverUrl: s.url, deviceId: device.deviceId, agentId, secret, serverPublicKey: '', heartbeatSeconds: 60, orgId, siteId: '', enrolledAt: 0 })
+    const inbox: { type: string; command?: { id: string; type: string } }[] = []
+    const channel: LiveChannel = new LiveChannel(`${s.url.replace(/^http/, 'ws')}/ws/agents/${agentId}`, api, async () => ({ type: 'agent.hello', protocolVersion: 1, agentVersion: '0.1.0', hardwareId: device.hardwareId, running: channel.undeliveredResults() }), { onMessage: (m) => inbox.push(m as never), onFatal: () => {} })
+    channel.start()
+    try {
+      await waitFor(() => s.ctx.agents.isConnected(device.deviceId), 10_000, 'the channel')
+      const runOne = () => started(device.deviceId, async () => (await waitFor(() => inbox.find((m) => m.type === 'command' && m.command!.type === 'script.run' && !seen.has(m.command!.id)), 10_000, 'the command')).command!, (c) => { seen.add(c); channel.send({ type: 'command.ack', id: c }) })
+      const seen = new Set<string>()
+      // 1. Sent again on the socket once the resend time has passed.
+      const first = await runOne()
+      let free = await fill()
+      try {
+        channel.send(resultOf(first))
+        await waitFor(() => s.ctx.health.storage.failing, 10_000, 'the storage failure')
+        expect(channel.undeliveredResults()).toContain(first)
+      } finally {
+        await free()
+      }
+      channel.resendUnconfirmed(Date.now() + 61_000)
+      await waitFor(async () => (await commandStatus(first)) === 'completed', 10_000, 'the result sent again')
+      await waitFor(() => channel.undeliveredResults().length === 0, 10_000, 'the acknowledgement')
+      // 2. Posted over HTTP once the socket drops (the server answers 503 storage_full meanwhile; the batch is kept).
+      const second = await runOne()
+      free = await fill()
+      try {
+        channel.send(resultOf(second))
+        await waitFor(() => s.ctx.health.storage.failing, 10_000, 'the storage failure')
+        s.ctx.agents.get(device.deviceId)?.terminate()
+        await waitFor(() => !s.ctx.agents.isConnected(device.deviceId), 10_000, 'the socket to drop')
+        expect(channel.undeliveredResults()).toEqual([second])
+      } finally {
+        await free()
+      }
+      await waitFor(async () => (await commandStatus(second)) === 'completed', 20_000, 'the result delivered after the drop')
+      const [row] = await s.ctx.db.select().from(t.scriptExecutions).where(eq(t.scriptExecutions.commandId, second))
+      expect(row?.status).toBe('completed')
+    } finally {
+      channel.stop()
+    }
+  }, 60_000)
 })
 
 test('the data directory mount used above is gone again', () => {
