@@ -34,6 +34,7 @@ import { remoteSocketRoutes } from './remote/socket-routes'
 import { notificationRoutes } from './notifications/routes'
 import { scriptLibraryRoutes } from './scripts/library-routes'
 import { searchRoutes } from './search/routes'
+import { commandRoutes } from './scripts/command-routes'
 import { scriptRunRoutes } from './scripts/run-routes'
 import { settingsRoutes } from './settings/routes'
 import { ticketApiRoutes } from './tickets/api-routes'
@@ -98,6 +99,7 @@ export function createApp(ctx: AppContext, assets: Awaited<ReturnType<typeof loa
     .use(deviceActionApiRoutes(ctx))
     .use(scriptLibraryRoutes(ctx))
     .use(scriptRunRoutes(ctx))
+    .use(commandRoutes(ctx))
     .use(alertRoutes(ctx))
     .use(ruleRoutes(ctx))
     .use(maintenanceRoutes(ctx))

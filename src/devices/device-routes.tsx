@@ -105,7 +105,7 @@ export function deviceRoutes(ctx: AppContext) {
       const shown = { filters: viewFilters(filters), columns, density }
       return render(c, <DevicesPage page={page} table={table} query={filters} result={result} columns={columns} allColumns={deviceColumns} density={density}
         orgs={page.orgs} sites={siteOptions} groups={groups} views={views.map((v) => ({ id: v.id, name: v.name, current: sameView(v, shown) }))}
-        bulk={{ sites: writableSites, groups, canWrite: page.can.includes('devices:write'), canDelete: page.can.includes('devices:delete'), canPower: page.can.includes('devices:power') }} />)
+        bulk={{ sites: writableSites, groups, canWrite: page.can.includes('devices:write'), canDelete: page.can.includes('devices:delete'), canPower: page.can.includes('devices:power'), canCommand: page.can.includes('devices:command') }} />)
     }, { query: deviceListPageQuery })
     .post('/devices/columns', (c) => {
       userOf(c.actor)

@@ -19,8 +19,11 @@ const sourceType = 'script_execution'
 /** Time the agent gets beyond the script's own timeout to report (slow start, slow network). */
 const graceMs = 60_000
 
+/** What an execution runs: a library script's body, or a one-off command's line. */
+export type RunBody = Pick<Script, 'language' | 'content' | 'parameters' | 'timeoutSeconds' | 'runAs'>
+
 /** scriptCommand is the queue entry that carries one execution to its device. */
-export function scriptCommand(script: Script, batch: Batch, execution: Pick<Execution, 'id' | 'deviceId' | 'commandId'>, limits: OutputLimits): QueueCommandInput {
+export function scriptCommand(script: RunBody, batch: Batch, execution: Pick<Execution, 'id' | 'deviceId' | 'commandId'>, limits: OutputLimits): QueueCommandInput {
   const payload: StoredPayload = {
     executionId: execution.id, language: script.language, content: script.content,
     parameters: batch.parameters as Record<string, ParameterValue>,
@@ -92,9 +95,9 @@ registerCommandType('script.run', {
     })
     if (!ended) return
     // `BREEZE_METRIC name=value` lines are custom metrics the device reports through its scripts (alert rules watch them).
-    const customMetrics = parseCustomMetrics(execution.stdout)
     // note: durable (src/events.ts): automations and policies hear of it even if the process dies right after the commit.
-    ctx.events.emit('script.completed', { executionId: execution.id, batchId: execution.batchId, scriptId: execution.scriptId, deviceId: execution.deviceId, orgId: execution.orgId, status, exitCode: result.exitCode ?? null, customMetrics })
+    // A one-off command (no script) is a technician at the keyboard: no automation, policy or custom metric follows it.
+    if (execution.scriptId) ctx.events.emit('script.completed', { executionId: execution.id, batchId: execution.batchId, scriptId: execution.scriptId, deviceId: execution.deviceId, orgId: execution.orgId, status, exitCode: result.exitCode ?? null, customMetrics: parseCustomMetrics(execution.stdout) })
     afterCommit(ctx.db, () => announce(ctx, execution, status))
   },
 

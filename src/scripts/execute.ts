@@ -4,7 +4,7 @@
 // user chose "skip") get a `skipped` execution with the reason, so the run shows every
 // device that was asked for.
 import type { UserActor } from '../auth/actor'
-import { recordAudit, systemActor, type AuditActor } from '../audit/service'
+import { recordAudit, systemActor, type AuditActor, type AuditEntry } from '../audit/service'
 import type { AppContext } from '../context'
 import { withDb } from '../context'
 import { withTx } from '../db/tx'
@@ -15,7 +15,8 @@ import { getScriptOutputSettings } from '../settings/service'
 import { findLiveOrg } from '../tenancy/repo'
 import { can } from '../tenancy/scope'
 import { commandRows, insertCommands, sendCommands } from '../agents/commands'
-import { scriptCommand } from './dispatch'
+import { insertDeviceChanges, type DeviceChange } from '../devices/repo'
+import { scriptCommand, type RunBody } from './dispatch'
 import { insertBatch, type Batch, type Execution } from './execution-repo'
 import { getScript, scriptUsableIn } from './library'
 import { maskedParameters, resolveParameters, sealedParameters, type ParameterValue } from './parameters'
@@ -49,7 +50,7 @@ export async function executeScript(ctx: Ctx, actor: UserActor, scriptId: string
   const script = await getScript(ctx, actor, scriptId)
   const devices = await resolveTargetDevices(ctx, actor, input.targets, { permission: 'scripts:execute' })
   for (const orgId of new Set(devices.map((d) => d.orgId))) if (!can(actor.scope, 'scripts:execute', orgId)) throw new NotFoundError('device')
-  return startBatch(ctx, actor.audit, script, devices, input, { type: trigger.type ?? 'manual', userId: actor.user.id, rerunOf: trigger.rerunOf ?? null })
+  return startBatch(ctx, actor.audit, scriptRun(script), devices, input, { type: trigger.type ?? 'manual', userId: actor.user.id, rerunOf: trigger.rerunOf ?? null })
 }
 
 /** executeScriptForOrg is the system path (automations, policies, alerts) inside one organization. */
@@ -58,28 +59,56 @@ export async function executeScriptForOrg(ctx: Ctx, orgId: string, scriptId: str
   const org = await findLiveOrg(ctx.db, orgId)
   if (!script || !org || !scriptUsableIn(script, org.id, org.partnerId)) throw new NotFoundError('script')
   const devices = await resolveTargetDevicesForOrg(ctx, orgId, { ...input.targets, wholeOrg: !!input.targets.orgIds?.includes(orgId) })
-  return startBatch(ctx, systemActor, script, devices, { ...input, confirmCount: devices.length }, trigger)
+  return startBatch(ctx, systemActor, scriptRun(script), devices, { ...input, confirmCount: devices.length }, trigger)
 }
 
-async function startBatch(ctx: Ctx, auditActor: AuditActor, script: Script, devices: TargetDevice[], input: ExecuteInput, trigger: Trigger) {
+/**
+ * What a batch runs: a library script, or a one-off command (no saved script: its line is the
+ * script body). Both travel as `script.run` and share everything after (output, history, cancel).
+ */
+export type Runnable = {
+  batch: Pick<Batch, 'scriptId' | 'scriptVersion' | 'scriptName' | 'command'>
+  body: RunBody
+  /** Output kept per run (MiB); null: Settings → Script output. */
+  outputCapMib: number | null
+  skip(device: TargetDevice, partnerId: string, offline: 'queue' | 'skip'): string | null
+  audit(batch: Batch, executions: Execution[], values: Record<string, ParameterValue>): AuditEntry
+  /** Lines for the devices' history, stored with the run. */
+  history?(batch: Batch, executions: Execution[]): DeviceChange[]
+}
+
+function scriptRun(script: Script): Runnable {
+  return {
+    batch: { scriptId: script.id, scriptVersion: script.version, scriptName: script.name, command: null },
+    body: script, outputCapMib: script.outputCapMib,
+    skip: (device, partnerId, offline) => skipReason(script, device, partnerId, offline),
+    audit: (batch, executions, values) => ({
+      action: 'script.execute', resourceType: 'script', resourceId: script.id, resourceName: script.name,
+      details: { batchId: batch.id, version: script.version, devices: executions.length, skipped: executions.filter((e) => e.status === 'skipped').length, parameters: maskedParameters(script.parameters, values), offline: batch.offline, trigger: batch.triggerType },
+    }),
+  }
+}
+
+/** startBatch stores a run (batch, executions, signed commands, audit row) in one transaction and sends the commands. */
+export async function startBatch(ctx: Ctx, auditActor: AuditActor, run: Runnable, devices: TargetDevice[], input: ExecuteInput, trigger: Trigger) {
   if (devices.length === 0) throw new AppError(422, 'no_devices', 'the targets contain no devices')
   if (devices.length > confirmAbove && input.confirmCount !== devices.length) throw new ConfirmationRequiredError(devices.length)
-  const values = resolveParameters(script.parameters, input.parameters)
+  const values = resolveParameters(run.body.parameters, input.parameters)
   const now = ctx.clock.now()
   const offline = input.offline ?? 'queue'
   const expiresAt = now + (input.expiresInMinutes ?? 24 * 60) * 60_000
   const orgPartners = await partnersOf(ctx, devices)
 
   const batch: Batch = {
-    id: newId(), scriptId: script.id, scriptVersion: script.version, scriptName: script.name,
-    targets: { ...input.targets }, parameters: sealedParameters(script.parameters, values, ctx.secrets),
+    id: newId(), ...run.batch,
+    targets: { ...input.targets }, parameters: sealedParameters(run.body.parameters, values, ctx.secrets),
     offline, expiresAt, deviceCount: devices.length, triggerType: trigger.type, triggeredBy: trigger.userId,
     rerunOf: trigger.rerunOf ?? null, createdAt: now,
   }
   const executions: Execution[] = devices.map((device) => {
-    const skip = skipReason(script, device, orgPartners.get(device.orgId) ?? '', offline)
+    const skip = run.skip(device, orgPartners.get(device.orgId) ?? '', offline)
     return {
-      id: newId(), batchId: batch.id, scriptId: script.id, deviceId: device.id, orgId: device.orgId, commandId: skip ? null : newId(),
+      id: newId(), batchId: batch.id, scriptId: run.batch.scriptId, deviceId: device.id, orgId: device.orgId, commandId: skip ? null : newId(),
       status: skip ? 'skipped' : 'queued', exitCode: null, stdout: '', stderr: '', outputBlobKey: null, outputBytes: 0,
       truncated: false, errorMessage: skip, triggeredBy: trigger.userId, createdAt: now, startedAt: null, completedAt: skip ? now : null,
     }
@@ -88,17 +117,15 @@ async function startBatch(ctx: Ctx, auditActor: AuditActor, script: Script, devi
   // commands go to connected agents only after the commit, so no result can beat its row.
   // Output kept: the script's own cap, else Settings → Script output.
   const output = await getScriptOutputSettings(ctx)
-  const limits = { inlineBytes: output.inlineKiB * 1024, maxBytes: (script.outputCapMib ?? output.maxMiB) * 1024 * 1024 }
-  const commands = commandRows(ctx, executions.filter((e) => e.status === 'queued').map((e) => scriptCommand(script, batch, e, limits)))
+  const limits = { inlineBytes: output.inlineKiB * 1024, maxBytes: (run.outputCapMib ?? output.maxMiB) * 1024 * 1024 }
+  const commands = commandRows(ctx, executions.filter((e) => e.status === 'queued').map((e) => scriptCommand(run.body, batch, e, limits)))
 
   await withTx(ctx.db, async (tx) => {
     await insertBatch(tx, batch, executions)
     await insertCommands(tx, commands)
+    if (run.history) await insertDeviceChanges(tx, run.history(batch, executions))
     const orgIds = [...new Set(devices.map((d) => d.orgId))]
-    await recordAudit(withDb(ctx, tx), auditActor, {
-      action: 'script.execute', resourceType: 'script', resourceId: script.id, resourceName: script.name, orgId: orgIds.length === 1 ? orgIds[0] : null,
-      details: { batchId: batch.id, version: script.version, devices: devices.length, skipped: executions.filter((e) => e.status === 'skipped').length, parameters: maskedParameters(script.parameters, values), offline, trigger: trigger.type },
-    })
+    await recordAudit(withDb(ctx, tx), auditActor, { orgId: orgIds.length === 1 ? orgIds[0] : null, ...run.audit(batch, executions, values) })
   })
   await sendCommands(ctx, commands)
   for (const orgId of new Set(executions.map((e) => e.orgId))) ctx.live.publish({ orgId, perm: 'scripts:read' }, 'execution', { batchId: batch.id, status: 'queued' })

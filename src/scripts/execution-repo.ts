@@ -1,5 +1,5 @@
 // Queries for script runs: batches (one run on many devices) and executions (one device).
-import { and, count, desc, eq, getTableColumns, gte, inArray, lt, or, sql, type SQL } from 'drizzle-orm'
+import { and, count, desc, eq, getTableColumns, gte, inArray, isNotNull, isNull, lt, or, sql, type SQL } from 'drizzle-orm'
 import type { Db } from '../db'
 import { inIds } from '../db/sql'
 import { t } from '../db/tables'
@@ -16,6 +16,8 @@ export const finishedStatuses: ExecutionStatus[] = ['completed', 'failed', 'time
 export type ExecutionRow = Execution & { hostname: string | null; siteId: string | null; scriptName: string; userName: string | null }
 
 export type ExecutionFilter = {
+  /** script: runs of saved scripts; command: one-off commands. */
+  kind?: 'script' | 'command'
   scriptId?: string
   deviceId?: string
   userId?: string
@@ -63,6 +65,7 @@ export async function listExecutions(db: Db, v: DeviceVisibility, f: ExecutionFi
   const rows = await joined(db).where(and(
     visibleWhere(v),
     f.scriptId ? eq(t.scriptExecutions.scriptId, f.scriptId) : undefined,
+    f.kind === 'command' ? isNull(t.scriptExecutions.scriptId) : f.kind === 'script' ? isNotNull(t.scriptExecutions.scriptId) : undefined,
     f.deviceId ? eq(t.scriptExecutions.deviceId, f.deviceId) : undefined,
     f.userId ? eq(t.scriptExecutions.triggeredBy, f.userId) : undefined,
     f.status ? eq(t.scriptExecutions.status, f.status) : undefined,

@@ -7,6 +7,7 @@ import { canSeeDevice, deviceVisibility } from '../devices/visibility'
 import { NotFoundError, UnprocessableError } from '../lib/errors'
 import { can } from '../tenancy/scope'
 import { cancelScriptCommand } from './dispatch'
+import { rerunCommand } from './commands'
 import { executeScript } from './execute'
 import { batchCounts, finishedStatuses, findBatch, findExecutionRow, finishExecution, listExecutions, updateExecution, type Batch, type ExecutionFilter, type ExecutionRow } from './execution-repo'
 import { maskedParameters, unsealedParameters, type ParameterValue } from './parameters'
@@ -32,7 +33,7 @@ export async function getExecution(ctx: Ctx, actor: UserActor, id: string): Prom
 
 /** The parameters of a run as anyone may see them: secrets masked. */
 export async function displayedParameters(ctx: Ctx, batch: Batch): Promise<Record<string, ParameterValue>> {
-  const script = await findScript(ctx.db, batch.scriptId)
+  const script = batch.scriptId ? await findScript(ctx.db, batch.scriptId) : undefined
   return maskedParameters(script?.parameters ?? [], batch.parameters as Record<string, ParameterValue>)
 }
 
@@ -44,17 +45,22 @@ export async function getBatch(ctx: Ctx, actor: UserActor, id: string) {
   return { batch, executions: rows, counts: await batchCounts(ctx.db, id), parameters: await displayedParameters(ctx, batch) }
 }
 
+/** canCancel: scripts:execute for a script's execution, devices:command for a one-off command's (on its device). */
+export function canCancel(actor: UserActor, execution: ExecutionRow): boolean {
+  return execution.scriptId ? can(actor.scope, 'scripts:execute', execution.orgId) : canSeeDevice(deviceVisibility(actor.scope, 'devices:command'), { orgId: execution.orgId, siteId: execution.siteId ?? '' })
+}
+
 /** cancelExecution stops a queued or running execution; the agent kills the process tree. */
 export async function cancelExecution(ctx: Ctx, actor: UserActor, id: string): Promise<ExecutionRow> {
   const execution = await getExecution(ctx, actor, id)
-  if (!can(actor.scope, 'scripts:execute', execution.orgId)) throw new NotFoundError('execution')
+  if (!canCancel(actor, execution)) throw new NotFoundError('execution')
   if (finishedStatuses.includes(execution.status)) throw new UnprocessableError(`the execution has already ended (${execution.status})`)
   const now = ctx.clock.now()
   const errorMessage = `cancelled by ${actor.user.name || actor.user.email}`
   // The command's end, the execution's and the audit row commit together.
   const cancelled: TxHook = async (tx) => {
     await updateExecution(tx.db, id, { errorMessage })
-    await recordAudit(tx, actor.audit, { action: 'script.cancel', resourceType: 'script_execution', resourceId: id, resourceName: execution.scriptName, orgId: execution.orgId, details: { deviceId: execution.deviceId } })
+    await recordAudit(tx, actor.audit, { action: execution.scriptId ? 'script.cancel' : 'device.command_cancel', resourceType: 'script_execution', resourceId: id, resourceName: execution.scriptName, orgId: execution.orgId, details: { deviceId: execution.deviceId } })
   }
   if (execution.commandId) {
     const command = await cancelScriptCommand(ctx, execution.commandId, cancelled)
@@ -72,7 +78,8 @@ export async function cancelExecution(ctx: Ctx, actor: UserActor, id: string): P
 /** rerunBatch runs the same script version's current script again on the same targets with the same parameters. */
 export async function rerunBatch(ctx: Ctx, actor: UserActor, batchId: string, confirmCount?: number) {
   const { batch } = await getBatch(ctx, actor, batchId)
-  const script = await findScript(ctx.db, batch.scriptId)
+  if (batch.command) return rerunCommand(ctx, actor, { ...batch, command: batch.command }, confirmCount)
+  const script = batch.scriptId ? await findScript(ctx.db, batch.scriptId) : undefined
   if (!script) throw new NotFoundError('script')
   // Secret values are stored sealed; they are opened here only to be sealed again for the new batch.
   const parameters = unsealedParameters(script.parameters, batch.parameters, ctx.secrets)

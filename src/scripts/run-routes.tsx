@@ -42,7 +42,7 @@ function toInput(b: ExecuteBody): ExecuteInput {
 }
 
 function toFilter(q: ExecutionQuery) {
-  return { scriptId: q.scriptId, deviceId: q.deviceId, userId: q.userId, batchId: q.batchId, status: q.status, from: parseWhen(q.from, 'from'), to: parseWhen(q.to, 'to'), before: q.before }
+  return { kind: q.kind, scriptId: q.scriptId, deviceId: q.deviceId, userId: q.userId, batchId: q.batchId, status: q.status, from: parseWhen(q.from, 'from'), to: parseWhen(q.to, 'to'), before: q.before }
 }
 
 /** What the run form offers: devices, groups, sites and orgs where the user may run scripts. */

@@ -18,3 +18,9 @@ export type ScriptParameter = {
   default?: string | number | boolean | null
   options?: string[]
 }
+
+export const commandShells = ['bash', 'sh', 'powershell', 'cmd'] as const
+export type CommandShell = (typeof commandShells)[number]
+
+/** A one-off command as stored on its run (script_batches.command). */
+export type OneOffCommand = { shell: CommandShell; command: string; timeoutSeconds: number; runAs: 'system' | 'user' }

@@ -90,7 +90,7 @@ afterAll(async () => {
 function urlsFor(route: string): string[] | null {
   const known: Record<string, string[]> = {
     '/devices/:id': [`/devices/${id.device}`], '/devices/:id/hardware': [`/devices/${id.device}/hardware`], '/devices/:id/software': [`/devices/${id.device}/software`],
-    '/devices/:id/services': [`/devices/${id.device}/services`], '/devices/:id/network': [`/devices/${id.device}/network`], '/devices/:id/processes': [`/devices/${id.device}/processes`],
+    '/devices/:id/services': [`/devices/${id.device}/services`], '/devices/:id/network': [`/devices/${id.device}/network`], '/devices/:id/processes': [`/devices/${id.device}/processes`], '/devices/:id/command': [`/devices/${id.device}/command`],
     '/devices/:id/metrics': [`/devices/${id.device}/metrics`], '/devices/:id/history': [`/devices/${id.device}/history`], '/devices/:id/inventory': [`/devices/${id.device}/inventory`, `/devices/${id.device}/inventory?from=2026-01-01&to=2026-01-02`], '/devices/:id/remote': [`/devices/${id.device}/remote`],
     '/partners/:id': [`/partners/${id.partner}`], '/orgs/:id': [`/orgs/${id.org}`], '/sites/:id': [`/sites/${id.site}`], '/users/:id': [`/users/${id.user}`], '/roles/:id': [`/roles/${id.role}`],
     '/groups/:id': [`/groups/${id.group}`], '/software/detail': ['/software/detail?name=Google%20Chrome'],

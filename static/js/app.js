@@ -315,7 +315,8 @@ document.addEventListener('alpine:init', () => {
         clearTimeout(refreshTimer)
         refreshTimer = setTimeout(() => {
           for (const id of ['#execution-summary', '#execution-actions']) {
-            if (document.querySelector(id)) window.htmx.ajax('GET', window.location.pathname, { target: id, select: id, swap: 'outerHTML' })
+            // note: the execution's own page holds its summary, also when the output is shown elsewhere (a device's Run command tab).
+            if (document.querySelector(id)) window.htmx.ajax('GET', pre.dataset.page || window.location.pathname, { target: id, select: id, swap: 'outerHTML' })
           }
         }, 50)
       }

@@ -13,7 +13,7 @@ import { CustomFieldsCard } from './custom-fields'
 import { PowerMenu } from '../device-actions/power'
 import { Ago, bytes, deviceLabel, DeviceStatus, duration, MaintenanceDurationOptions, Meter, osLabels, Tags } from './parts'
 
-export type DeviceTab = 'overview' | 'hardware' | 'software' | 'services' | 'network' | 'processes' | 'eventlogs' | 'metrics' | 'history'
+export type DeviceTab = 'overview' | 'hardware' | 'software' | 'services' | 'network' | 'processes' | 'eventlogs' | 'command' | 'metrics' | 'history'
 
 export type DeviceHeader = {
   device: Device
@@ -39,6 +39,7 @@ const tabs: { key: DeviceTab; label: string; path: string; needs?: keyof DeviceA
   { key: 'network', label: 'Network', path: '/network' },
   { key: 'processes', label: 'Processes', path: '/processes', needs: 'processes' },
   { key: 'eventlogs', label: 'Event log', path: '/event-logs', needs: 'eventlogs' },
+  { key: 'command', label: 'Run command', path: '/command', needs: 'command' },
   { key: 'metrics', label: 'Metrics', path: '/metrics' },
   { key: 'history', label: 'History', path: '/history' },
 ]

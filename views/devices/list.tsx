@@ -94,7 +94,7 @@ export function DeviceTable({ result, query, columns, allColumns, selectable, no
   )
 }
 
-export type BulkOptions = { sites: (Option & { orgName: string })[]; groups: (Option & { type: string })[]; canWrite: boolean; canDelete: boolean; canPower?: boolean }
+export type BulkOptions = { sites: (Option & { orgName: string })[]; groups: (Option & { type: string })[]; canWrite: boolean; canDelete: boolean; canPower?: boolean; canCommand?: boolean }
 
 function BulkBar({ page, bulk }: { page: PageProps; bulk: BulkOptions }) {
   return (
@@ -135,6 +135,7 @@ function BulkBar({ page, bulk }: { page: PageProps; bulk: BulkOptions }) {
         </select>
         <input type="text" name="reason" placeholder="Reason (optional)" maxlength="500" aria-label="Maintenance reason" x-show="action === 'maintenance'" />
         <button class="btn primary small" type="submit" x-bind:disabled="!action">Apply</button>
+        {bulk.canCommand ? <button class="btn small" type="submit" formaction="/commands" formnovalidate x-show="!all">Run command…</button> : ''}
       </form>
     </div>
   )

@@ -119,7 +119,7 @@ function ExecutionTable({ rows, showScript }: { rows: ExecutionRow[]; showScript
           {rows.map((e) => (
             <tr id={`execution-${e.id}`}>
               <td><a href={`/executions/${e.id}`} safe>{e.hostname ?? 'removed device'}</a>{e.errorMessage && e.status === 'skipped' ? <div class="small muted" safe>{e.errorMessage}</div> : ''}</td>
-              {showScript ? <td><a href={`/scripts/${e.scriptId}`} safe>{e.scriptName}</a></td> : ''}
+              {showScript ? <td>{e.scriptId ? <a href={`/scripts/${e.scriptId}`} safe>{e.scriptName}</a> : <span><span class="badge">command</span> <code safe>{e.scriptName}</code></span>}</td> : ''}
               <td><StatusBadge status={e.status} /></td>
               <td class="mono" safe>{e.exitCode === null ? '—' : String(e.exitCode)}</td>
               <td safe>{duration(e)}</td>
@@ -139,8 +139,8 @@ export function BatchPage({ page, batch, executions, counts, parameters, canRun 
   const running = executions.some((e) => !finished.has(e.status))
   return (
     <Layout page={page} title={`Run of ${batch.scriptName}`}>
-      <PageHeader title={`Run of ${batch.scriptName}`} subtitle={`Version ${batch.scriptVersion} on ${batch.deviceCount} device${batch.deviceCount === 1 ? '' : 's'}`}>
-        <a class="btn" href={`/scripts/${batch.scriptId}`}>Script</a>
+      <PageHeader title={batch.command ? `Command: ${batch.scriptName}` : `Run of ${batch.scriptName}`} subtitle={`${batch.command ? batch.command.shell : `Version ${batch.scriptVersion}`} on ${batch.deviceCount} device${batch.deviceCount === 1 ? '' : 's'}`}>
+        {batch.scriptId ? <a class="btn" href={`/scripts/${batch.scriptId}`}>Script</a> : ''}
         {canRun ? <PostButton action={`/script-runs/${batch.id}/rerun`} csrf={page.csrf} label="Run again" fields={batch.deviceCount > 50 ? { confirmCount: String(batch.deviceCount) } : {}} confirm={`Run ${batch.scriptName} again on ${batch.deviceCount} device(s) with the same parameters?`} /> : ''}
       </PageHeader>
       <section class="card" id="batch-summary" hx-get={`/script-runs/${batch.id}`} hx-select="#batch-body" hx-target="#batch-body" hx-swap="outerHTML" hx-trigger={running ? 'live:execution from:body throttle:1s' : 'none'}>
@@ -149,7 +149,9 @@ export function BatchPage({ page, batch, executions, counts, parameters, canRun 
           <dt>Started</dt><dd><Time ms={batch.createdAt} /></dd>
           <dt>Trigger</dt><dd>{batch.triggerType}</dd>
           <dt>Offline devices</dt><dd>{batch.offline === 'queue' ? <>queued until <Time ms={batch.expiresAt} /></> : 'skipped'}</dd>
-          <dt>Parameters</dt><dd>{Object.keys(parameters).length ? <code safe>{Object.entries(parameters).map(([k, v]) => `${k}=${String(v)}`).join('  ')}</code> : <span class="muted">none</span>}</dd>
+          {batch.command
+            ? <><dt>Command</dt><dd><pre class="output command-line" safe>{batch.command.command}</pre></dd></>
+            : <><dt>Parameters</dt><dd>{Object.keys(parameters).length ? <code safe>{Object.entries(parameters).map(([k, v]) => `${k}=${String(v)}`).join('  ')}</code> : <span class="muted">none</span>}</dd></>}
         </dl>
       </section>
       <section class="card flush" id="batch-body">
@@ -203,31 +205,52 @@ export function ExecutionPage({ page, execution, batch, parameters, canCancel, i
   const live = !finished.has(execution.status)
   return (
     <Layout page={page} title={`${execution.scriptName} on ${execution.hostname ?? 'device'}`}>
-      <PageHeader title={execution.scriptName} subtitle={`on ${execution.hostname ?? 'a removed device'}`}>
+      <PageHeader title={batch.command ? `Command: ${execution.scriptName}` : execution.scriptName} subtitle={`on ${execution.hostname ?? 'a removed device'}`}>
         <a class="btn" href={`/script-runs/${batch.id}`}>Whole run</a>
-        <span id="execution-actions">{canCancel && live ? <PostButton action={`/executions/${execution.id}/cancel`} csrf={page.csrf} label="Cancel" danger confirm="Stop this script on the device?" /> : ''}</span>
+        <span id="execution-actions">{canCancel && live ? <PostButton action={`/executions/${execution.id}/cancel`} csrf={page.csrf} label="Cancel" danger confirm={batch.command ? 'Stop this command on the device?' : 'Stop this script on the device?'} /> : ''}</span>
       </PageHeader>
-      <section class="card" id="execution-summary">
-        <dl class="props">
-          <dt>Status</dt><dd><StatusBadge status={execution.status} />{execution.errorMessage ? <span class="small muted" safe> {execution.errorMessage}</span> : ''}</dd>
-          <dt>Exit code</dt><dd class="mono" safe>{execution.exitCode === null ? '—' : String(execution.exitCode)}</dd>
-          <dt>Duration</dt><dd safe>{duration(execution)}</dd>
-          <dt>Queued</dt><dd><Time ms={execution.createdAt} /></dd>
-          <dt>Started</dt><dd><Time ms={execution.startedAt} /></dd>
-          <dt>Finished</dt><dd><Time ms={execution.completedAt} /></dd>
-          <dt>By</dt><dd safe>{execution.userName ?? 'system'}</dd>
-          <dt>Script version</dt><dd>{batch.scriptVersion}</dd>
-          <dt>Parameters</dt><dd>{Object.keys(parameters).length ? <code safe>{Object.entries(parameters).map(([k, v]) => `${k}=${String(v)}`).join('  ')}</code> : <span class="muted">none</span>}</dd>
-          <dt>Output</dt><dd>{execution.outputBytes} bytes{execution.truncated ? ' (truncated)' : ''}{execution.outputBlobKey ? <> · <a href={`/api/v1/executions/${execution.id}/output`} hx-boost="false">download the full output</a></> : ''}</dd>
-        </dl>
-      </section>
+      <ExecutionSummary execution={execution} batch={batch} parameters={parameters} />
       <section class="card">
         <h2>Output</h2>
-        {execution.outputBytes > inlineLimit ? <p class="small muted">The first {Math.round(inlineLimit / 1024)} KiB are shown; download the full output above.</p> : ''}
-        <pre class="output" id="output" x-data={live ? 'liveOutput' : 'ansiOutput'} data-stream={live ? `/executions/${execution.id}/stream` : undefined} data-status={execution.status}>
-          {execution.stdout ? <span class="stdout" safe>{execution.stdout}</span> : ''}{execution.stderr ? <span class="stderr" safe>{execution.stderr}</span> : ''}
-        </pre>
+        <ExecutionOutput execution={execution} inlineLimit={inlineLimit} />
       </section>
     </Layout>
+  )
+}
+
+/** ExecutionSummary: status, exit code, times and what ran (#execution-summary: the live output refreshes it from the execution's page). */
+export function ExecutionSummary({ execution, batch, parameters }: { execution: ExecutionRow; batch: Batch; parameters: Record<string, unknown> }) {
+  return (
+    <section class="card" id="execution-summary">
+      <dl class="props">
+        <dt>Status</dt><dd><StatusBadge status={execution.status} />{execution.errorMessage ? <span class="small muted" safe> {execution.errorMessage}</span> : ''}</dd>
+        <dt>Exit code</dt><dd class="mono" safe>{execution.exitCode === null ? '—' : String(execution.exitCode)}</dd>
+        <dt>Duration</dt><dd safe>{duration(execution)}</dd>
+        <dt>Queued</dt><dd><Time ms={execution.createdAt} /></dd>
+        <dt>Started</dt><dd><Time ms={execution.startedAt} /></dd>
+        <dt>Finished</dt><dd><Time ms={execution.completedAt} /></dd>
+        <dt>By</dt><dd safe>{execution.userName ?? 'system'}</dd>
+        {batch.command
+          ? <><dt>Command</dt><dd><span class="small muted" safe>{`${batch.command.shell}, as ${batch.command.runAs}, times out after ${batch.command.timeoutSeconds} s`}</span><pre class="output command-line" safe>{batch.command.command}</pre></dd></>
+          : <>
+            <dt>Script version</dt><dd safe>{String(batch.scriptVersion ?? '—')}</dd>
+            <dt>Parameters</dt><dd>{Object.keys(parameters).length ? <code safe>{Object.entries(parameters).map(([k, v]) => `${k}=${String(v)}`).join('  ')}</code> : <span class="muted">none</span>}</dd>
+          </>}
+        <dt>Output</dt><dd>{execution.outputBytes} bytes{execution.truncated ? ' (truncated)' : ''}{execution.outputBlobKey ? <> · <a href={`/api/v1/executions/${execution.id}/output`} hx-boost="false">download the full output</a></> : ''}</dd>
+      </dl>
+    </section>
+  )
+}
+
+/** ExecutionOutput: the output so far, streaming live while the execution runs. */
+export function ExecutionOutput({ execution, inlineLimit }: { execution: ExecutionRow; inlineLimit: number }) {
+  const live = !finished.has(execution.status)
+  return (
+    <>
+      {execution.outputBytes > inlineLimit ? <p class="small muted">The first {Math.round(inlineLimit / 1024)} KiB are shown; download the full output above.</p> : ''}
+      <pre class="output" id="output" x-data={live ? 'liveOutput' : 'ansiOutput'} data-stream={live ? `/executions/${execution.id}/stream` : undefined} data-page={`/executions/${execution.id}`} data-status={execution.status}>
+        {execution.stdout ? <span class="stdout" safe>{execution.stdout}</span> : ''}{execution.stderr ? <span class="stderr" safe>{execution.stderr}</span> : ''}
+      </pre>
+    </>
   )
 }

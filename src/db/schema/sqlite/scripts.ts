@@ -1,6 +1,6 @@
 import { index, primaryKey, sqliteTable as table, uniqueIndex } from 'drizzle-orm/sqlite-core'
 import { bool, id, int, json, ms, text } from './columns'
-import type { ScriptOs, ScriptParameter } from '../../../scripts/types'
+import type { OneOffCommand, ScriptOs, ScriptParameter } from '../../../scripts/types'
 import { organizations, partners } from './tenancy'
 // ---- below this line the sqlite and pg files are identical (schema-parity.test.ts) ----
 
@@ -57,9 +57,13 @@ export const scriptVersions = table('script_versions', {
 /** One "run": a script with parameter values on a set of targets. */
 export const scriptBatches = table('script_batches', {
   id: id(),
-  scriptId: text().notNull().references(() => scripts.id),
-  scriptVersion: int().notNull(),
+  /** Null for a one-off command (no saved script): `command` holds what ran. */
+  scriptId: text().references(() => scripts.id),
+  scriptVersion: int(),
+  /** The script's name, or the command line of a one-off command. */
   scriptName: text().notNull(),
+  /** A one-off command (POST /api/v1/commands): the shell and the line; null for a script run. */
+  command: json<OneOffCommand>(),
   /** What was asked for (deviceIds/groupIds/siteIds/orgId), as given. */
   targets: json<Record<string, unknown>>().notNull(),
   /** Parameter values; secret values sealed with the data-dir key. */
@@ -78,7 +82,8 @@ export const scriptBatches = table('script_batches', {
 export const scriptExecutions = table('script_executions', {
   id: id(),
   batchId: text().notNull().references(() => scriptBatches.id),
-  scriptId: text().notNull().references(() => scripts.id),
+  /** Null for a one-off command. */
+  scriptId: text().references(() => scripts.id),
   deviceId: text().notNull(),
   orgId: text().notNull().references(() => organizations.id),
   commandId: text(),
