@@ -30,7 +30,7 @@ afterAll(async () => {
   await browser?.close()
   await stopTestAgents()
   await s.stop()
-})
+}, 30_000)
 
 const finished = ['completed', 'failed', 'timeout', 'cancelled', 'skipped']
 
