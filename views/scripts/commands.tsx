@@ -21,7 +21,7 @@ function CommandFields({ values, errors, shell }: { values: FormValues; errors?:
       <div class="row">
         <div class="field">
           <label for="f-shell">Shell</label>
-          <select id="f-shell" name="shell">{shells.map(([v, label]) => <option value={v} selected={chosen === v} safe>{label}</option>)}</select>
+          <select id="f-shell" name="shell">{shells.map(([v, label]) => <option value={v} selected={chosen === v}>{label}</option>)}</select>
         </div>
         <div class="field">
           <label for="f-timeout">Time out after (seconds)</label>
@@ -88,7 +88,7 @@ export function DeviceCommandTab({ page, h, recent, values, errors, result }: { 
         <CommandFields values={values} errors={errors} shell={defaultShell(h.device.osType)} />
         <div><button class="btn primary" type="submit">Run</button></div>
       </form>
-      <section class="card" id="command-result" aria-live="polite">{result ?? <p class="muted small">The output appears here as the device sends it.</p>}</section>
+      <section class="card" id="command-result" aria-live="polite">{result !== undefined ? result : <p class="muted small">The output appears here as the device sends it.</p>}</section>
       <section class="card flush">
         <h2 class="pad">Recent commands</h2>
         <RecentCommands rows={recent} />
