@@ -2,11 +2,11 @@
 import { Elysia } from 'elysia'
 import type { AppContext } from '../context'
 import { actorPlugin, userOf } from '../web/actor-plugin'
-import { actionBody, bulkActionBody, deviceParams, killBody, processesQuery, processParams, serviceActionParams, serviceParams, startTypeBody } from './model'
+import { actionBody, bulkActionBody, deviceParams, scheduledParams, killBody, processesQuery, processParams, serviceActionParams, serviceParams, startTypeBody } from './model'
 import { killDeviceProcess, listDeviceProcesses } from './processes'
 import { controlDeviceService } from './services'
 import type { ActionOutcome } from './outcome'
-import { deviceAction } from './power'
+import { cancelPower, deviceAction, scheduledPower } from './power'
 import { bulkDeviceAction } from './power-bulk'
 
 const tags = ['device actions']
@@ -25,6 +25,10 @@ export function deviceActionApiRoutes(ctx: AppContext) {
       { params: serviceParams, body: startTypeBody, detail: { summary: 'Set a service\'s start type (auto, manual, disabled); answers like the start/stop actions', tags } })
     .post('/api/v1/devices/actions', (c) => bulkDeviceAction(ctx, userOf(c.actor), c.body),
       { body: bulkActionBody, detail: { summary: 'One action on many devices (deviceIds, groupIds, siteIds or a whole orgId): reboot, shutdown (now or at a time), wake, checkin; more than 50 devices need confirmCount equal to their number (409 confirmation_required otherwise); offline devices, devices without a pending reboot (onlyIfPending) or without a wake-on-LAN relay are listed as skipped', tags } })
+    .get('/api/v1/devices/:id/actions/scheduled', (c) => scheduledPower(ctx, userOf(c.actor), c.params.id),
+      { params: deviceParams, detail: { summary: 'The device\'s power actions waiting for their time (scheduled, or deferred by the user), soonest first', tags } })
+    .delete('/api/v1/devices/:id/actions/scheduled/:jobId', (c) => cancelPower(ctx, userOf(c.actor), c.params.id, c.params.jobId),
+      { params: scheduledParams, detail: { summary: 'Cancel a scheduled power action before it is sent (409 when it was sent already)', tags } })
     .post('/api/v1/devices/:id/actions', async (c) => {
       const done = await deviceAction(ctx, userOf(c.actor), c.params.id, c.body)
       if (done.status !== 'completed') c.set.status = 202

@@ -8,6 +8,7 @@ const id = t.String({ minLength: 1, maxLength: 64 })
 const ids = t.Array(id, { maxItems: 10_000 })
 
 export const deviceParams = t.Object({ id })
+export const scheduledParams = t.Object({ id, jobId: id })
 
 // ---- processes ----
 

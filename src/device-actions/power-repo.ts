@@ -1,6 +1,6 @@
 // Queries of the power actions: the IPv4 interfaces of an organization's devices (wake-on-LAN
 // looks for an online agent on the target's subnet).
-import { and, eq, isNotNull, ne } from 'drizzle-orm'
+import { and, asc, eq, isNotNull, like, ne } from 'drizzle-orm'
 import type { Db } from '../db'
 import { t } from '../db/tables'
 
@@ -19,4 +19,19 @@ export async function listOrgIpv4Interfaces(db: Db, orgId: string): Promise<Ipv4
 /** insertChangeOnce stores a device history entry under a fixed id (a command's result applied twice writes it once). */
 export async function insertChangeOnce(db: Db, row: typeof t.deviceChanges.$inferInsert) {
   await db.insert(t.deviceChanges).values(row).onConflictDoNothing()
+}
+
+/** The key of a scheduled power job: its device is findable by prefix (and it is unique). */
+export const powerJobKey = (deviceId: string, suffix: string) => `power:${deviceId}:${suffix}`
+
+/** listScheduledPowerJobs: the device's power actions waiting for their time (pending jobs). */
+export async function listScheduledPowerJobs(db: Db, deviceId: string) {
+  return db.select({ id: t.jobs.id, payload: t.jobs.payload, runAt: t.jobs.runAt }).from(t.jobs)
+    .where(and(eq(t.jobs.status, 'pending'), like(t.jobs.uniqueKey, `${powerJobKey(deviceId, '')}%`))).orderBy(asc(t.jobs.runAt))
+}
+
+/** deletePendingPowerJob removes a scheduled power job of the device while it is still pending (compare-and-set); its payload, or undefined. */
+export async function deletePendingPowerJob(db: Db, deviceId: string, jobId: string) {
+  const [row] = await db.delete(t.jobs).where(and(eq(t.jobs.id, jobId), eq(t.jobs.status, 'pending'), like(t.jobs.uniqueKey, `${powerJobKey(deviceId, '')}%`))).returning({ payload: t.jobs.payload, runAt: t.jobs.runAt })
+  return row
 }

@@ -2,7 +2,7 @@
 // deferral by the logged-in user is the same job again deferMinutes later. How a power command
 // ended goes into the device history, and a reboot is confirmed ("Device rebooted") when the
 // device's next heartbeat reports a boot after the command.
-import { recordAudit, type AuditActor } from '../audit/service'
+import { recordAudit } from '../audit/service'
 import { commandRows, insertCommands, sendCommands, type CommandOutcome, type CommandRow } from '../agents/commands'
 import { insertDeviceChanges } from '../agents/device-repo'
 import { findDevice } from '../agents/inventory-repo'
@@ -13,7 +13,7 @@ import type { Device } from '../devices/repo'
 import { deviceName } from '../devices/service'
 import { newId } from '../lib/ids'
 import type { PowerAction, PowerPayload, PowerResult } from '../protocol'
-import { insertChangeOnce } from './power-repo'
+import { deletePendingPowerJob, insertChangeOnce, listScheduledPowerJobs, powerJobKey } from './power-repo'
 
 type Ctx = AppContext
 
@@ -44,7 +44,7 @@ export async function schedulePower(ctx: Ctx, actor: UserActor, input: { device:
   const now = ctx.clock.now()
   const job: ScheduledPower = { deviceId: input.device.id, action: input.action, payload: input.payload, by: { userId: actor.user.id, email: actor.user.email }, at: input.at }
   return withTx(ctx.db, async (tx) => {
-    const jobId = await ctx.jobs.enqueue(powerJob, job, { db: tx, runAt: input.at })
+    const jobId = await ctx.jobs.enqueue(powerJob, job, { db: tx, runAt: input.at, uniqueKey: powerJobKey(input.device.id, newId()) })
     await recordAudit(withDb(ctx, tx), actor.audit, {
       action: `device.power_${input.action}`, partnerId: input.partnerId, orgId: input.device.orgId, resourceType: 'device', resourceId: input.device.id,
       resourceName: deviceName(input.device), details: { ...input.payload, at: input.at, jobId },
@@ -90,7 +90,7 @@ export async function onPowerResult(ctx: TxContext, command: CommandRow, outcome
     const again = now + p.deferMinutes * 60_000
     const left = Math.max(0, p.deferralsLeft - 1)
     const job: ScheduledPower = { deviceId: command.deviceId, action, payload: { ...p, deferralsLeft: left }, by: { userId: command.createdBy, email: null }, at: again, deferred: true }
-    await ctx.jobs.enqueue(powerJob, job, { db: ctx.db, runAt: again, uniqueKey: `power-defer:${command.id}` })
+    await ctx.jobs.enqueue(powerJob, job, { db: ctx.db, runAt: again, uniqueKey: powerJobKey(command.deviceId, `defer:${command.id}`) })
     summary = `${noun(action)} deferred by the logged-in user${r.users.length ? ` (${r.users.slice(0, 5).join(', ')})` : ''} until ${utc(again)}; ${left} deferral${left === 1 ? '' : 's'} left`
   } else {
     summary = `${noun(action)} started on the device${r.users.length ? `; signed in: ${r.users.slice(0, 5).join(', ')}` : ''}`
@@ -120,4 +120,29 @@ export async function noteBoot(ctx: Ctx, deviceId: string, bootTime: number | nu
   if (device) ctx.events.emit('device.updated', { deviceId, orgId: device.orgId, fields: ['bootTime'] })
 }
 
-export type { AuditActor }
+
+/** A power action waiting for its time, as the device page and the API show it. */
+export type ScheduledPowerView = { jobId: string; action: PowerAction; at: number; by: string | null; message: string; deferred: boolean }
+
+/** listScheduledPower: the device's scheduled (or deferred) power actions, soonest first. */
+export async function listScheduledPower(ctx: Pick<Ctx, 'db'>, deviceId: string): Promise<ScheduledPowerView[]> {
+  return (await listScheduledPowerJobs(ctx.db, deviceId)).map((j) => {
+    const p = j.payload as ScheduledPower
+    return { jobId: j.id, action: p.action, at: j.runAt, by: p.by?.email ?? null, message: p.payload?.message ?? '', deferred: !!p.deferred }
+  })
+}
+
+/** cancelScheduledPower removes a scheduled power action before it is sent, with its audit row and history entry; false when it was sent already or is not the device's. */
+export async function cancelScheduledPower(ctx: Ctx, actor: UserActor, device: Pick<Device, 'id' | 'orgId' | 'hostname' | 'displayName'>, partnerId: string, jobId: string): Promise<boolean> {
+  const now = ctx.clock.now()
+  return withTx(ctx.db, async (tx) => {
+    const row = await deletePendingPowerJob(tx, device.id, jobId)
+    if (!row) return false
+    const p = row.payload as ScheduledPower
+    await recordAudit(withDb(ctx, tx), actor.audit, {
+      action: 'device.power_cancel', partnerId, orgId: device.orgId, resourceType: 'device', resourceId: device.id, resourceName: deviceName(device), details: { jobId, action: p.action, at: row.runAt },
+    })
+    await insertDeviceChanges(tx, [{ id: newId(), deviceId: device.id, at: now, kind: 'admin', action: `power_${p.action}_unscheduled`, summary: `${noun(p.action)} scheduled for ${utc(row.runAt)} cancelled by ${actor.user.email}`, details: { jobId } }])
+    return true
+  })
+}

@@ -129,6 +129,24 @@ describe('reboot and shutdown', () => {
     expect((await changes(offlineId))[0].summary).toContain('Shutdown scheduled for')
     const audit = (await admin.get('/api/v1/audit/logs?action=device.power_shutdown')).json.data
     expect(audit[0]).toMatchObject({ resourceId: offlineId, details: { at, message: 'Maintenance tonight', jobId: res.json.jobId } })
+
+    // Listed for anyone who sees the device, on the page too; cancelled only with devices:power.
+    const listed = (await viewer.get(`/api/v1/devices/${offlineId}/actions/scheduled`)).json
+    expect(listed).toEqual([{ jobId: res.json.jobId, action: 'shutdown', at, by: 'tech@a.example', message: 'Maintenance tonight', deferred: false }])
+    expect((await viewer.get(`/devices/${offlineId}`)).text).toContain('Maintenance tonight')
+    expect((await viewer.get(`/devices/${offlineId}`)).text).not.toContain(`/power/${res.json.jobId}/cancel`)
+    expect((await tech.get(`/devices/${offlineId}`)).text).toContain(`/power/${res.json.jobId}/cancel`)
+    const url = `/api/v1/devices/${offlineId}/actions/scheduled/${res.json.jobId}`
+    expect((await otherTech.get(`/api/v1/devices/${offlineId}/actions/scheduled`)).status).toBe(404)
+    expect((await viewer.request('DELETE', url)).status).toBe(403)
+    expect((await otherTech.request('DELETE', url)).status).toBe(404)
+    expect((await anon.request('DELETE', url)).status).toBe(401)
+    const cancel = await tech.request('DELETE', url)
+    expect({ status: cancel.status, body: cancel.json }).toEqual({ status: 200, body: { cancelled: true } })
+    expect((await tech.request('DELETE', url)).status).toBe(404)
+    expect(await s.ctx.db.select().from(t.jobs).where(eq(t.jobs.id, res.json.jobId))).toEqual([])
+    expect((await changes(offlineId))[0].summary).toContain('cancelled by tech@a.example')
+    expect((await admin.get('/api/v1/audit/logs?action=device.power_cancel')).json.data[0]).toMatchObject({ resourceId: offlineId, details: { jobId: res.json.jobId, action: 'shutdown' } })
   })
 
   test('a reboot reaches the agent with the message; the history says so, and "Device rebooted" when it comes back', async () => {
@@ -163,7 +181,7 @@ describe('reboot and shutdown', () => {
     expect(res.status).toBe(202)
     const command = await answer(agent, 'power.reboot', { ...done, outcome: 'deferred' })
     expect(command.payload).toMatchObject({ deferralsLeft: 2, deferMinutes: 30 })
-    const job = await waitFor(async () => (await s.ctx.db.select().from(t.jobs).where(and(eq(t.jobs.type, 'device-actions.power'), eq(t.jobs.uniqueKey, `power-defer:${command.id}`))))[0], 10_000, 'the deferred job')
+    const job = await waitFor(async () => (await s.ctx.db.select().from(t.jobs).where(and(eq(t.jobs.type, 'device-actions.power'), eq(t.jobs.uniqueKey, `power:${agent.deviceId}:defer:${command.id}`))))[0], 10_000, 'the deferred job')
     expect((job.payload as { payload: { deferralsLeft: number } }).payload.deferralsLeft).toBe(1)
     expect(job.runAt - Date.now()).toBeGreaterThan(29 * 60_000)
     expect((await changes(agent.deviceId)).find((c) => c.action === 'power_reboot_deferred')!.summary).toContain('1 deferral left')
@@ -198,6 +216,10 @@ describe('reboot and shutdown', () => {
     const summary = (await changes(offlineId))[0].summary
     expect(summary).toContain('Reboot scheduled for')
     expect(summary).toContain('300 s warning, 1 deferral of 15 min, message "From the menu"')
+    // …and Cancel from the page's callout.
+    const [job] = (await tech.get(`/api/v1/devices/${offlineId}/actions/scheduled`)).json
+    expect((await tech.request('POST', `/devices/${offlineId}/power/${job.jobId}/cancel`, { form: {} })).status).toBe(303)
+    expect((await tech.get(`/api/v1/devices/${offlineId}/actions/scheduled`)).json).toEqual([])
   })
 })
 

@@ -6,14 +6,14 @@
 import type { UserActor } from '../auth/actor'
 import { DeviceNotConnectedError } from '../agents/commands'
 import type { AppContext } from '../context'
-import { getNetwork } from '../devices/service'
-import { ConflictError, ValidationError } from '../lib/errors'
+import { getDevice, getNetwork } from '../devices/service'
+import { ConflictError, NotFoundError, ValidationError } from '../lib/errors'
 import type { CheckinResult, PowerAction, PowerPayload, PowerResult, WakeResult } from '../protocol'
 import { managedDevice, sendDeviceCommand, type DeviceCommand } from './dispatch'
 import type { ActionBody } from './model'
 import { actionOutcome, type ActionOutcome } from './outcome'
 import { listOrgIpv4Interfaces } from './power-repo'
-import { powerSummary, powerTiming, schedulePower } from './power-schedule'
+import { cancelScheduledPower, listScheduledPower, powerSummary, powerTiming, schedulePower, type ScheduledPowerView } from './power-schedule'
 
 type Ctx = AppContext
 
@@ -128,4 +128,18 @@ export async function wakeDevice(ctx: Ctx, actor: UserActor, id: string): Promis
   }
   const sent = await sendDeviceCommand(ctx, actor, command, 15_000)
   return { action: 'wake', relayDeviceId: relay.deviceId, ...actionOutcome<WakeResult>(sent) }
+}
+
+/** scheduledPower lists a device's power actions waiting for their time (anyone who can see the device). */
+export async function scheduledPower(ctx: Ctx, actor: UserActor, id: string): Promise<ScheduledPowerView[]> {
+  const device = await getDevice(ctx, actor, id)
+  return listScheduledPower(ctx, device.id)
+}
+
+/** cancelPower cancels a scheduled power action (404 when there is none, 409 when it was sent already). */
+export async function cancelPower(ctx: Ctx, actor: UserActor, id: string, jobId: string): Promise<{ cancelled: true }> {
+  const { device, partnerId } = await managedDevice(ctx, actor, id, 'devices:power')
+  if (!(await listScheduledPower(ctx, device.id)).some((j) => j.jobId === jobId)) throw new NotFoundError('scheduled action')
+  if (!(await cancelScheduledPower(ctx, actor, device, partnerId, jobId))) throw new ConflictError('the action was sent to the device already')
+  return { cancelled: true }
 }

@@ -14,8 +14,8 @@ import { parseForm } from '../web/forms'
 import { isHtmx } from '../web/htmx'
 import { pageProps, type PageContext } from '../web/page'
 import { redirect, render, setFlash } from '../web/render'
-import { deviceParams, killForm, powerForm, processesQuery, processParams, serviceControlForm, type ProcessesQuery } from './model'
-import { deviceAction, type ActionAnswer } from './power'
+import { deviceParams, scheduledParams, killForm, powerForm, processesQuery, processParams, serviceControlForm, type ProcessesQuery } from './model'
+import { cancelPower, deviceAction, type ActionAnswer } from './power'
 import { managedDevice } from './dispatch'
 import { killDeviceProcess, listDeviceProcesses } from './processes'
 import { controlDeviceService } from './services'
@@ -104,6 +104,16 @@ export function deviceActionPageRoutes(ctx: AppContext) {
       setFlash(c.cookie, { kind: answer.status === 'skipped' ? 'info' : 'success', text: powerNotice(answer) })
       return back
     }, { params: deviceParams })
+    .post('/devices/:id/power/:jobId/cancel', async (c) => {
+      try {
+        await cancelPower(ctx, userOf(c.actor), c.params.id, c.params.jobId)
+        setFlash(c.cookie, { kind: 'success', text: 'Cancelled: it will not be sent.' })
+      } catch (err) {
+        if (!(err instanceof AppError) || err.status === 403 || (err.status === 404 && err.message === 'device not found')) throw err
+        setFlash(c.cookie, { kind: 'error', text: err.message })
+      }
+      return redirect(c, `/devices/${c.params.id}`)
+    }, { params: scheduledParams })
     .post('/devices/:id/services/control', async (c) => {
       const actor = userOf(c.actor)
       const form = parseForm(serviceControlForm, c.body)

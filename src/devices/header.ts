@@ -5,6 +5,7 @@ import type { UserActor } from '../auth/actor'
 import type { AppContext } from '../context'
 import type { Permission } from '../tenancy/permissions'
 import type { Scope } from '../tenancy/scope'
+import { listScheduledPower } from '../device-actions/power-schedule'
 import { getDeviceWithMaintenance } from './maintenance'
 import { findDevicePlace } from './repo'
 import { canSeeDevice, deviceVisibility } from './visibility'
@@ -27,6 +28,7 @@ export async function deviceHeader(ctx: AppContext, actor: UserActor, id: string
   const place = await findDevicePlace(ctx.db, device.id)
   return {
     device, maintenance, siteName: place?.siteName ?? '', orgName: place?.orgName ?? '', now: ctx.clock.now(), may: deviceAbilities(actor.scope, device),
+    scheduledPower: await listScheduledPower(ctx, device.id),
     canWrite: canOnDevice(actor.scope, 'devices:write', device), canDelete: canOnDevice(actor.scope, 'devices:delete', device),
   }
 }

@@ -1,7 +1,9 @@
 // The Power menu of the device header: reboot, shut down or "reboot if pending" (now or at a
 // time, with a message to the signed-in users, a warning time and deferrals) and wake-on-LAN.
 // The choice is confirmed before it is sent (powerForm in static/js/app.js).
-import { Csrf } from '../components/form'
+import type { ScheduledPowerView } from '../../src/device-actions/power-schedule'
+import { Time } from '../components/common'
+import { Csrf, PostButton } from '../components/form'
 
 export function PowerMenu({ deviceId, csrf, label, pendingReboot, online }: { deviceId: string; csrf: string; label: string; pendingReboot: boolean; online: boolean }) {
   return (
@@ -62,5 +64,22 @@ export function PowerMenu({ deviceId, csrf, label, pendingReboot, online }: { de
         </form>
       </div>
     </details>
+  )
+}
+
+/** ScheduledPowerCallout lists the power actions waiting for their time, each with Cancel for those who may. */
+export function ScheduledPowerCallout({ deviceId, csrf, scheduled, canCancel }: { deviceId: string; csrf: string; scheduled: ScheduledPowerView[]; canCancel: boolean }) {
+  return (
+    <div class="callout info" id="scheduled-power">
+      {scheduled.map((j) => (
+        <div class="row">
+          <span class="grow">
+            <strong>{j.action === 'reboot' ? 'Reboot' : 'Shutdown'}</strong> {j.deferred ? 'deferred by the user until' : 'scheduled for'} <Time ms={j.at} />
+            {j.by ? <> by <span safe>{j.by}</span></> : ''}{j.message ? <>: “<span safe>{j.message}</span>”</> : ''}
+          </span>
+          {canCancel ? <PostButton action={`/devices/${deviceId}/power/${j.jobId}/cancel`} csrf={csrf} label="Cancel" small confirm={`Cancel this ${j.action === 'reboot' ? 'reboot' : 'shutdown'}?`} /> : ''}
+        </div>
+      ))}
+    </div>
   )
 }

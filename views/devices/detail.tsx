@@ -5,12 +5,13 @@ import type { CustomFieldView } from '../../src/devices/custom-fields'
 import type { MaintenanceView } from '../../src/devices/maintenance-repo'
 import type { DeviceChange, Device, Disk, Hardware, NetworkInterface, Software } from '../../src/devices/repo'
 import type { PageProps } from '../../src/web/page'
+import type { ScheduledPowerView } from '../../src/device-actions/power-schedule'
 import type { FieldErrors, FormValues } from '../../src/web/forms'
 import { EmptyState, PageHeader, Time } from '../components/common'
 import { Csrf, FormError, PostButton } from '../components/form'
 import { Layout } from '../layout'
 import { CustomFieldsCard } from './custom-fields'
-import { PowerMenu } from '../device-actions/power'
+import { PowerMenu, ScheduledPowerCallout } from '../device-actions/power'
 import { Ago, bytes, deviceLabel, DeviceStatus, duration, MaintenanceDurationOptions, Meter, osLabels, Tags } from './parts'
 
 export type DeviceTab = 'overview' | 'hardware' | 'software' | 'services' | 'network' | 'processes' | 'eventlogs' | 'command' | 'metrics' | 'history'
@@ -25,6 +26,8 @@ export type DeviceHeader = {
   may: DeviceAbilities
   /** Set while the device is in maintenance. */
   maintenance: MaintenanceView | null
+  /** Power actions waiting for their time. */
+  scheduledPower?: ScheduledPowerView[]
   now: number
 }
 
@@ -62,6 +65,7 @@ export function DeviceLayout({ page, h, tab, children }: { page: PageProps; h: D
         {d.cloneSuspectedAt ? <div class="callout warn">Another machine presented this device's agent identity (a cloned VM?) at <Time ms={d.cloneSuspectedAt} />. Re-enroll the clone with its own key.</div> : ''}
         {d.cloneOf ? <div class="callout info">This machine has the same hardware id as <a href={`/devices/${d.cloneOf}`}>another device</a>: it was enrolled as a separate device (a technician approved "keep both").</div> : ''}
         {d.status === 'maintenance' ? <MaintenanceCallout page={page} h={h} /> : ''}
+        {h.scheduledPower?.length ? <ScheduledPowerCallout deviceId={d.id} csrf={page.csrf} scheduled={h.scheduledPower} canCancel={h.may.power} /> : ''}
         {!active ? <div class="callout">This device was decommissioned <Ago ms={d.decommissionedAt} now={h.now} />. Re-enrolling the machine brings it back.</div> : ''}
         <nav class="tabs" aria-label="Device">
           {tabs.filter((t) => !t.needs || h.may[t.needs]).map((t) => <a href={`/devices/${d.id}${t.path}`} aria-current={t.key === tab ? 'page' : undefined} safe>{t.label}</a>)}
