@@ -17,6 +17,7 @@ import { automationRoutes } from './automations/routes'
 import { policyApiRoutes } from './policies/api-routes'
 import { policyRoutes } from './policies/routes'
 import { reportApiRoutes } from './reports/api-routes'
+import { reportRoutes } from './reports/routes'
 import type { AppContext } from './context'
 import { deviceActionApiRoutes } from './device-actions/api-routes'
 import { deviceActionPageRoutes } from './device-actions/routes'
@@ -112,6 +113,7 @@ export function createApp(ctx: AppContext, assets: Awaited<ReturnType<typeof loa
     .use(automationApiRoutes(ctx))
     .use(policyRoutes(ctx))
     .use(policyApiRoutes(ctx))
+    .use(reportRoutes(ctx))
     .use(reportApiRoutes(ctx))
     .use(auditRoutes(ctx))
     .use(searchRoutes(ctx))

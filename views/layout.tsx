@@ -14,6 +14,7 @@ const nav: { section: string; items: NavItem[] }[] = [
     items: [
       { href: '/', label: 'Dashboard', icon: 'home' },
       { href: '/search', label: 'Search', icon: 'search' },
+      { href: '/reports', label: 'Reports', icon: 'chart', perm: 'reports:read' },
     ],
   },
   {

@@ -26,7 +26,7 @@ const long = 'a-rather-long-unbroken-name-that-a-customer-really-used-for-this-t
 const notPages: Record<string, string> = {
   '/healthz': 'JSON', '/readyz': 'JSON', '/metrics': 'Prometheus text', '/live': 'event stream', '/executions/:id/stream': 'event stream', '/notifications/bell': 'fragment of the top bar',
   '/devices/:id/processes/list': 'fragment of the processes tab', '/devices/:id/remote/capabilities': 'fragment of the remote page',
-  '/compliance/export.csv': 'CSV download', '/agents/:platform': 'agent download', '/install.sh': 'install script', '/install.ps1': 'install script',
+  '/compliance/export.csv': 'CSV download', '/reports/runs/:id/download': 'report file download', '/reports/:id/history': 'fragment of the report page', '/reports/form-columns': 'fragment of the report form', '/agents/:platform': 'agent download', '/install.sh': 'install script', '/install.ps1': 'install script',
 }
 /** Pages for signed-out visitors (opened in a context without a session). */
 const signedOut = new Set(['/setup', '/login', '/login/mfa', '/forgot-password', '/reset-password', '/invite/:token'])
@@ -76,6 +76,9 @@ beforeAll(async () => {
   id.policy = (await post('/api/v1/policies', { orgId: id.org, name: `Workstation baseline ${long}`, type: 'custom', settings: { values: { 'monitoring.heartbeatSeconds': 60 }, rules: [{ id: 'r1', kind: 'service_running', name: long }] } })).id
   id.session = (await post('/api/v1/remote/sessions', { deviceId: id.device, type: 'files' })).session.id
   await post('/api/v1/api-keys', { name: `CI key ${long}` })
+  id.report = (await post('/api/v1/reports', { orgId: id.org, name: `Monthly inventory ${long}`, type: 'inventory', format: 'pdf', columns: ['device', 'org', 'site', 'os', 'osVersion', 'manufacturer', 'model', 'serial', 'cpu', 'ramGb', 'diskGb', 'lastUser', 'lastSeen'] })).id
+  id.reportRun = (await post(`/api/v1/reports/${id.report}/run`, {})).id
+  await post('/api/v1/report-schedules', { reportId: id.report, cron: '0 7 1 * *', timezone: 'Europe/Berlin', recipients: [`${long}@northwind.example`] })
   id.compactView = (await post('/api/v1/device-views', { name: 'Compact, every column', columns: ['name', 'hostname', 'status', 'os', 'org', 'site', 'lastSeen', 'lastUser', 'publicIp', 'cpu', 'ram', 'disk', 'tags', 'agent', 'enrolled'], density: 'compact' })).id
   browser = await launchBrowser()
 }, 180_000)
@@ -98,6 +101,7 @@ function urlsFor(route: string): string[] | null {
     '/scripts/:id/run': [`/scripts/${id.script}/run`], '/scripts/:id/runs': [`/scripts/${id.script}/runs`], '/script-runs/:id': [`/script-runs/${id.batch}`], '/executions/:id': [`/executions/${id.execution}`],
     '/alerts/:id': [`/alerts/${id.alert}`], '/alerts/rules/:id': [`/alerts/rules/${id.rule}`], '/alerts/maintenance/:id': [`/alerts/maintenance/${id.window}`],
     '/notifications/channels/:id': [`/notifications/channels/${id.channel}`], '/notifications/policies/:id': [`/notifications/policies/${id.escalation}`],
+    '/reports/:id': [`/reports/${id.report}`], '/reports/:id/edit': [`/reports/${id.report}/edit`], '/reports/runs/:id': [`/reports/runs/${id.reportRun}`],
     '/tickets/:id': [`/tickets/${id.ticket}`], '/tickets/rules/:id': [`/tickets/rules/${id.ticketRule}`],
     '/automations/:id': [`/automations/${id.automation}`], '/automations/:id/edit': [`/automations/${id.automation}/edit`], '/automation-runs/:id': [`/automation-runs/${id.automationRun}`],
     '/policies/new': [`/policies/new?orgId=${id.org}`], '/policies/effective/:deviceId': [`/policies/effective/${id.device}`], '/policies/:id': [`/policies/${id.policy}`], '/policies/:id/edit': [`/policies/${id.policy}/edit`],
