@@ -18,6 +18,7 @@ import { alertListQuery, type AlertListQuery } from './model'
 import { orgNameMap, pageQuery } from './page-options'
 import { severities } from './types'
 import { int } from '../web/model-types'
+import { csvExport, isoTime } from '../web/csv'
 
 const idParams = t.Object({ id: t.String({ maxLength: 64 }) })
 const noteOf = (body: unknown) => {
@@ -64,6 +65,22 @@ export function alertRoutes(ctx: AppContext) {
       const fragment = await table(c, actor, query)
       if (htmxTarget(c.request) === 'alert-table') return render(c, fragment)
       return render(c, <AlertsDashboardPage page={page} table={fragment} query={query} />)
+    }, { query: t.Record(t.String(), t.String({ maxLength: 200 })) })
+    .get('/alerts/export.csv', async (c) => {
+      const actor = userOf(c.actor)
+      const page = await pageProps(ctx, c)
+      const q = pageQuery(alertListQuery, c.query)
+      const query: AlertListQuery = { ...q, orgId: q.orgId ?? page.activeOrgId ?? undefined }
+      const orgNames = await orgNameMap(ctx, actor)
+      let names: Awaited<ReturnType<typeof namesFor>> = { devices: {}, sites: {}, rules: {} }
+      return csvExport(ctx.log, 'alerts.csv', ['Triggered', 'Severity', 'Status', 'Alert', 'Device', 'Site', 'Organization', 'Rule', 'Acknowledged', 'Resolved', 'Message'],
+        async (n) => {
+          const r = await searchAlerts(ctx, actor, { ...query, limit: 500, page: n })
+          names = await namesFor(ctx, actor, r.rows)
+          return { rows: r.rows, perPage: 500 }
+        },
+        (a) => [isoTime(a.triggeredAt), a.severity, a.status, a.title, a.deviceId ? names.devices[a.deviceId] ?? '' : '', a.siteId ? names.sites[a.siteId] ?? '' : '', a.orgId ? orgNames[a.orgId] ?? '' : '',
+          a.ruleId ? names.rules[a.ruleId] ?? '' : '', isoTime(a.acknowledgedAt), isoTime(a.resolvedAt), a.message])
     }, { query: t.Record(t.String(), t.String({ maxLength: 200 })) })
     .get('/alerts/history', async (c) => {
       const actor = userOf(c.actor)

@@ -14,6 +14,7 @@ import { actorPlugin, userOf } from '../web/actor-plugin'
 import { checkValues, fieldErrorsOf, type FieldErrors, type FormValues } from '../web/forms'
 import { pageProps, type PageContext } from '../web/page'
 import { redirect, render, setFlash } from '../web/render'
+import { csvExport, isoTime } from '../web/csv'
 import { commentBody, createTicketBody, createTicketRuleBody, ticketListQuery, updateTicketBody, updateTicketRuleBody } from './model'
 import { createTicketRule, deleteTicketRule, getTicketRule, listTicketRulesFor, updateTicketRule } from './ticket-rules'
 import { addComment, createTicket, linkAlertByHand, listTickets, ticketDetail, ticketOrgIds, updateTicket } from './tickets'
@@ -69,6 +70,22 @@ export function ticketRoutes(ctx: AppContext) {
       return render(c, <TicketsPage page={await pageProps(ctx, c)} rows={r.rows} total={r.total} pageNo={r.page} limit={r.limit} query={query} orgNames={await orgNameMap(ctx, actor)}
         userNames={await userNames(r.rows.flatMap((tk) => (tk.assigneeId ? [tk.assigneeId] : [])))} deviceNames={await deviceLabels(ctx, r.rows.flatMap((tk) => (tk.deviceId ? [tk.deviceId] : [])))}
         canWrite={ticketOrgIds(actor.scope, 'tickets:write').length > 0} />)
+    }, { query: t.Record(t.String(), t.String({ maxLength: 200 })) })
+    .get('/tickets/export.csv', async (c) => {
+      const actor = userOf(c.actor)
+      const query = pageQuery(ticketListQuery, c.query)
+      const orgNames = await orgNameMap(ctx, actor)
+      let users: Record<string, string> = {}
+      let devices: Record<string, string> = {}
+      return csvExport(ctx.log, 'tickets.csv', ['Number', 'Title', 'Organization', 'Device', 'Priority', 'Status', 'Assignee', 'Source', 'Created', 'Updated', 'Closed'],
+        async (n) => {
+          const r = await listTickets(ctx, actor, { ...query, page: n })
+          users = await userNames(r.rows.flatMap((tk) => (tk.assigneeId ? [tk.assigneeId] : [])))
+          devices = await deviceLabels(ctx, r.rows.flatMap((tk) => (tk.deviceId ? [tk.deviceId] : [])))
+          return { rows: r.rows, perPage: r.limit }
+        },
+        (tk) => [tk.number, tk.title, orgNames[tk.orgId] ?? '', tk.deviceId ? devices[tk.deviceId] ?? '' : '', tk.priority, tk.status, tk.assigneeId ? users[tk.assigneeId] ?? '' : '', tk.source,
+          isoTime(tk.createdAt), isoTime(tk.updatedAt), isoTime(tk.closedAt)])
     }, { query: t.Record(t.String(), t.String({ maxLength: 200 })) })
     .get('/tickets/new', (c) => newPage(c, userOf(c.actor), { priority: 'normal' }))
     .post('/tickets', async (c) => {

@@ -106,12 +106,13 @@ export function AlertsDashboardPage({ page, table, query }: { page: PageProps; t
         {page.can.includes('alerts:write') ? <a class="btn primary" href="/alerts/rules/new">New rule</a> : ''}
       </PageHeader>
       <AlertTabs current="active" can={page.can} />
-      <form id="alert-filters" class="filters" method="get" action="/alerts" hx-get="/alerts" hx-target="#alert-table" hx-trigger="input delay:300ms, change" hx-push-url="true">
+      <form id="alert-filters" class="filters" method="get" action="/alerts" hx-get="/alerts" hx-target="#alert-table" hx-trigger="input delay:300ms, change" hx-push-url="true" hx-boost="false">
         <div class="field"><label for="f-search">Search</label><input id="f-search" type="search" name="search" value={query.search} placeholder="Title" /></div>
         {select('status', 'Status', [['open', 'Open'], ['active', 'Active'], ['acknowledged', 'Acknowledged'], ['suppressed', 'Suppressed'], ['resolved', 'Resolved'], ['all', 'All']], query.status ?? 'open')}
         {select('severity', 'Severity', [['', 'Any'], ...severityList.map((s): [string, string] => [s, s])], query.severity)}
         {page.orgs.length > 1 ? select('orgId', 'Organization', [['', 'All'], ...page.orgs.map((o): [string, string] => [o.id, o.name])], query.orgId) : ''}
         {select('groupBy', 'Group by', [['none', 'Nothing'], ['org', 'Organization'], ['device', 'Device'], ['rule', 'Rule']], query.groupBy ?? 'none')}
+        <button type="submit" class="btn" formaction="/alerts/export.csv" id="alerts-export">Export CSV</button>
         <noscript><button class="btn" type="submit">Filter</button></noscript>
       </form>
       <div id="alert-table" hx-get="/alerts" hx-include="#alert-filters" hx-trigger="live:alert.changed from:body throttle:1s">{table}</div>

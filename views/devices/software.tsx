@@ -38,8 +38,9 @@ export function FleetSoftwarePage({ page, table, search }: { page: PageProps; ta
   return (
     <Layout page={page} title="Software">
       <PageHeader title="Software" subtitle="Everything installed across your devices: find which devices have a package, and at which versions." />
-      <form class="filters" id="fleet-software-filter" method="get" action="/software" hx-get="/software" hx-target="#software-table" hx-trigger="input changed delay:300ms from:(#fleet-software-filter input)" hx-push-url="true">
+      <form class="filters" id="fleet-software-filter" method="get" action="/software" hx-get="/software" hx-target="#software-table" hx-trigger="input changed delay:300ms from:(#fleet-software-filter input)" hx-push-url="true" hx-boost="false">
         <div class="field"><label for="f-search">Search</label><input id="f-search" type="search" name="search" value={search} placeholder="Chrome, OpenSSL, Office…" /></div>
+        <button type="submit" class="btn" formaction="/software/export.csv" id="software-export">Export CSV</button>
       </form>
       <section class="card flush" id="software-table">{table}</section>
     </Layout>
@@ -57,6 +58,7 @@ export function SoftwareDetailPage({ page, name, versions, devices, total, pageN
   return (
     <Layout page={page} title={name}>
       <PageHeader title={name} subtitle={`Installed on ${all} device${all === 1 ? '' : 's'}, ${versions.length} version${versions.length === 1 ? '' : 's'}`}>
+        <a class="btn" href={`/software/detail/export.csv?${new URLSearchParams({ name, ...(version !== undefined ? { version } : {}) })}`} hx-boost="false" download="software-devices.csv">Export CSV</a>
         <a class="btn" href="/software">All software</a>
       </PageHeader>
       {versions.length === 0

@@ -47,7 +47,7 @@ export function TicketsPage({ page, rows, total, pageNo, limit, query, orgNames,
         {canWrite ? <a class="btn primary" href="/tickets/new">New ticket</a> : ''}
       </PageHeader>
       <TicketTabs current="list" />
-      <form class="filters" method="get" action="/tickets" hx-get="/tickets" hx-target="body" hx-trigger="change, input delay:400ms" hx-push-url="true">
+      <form class="filters" method="get" action="/tickets" hx-get="/tickets" hx-target="body" hx-trigger="change, input delay:400ms" hx-push-url="true" hx-boost="false">
         <div class="field"><label for="f-search">Search</label><input id="f-search" type="search" name="search" value={query.search} /></div>
         <div class="field"><label for="f-status">Status</label>
           <select id="f-status" name="status">{[['open', 'Open (not done)'], ['closed', 'Done'], ['all', 'All'], ...Object.entries(ticketStatusLabels)].map(([v, l]) => <option value={v} selected={(query.status ?? 'open') === v} safe>{l}</option>)}</select>
@@ -58,6 +58,7 @@ export function TicketsPage({ page, rows, total, pageNo, limit, query, orgNames,
         <div class="field"><label for="f-priority">Priority</label>
           <select id="f-priority" name="priority"><option value="">Any</option>{['urgent', 'high', 'normal', 'low'].map((p) => <option value={p} selected={query.priority === p} safe>{p}</option>)}</select>
         </div>
+        <button type="submit" class="btn" formaction="/tickets/export.csv" id="tickets-export">Export CSV</button>
         <noscript><button class="btn" type="submit">Filter</button></noscript>
       </form>
       <section class="card flush">
