@@ -16,6 +16,7 @@ import m13 from './0013_software_version_keys.sql' with { type: 'text' }
 import m14 from './0014_reports.sql' with { type: 'text' }
 import m15 from './0015_network_prefix_length.sql' with { type: 'text' }
 import m16 from './0016_one_off_commands.sql' with { type: 'text' }
+import m17 from './0017_fleet_step_up.sql' with { type: 'text' }
 
 export const migrations: { tag: string; sql: string }[] = [
   { tag: '0000_init', sql: m0 },
@@ -35,4 +36,5 @@ export const migrations: { tag: string; sql: string }[] = [
   { tag: '0014_reports', sql: m14 },
   { tag: '0015_network_prefix_length', sql: m15 },
   { tag: '0016_one_off_commands', sql: m16 },
+  { tag: '0017_fleet_step_up', sql: m17 },
 ]

@@ -1,6 +1,6 @@
 // The user's own account pages and API: profile, password, MFA, API keys.
 import { Elysia, t } from 'elysia'
-import { AccountPage, ApiKeysPage, MfaPage } from '../../views/account/pages'
+import { AccountPage, ApiKeysPage, MfaPage, StepUpPage } from '../../views/account/pages'
 import type { AppContext } from '../context'
 import { mfaRequiredFor } from '../tenancy/users-repo'
 import { listOrgNames } from '../tenancy/repo'
@@ -10,12 +10,14 @@ import { setSessionCookie } from '../web/cookies'
 import { csrfTokenFor } from '../web/csrf'
 import { fieldErrorsOf, parseForm } from '../web/forms'
 import { pageProps, type PageContext } from '../web/page'
-import { redirect, render, setFlash } from '../web/render'
+import { redirect, render, safeNext, setFlash } from '../web/render'
 import { changePassword, disableMfa, enableMfa, pendingMfaSetup, regenerateRecoveryCodes, startMfaSetup, updateProfile } from './account'
 import { createApiKey, listApiKeys, revokeApiKey } from './api-keys'
 import { countUnusedRecoveryCodes } from './recovery-code-repo'
-import { changePasswordBody, createApiKeyBody, mfaCodeBody, passwordConfirmBody, profileBody } from './model'
-import { getSecuritySettings } from '../settings/service'
+import { changePasswordBody, createApiKeyBody, mfaCodeBody, passwordConfirmBody, profileBody, stepUpBody } from './model'
+import { getFleetSettings, getSecuritySettings } from '../settings/service'
+import { stepUpFresh } from './fleet-guard'
+import { stepUp } from './step-up'
 import { listUserSessions, sessionMaxAgeMs } from './session-repo'
 
 export function accountRoutes(ctx: AppContext) {
@@ -41,8 +43,34 @@ export function accountRoutes(ctx: AppContext) {
     return render(c, <ApiKeysPage page={page} {...extra} keys={await listApiKeys(ctx, actor)} orgs={orgs} permissions={[...permissionsAnywhere(actor.scope)].sort()} />, status)
   }
 
+  async function stepUpPage(c: PageContext, next: string, errors?: Record<string, string>, status = 200) {
+    const actor = userOf(c.actor)
+    const { stepUpMinutes } = await getFleetSettings(ctx)
+    const at = actor.session?.stepUpAt ?? null
+    const validUntil = stepUpFresh(at, ctx.clock.now(), stepUpMinutes) ? at! + stepUpMinutes * 60_000 : null
+    return render(c, <StepUpPage page={await pageProps(ctx, c)} errors={errors} next={safeNext(next, '')} mfaEnabled={actor.user.mfaEnabled} validMinutes={stepUpMinutes} validUntil={validUntil} />, status)
+  }
+
   return new Elysia({ name: 'breeze.account.routes' })
     .use(actorPlugin(ctx))
+    // ---- step-up (fleet-wide actions, src/auth/fleet-guard.ts) ----
+    .get('/account/step-up', (c) => stepUpPage(c, c.query.next ?? ''), { query: t.Object({ next: t.Optional(t.String({ maxLength: 2000 })) }) })
+    .post('/account/step-up', async (c) => {
+      const form = parseForm(stepUpBody, c.body)
+      const next = String((c.body as Record<string, unknown> | undefined)?.next ?? '')
+      if (!form.ok) return stepUpPage(c, next, form.errors, 400)
+      try {
+        const r = await stepUp(ctx, userOf(c.actor), form.value.code)
+        setFlash(c.cookie, { kind: 'success', text: `Confirmed: actions on many devices are allowed for the next ${r.validMinutes} minutes.` })
+      } catch (err) {
+        return stepUpPage(c, next, fieldErrorsOf(err), 400)
+      }
+      return redirect(c, safeNext(next, '/'))
+    })
+    .post('/api/v1/auth/step-up', async (c) => {
+      const r = await stepUp(ctx, userOf(c.actor), c.body.code)
+      return { ok: true, stepUpAt: r.stepUpAt, validUntil: r.validUntil, validMinutes: r.validMinutes }
+    }, { body: t.Omit(stepUpBody, ['next']), detail: { summary: 'Step up: confirm a TOTP or recovery code so fleet-wide actions (more than 50 devices) are allowed for a while', tags: ['auth'] } })
     .get('/account', (c) => accountPage(c))
     .post('/account/profile', async (c) => {
       const actor = userOf(c.actor)

@@ -11,6 +11,7 @@ import { newId } from '../lib/ids'
 import { isPermission, type Permission } from '../tenancy/permissions'
 import { narrowScope, permissionsAnywhere, type Scope } from '../tenancy/scope'
 import type { ApiKey, UserActor } from './actor'
+import { requireFreshStepUp } from './fleet-guard'
 import { findApiKeyByHash, insertApiKey, listApiKeysOf, revokeOwnApiKey, touchApiKey } from './api-key-repo'
 import type { CreateApiKeyInput } from './model'
 
@@ -42,17 +43,19 @@ export async function createApiKeyFor(ctx: Ctx, userId: string, scope: Scope, in
   const now = ctx.clock.now()
   const apiKey: ApiKey = {
     id: newId(), userId, name: input.name.trim(), prefix: secret.slice(0, 12), keyHash: sha256Hex(secret), permissions: [...new Set(permissions)], orgIds,
-    lastUsedAt: null, expiresAt: input.expiresInDays ? now + input.expiresInDays * 86_400_000 : null, revokedAt: null, createdAt: now,
+    lastUsedAt: null, expiresAt: input.expiresInDays ? now + input.expiresInDays * 86_400_000 : null, revokedAt: null, createdAt: now, fleet: input.fleet === true,
   }
   await withTx(ctx.db, async (tx) => {
     await insertApiKey(tx, apiKey)
-    await recordAudit({ ...ctx, db: tx }, audit, { action: 'api_key.create', resourceType: 'api_key', resourceId: apiKey.id, resourceName: apiKey.name, details: { permissions: apiKey.permissions, orgIds, expiresAt: apiKey.expiresAt } })
+    await recordAudit({ ...ctx, db: tx }, audit, { action: 'api_key.create', resourceType: 'api_key', resourceId: apiKey.id, resourceName: apiKey.name, details: { permissions: apiKey.permissions, orgIds, expiresAt: apiKey.expiresAt, fleet: apiKey.fleet } })
   })
   return { key: secret, apiKey: view(apiKey) }
 }
 
-export function createApiKey(ctx: Ctx, actor: UserActor, input: CreateApiKeyInput) {
+/** createApiKey: a key for the caller; one with the fleet scope needs the same recent step-up as a fleet-wide action. */
+export async function createApiKey(ctx: Ctx, actor: UserActor, input: CreateApiKeyInput) {
   if (actor.apiKey) throw new ForbiddenError('API keys cannot create other API keys')
+  if (input.fleet) await requireFreshStepUp(ctx, actor, 'api_key.create.fleet')
   return createApiKeyFor(ctx, actor.user.id, actor.scope, input, actor.audit)
 }
 

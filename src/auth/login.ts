@@ -93,7 +93,8 @@ export async function completeMfaLogin(ctx: Ctx, who: AuditActor, pending: Sessi
   const policy = await getSecuritySettings(ctx)
   return withTx(ctx.db, async (tx) => {
     await deleteSession(tx, pending.id)
-    const { token, session } = await createSession(tx, now, { userId: user.id, stage: 'full', ip: who.ip, userAgent: who.userAgent, maxAgeMs: sessionMaxAgeMs('full', policy) })
+    // The second factor was just proved: that counts as a step-up (fleet-wide actions, src/auth/fleet-guard.ts).
+    const { token, session } = await createSession(tx, now, { userId: user.id, stage: 'full', ip: who.ip, userAgent: who.userAgent, maxAgeMs: sessionMaxAgeMs('full', policy), stepUpAt: now })
     await updateUserRow(tx, user.id, { lastLoginAt: now })
     await recordAudit({ ...ctx, db: tx }, audit, { action: 'auth.login', partnerId, resourceType: 'user', resourceId: user.id, resourceName: user.email, details: { secondFactor: isTotp ? 'totp' : 'recovery_code' } })
     return { stage: 'full', token, session, user }

@@ -32,6 +32,10 @@ export const createApiKeyBody = t.Object({
   /** Omitted or null: every org the creator can see, now and later. */
   orgIds: t.Optional(t.Union([t.Array(t.String({ maxLength: 64 }), { maxItems: 10_000 }), t.Null()])),
   expiresInDays: t.Optional(int({ minimum: 1, maximum: 3650 })),
+  /** May act on more than 50 devices at once (an API key cannot step up); creating one needs a recent step-up. */
+  fleet: t.Optional(t.Boolean()),
 })
 export type CreateApiKeyInput = typeof createApiKeyBody.static
+/** Step-up: a TOTP or recovery code; `next` is where the page returns to. */
+export const stepUpBody = t.Object({ code, next: t.Optional(t.String({ maxLength: 2000 })) })
 export const switchOrgBody = t.Object({ orgId: t.Optional(t.String({ maxLength: 64 })) })

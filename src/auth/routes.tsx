@@ -186,6 +186,10 @@ export function authRoutes(ctx: AppContext) {
         permissions: [...permissionsAnywhere(actor.scope)].sort(),
         orgIds: [...actor.scope.orgs.keys()],
         viaApiKey: !!actor.apiKey,
+        /** When this session last proved the second factor (sign-in or step-up); fleet-wide actions need it recent. */
+        stepUpAt: actor.session?.stepUpAt ?? null,
+        /** With an API key: may it act on more than 50 devices at once? */
+        fleetKey: actor.apiKey ? actor.apiKey.fleet : null,
       }
     }, { detail: { summary: 'The caller: user, permissions and visible organizations', tags: ['auth'] } })
 }

@@ -12,11 +12,11 @@ export type Session = typeof t.sessions.$inferSelect
 /** How often last-seen is written back; avoids a write on every request. */
 const touchEveryMs = 60_000
 
-export async function createSession(db: Db, now: number, opts: { userId: string; stage: 'mfa' | 'full'; ip: string | null; userAgent: string | null; activeOrgId?: string | null; maxAgeMs: number }) {
+export async function createSession(db: Db, now: number, opts: { userId: string; stage: 'mfa' | 'full'; ip: string | null; userAgent: string | null; activeOrgId?: string | null; maxAgeMs: number; stepUpAt?: number | null }) {
   const token = randomToken(16)
   const session: Session = {
     id: newId(), userId: opts.userId, tokenHash: sha256Hex(token), stage: opts.stage, activeOrgId: opts.activeOrgId ?? null,
-    ip: opts.ip, userAgent: opts.userAgent?.slice(0, 500) ?? null, createdAt: now, lastSeenAt: now, expiresAt: now + opts.maxAgeMs,
+    ip: opts.ip, userAgent: opts.userAgent?.slice(0, 500) ?? null, createdAt: now, lastSeenAt: now, expiresAt: now + opts.maxAgeMs, stepUpAt: opts.stepUpAt ?? null,
   }
   await db.insert(t.sessions).values(session)
   return { token, session }
@@ -50,6 +50,11 @@ export async function deleteSession(db: Db, id: string) {
 /** deleteUserSessions ends every session of a user, except `keepId` if given. */
 export async function deleteUserSessions(db: Db, userId: string, keepId?: string) {
   await db.delete(t.sessions).where(keepId ? and(eq(t.sessions.userId, userId), ne(t.sessions.id, keepId)) : eq(t.sessions.userId, userId))
+}
+
+/** setSessionStepUp records that the session's user just proved the second factor. */
+export async function setSessionStepUp(db: Db, sessionId: string, at: number) {
+  await db.update(t.sessions).set({ stepUpAt: at }).where(eq(t.sessions.id, sessionId))
 }
 
 export async function setActiveOrg(db: Db, sessionId: string, orgId: string | null) {

@@ -7,6 +7,7 @@ import { recordAudit } from '../audit/service'
 import { commandRows, insertCommands, sendCommands, type QueueCommandInput } from '../agents/commands'
 import { insertDeviceChanges } from '../agents/device-repo'
 import type { UserActor } from '../auth/actor'
+import { guardFleetAction } from '../auth/fleet-guard'
 import { withDb, type AppContext } from '../context'
 import { withTx } from '../db/tx'
 import { findDevicesByIds } from '../devices/repo'
@@ -47,6 +48,8 @@ export async function bulkDeviceAction(ctx: Ctx, actor: UserActor, body: BulkAct
   const targets = await resolveTargetDevices(ctx, actor, { deviceIds: body.deviceIds, groupIds: body.groupIds, siteIds: body.siteIds, orgIds: body.orgId ? [body.orgId] : [] }, { permission })
   if (targets.length === 0) throw new AppError(422, 'no_devices', 'the selection contains no devices')
   if (targets.length > confirmAbove && body.confirmCount !== targets.length) throw new ConfirmationRequiredError(targets.length)
+  // Reboot, shutdown and wake above the threshold need a recent step-up and room in the tenants' hourly budget; a check-in changes nothing.
+  const fleet = body.action === 'checkin' ? null : await guardFleetAction(ctx, actor, { kind: `device.power.${body.action}`, deviceCount: targets.length, orgIds: targets.map((d) => d.orgId) })
 
   const skipped: BulkActionResult['skipped'] = []
   const payload = powerPayloadOf(body)
@@ -87,11 +90,15 @@ export async function bulkDeviceAction(ctx: Ctx, actor: UserActor, body: BulkAct
       for (const [orgId, ids] of byOrg) {
         await recordAudit(withDb(ctx, tx), actor.audit, {
           action: `device.bulk.${body.action}`, partnerId: actor.scope.orgs.get(orgId)!.partnerId, orgId, resourceType: 'device',
-          details: { count: ids.length, deviceIds: ids.slice(0, 100), ...(power ? payload : {}) },
+          details: { count: ids.length, deviceIds: ids.slice(0, 100), ...(power ? payload : {}), ...(fleet?.fleetWide ? { fleetWide: true } : {}) },
         })
       }
+      await fleet?.record(tx)
     })
     await sendCommands(ctx, rows)
+  } else if (fleet?.fleetWide) {
+    // note: only scheduled or skipped devices: the action still counts (schedules wrote their own rows).
+    await withTx(ctx.db, (tx) => fleet.record(tx))
   }
   return { action: body.action, matched: targets.length, sent: rows.length, scheduled, skipped: skipped.slice(0, 200), skippedCount: skipped.length }
 }

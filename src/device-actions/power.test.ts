@@ -9,7 +9,7 @@ import { t } from '../db/tables'
 import { waitFor } from '../testing/agent'
 import type { TestClient } from '../testing/client'
 import { makeDevice, makeDevices } from '../testing/devices'
-import { makeOrg, makeSite, makeUser, setupAdmin, testPassword } from '../testing/factories'
+import { enableTestMfa, makeOrg, makeSite, makeUser, setupAdmin, testPassword } from '../testing/factories'
 import { enrollProtocolAgent, type ProtocolAgent } from '../testing/protocol-agent'
 import { startTestServer, type TestServer } from '../testing/server'
 
@@ -257,6 +257,11 @@ describe('bulk', () => {
     const ok = await tech.post('/api/v1/devices/actions', { action: 'checkin', deviceIds: ids, confirmCount: 52 })
     expect(ok.status).toBe(200)
     expect(ok.json).toMatchObject({ action: 'checkin', matched: 52, sent: 52, skippedCount: 0 })
+    // A reboot above the threshold needs a recent step-up too (a check-in does not: src/auth/fleet-guard.test.ts).
+    const [techUser] = await s.ctx.db.select().from(t.users).where(eq(t.users.email, 'tech@a.example'))
+    const mfa = await enableTestMfa(s.ctx, techUser.id)
+    expect((await tech.post('/api/v1/devices/actions', { action: 'reboot', deviceIds: ids, confirmCount: 52 })).json.error.code).toBe('step_up_required')
+    expect((await tech.post('/api/v1/auth/step-up', { code: mfa.code() })).status).toBe(200)
     const reboot = await tech.post('/api/v1/devices/actions', { action: 'reboot', siteIds: [siteA], confirmCount: ok.json.matched + 0 })
     // The site has more devices than the 52 (the ones other tests made): the count must be exact.
     expect(reboot.status).toBe(409)

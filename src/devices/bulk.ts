@@ -2,6 +2,7 @@
 // decommission, add to / remove from a static group, start / end maintenance. All or nothing,
 // one audit entry per organization (ending maintenance: one transaction per device).
 import type { UserActor } from '../auth/actor'
+import { guardFleetAction } from '../auth/fleet-guard'
 import { recordAudit } from '../audit/service'
 import type { AppContext } from '../context'
 import { withTx } from '../db/tx'
@@ -17,6 +18,13 @@ import { resolveTargetDevices } from './targets'
 import { canSeeDevice, deviceVisibility } from './visibility'
 
 type Ctx = Pick<AppContext, 'db' | 'clock' | 'events' | 'keys' | 'agents' | 'config'>
+
+/**
+ * Bulk actions that change what manages the devices (retire them, move them to another site's
+ * policies and people, silence their monitoring) go through the fleet guard above the
+ * threshold; tags and static group membership are bookkeeping and do not.
+ */
+export const fleetBulkActions: readonly BulkInput['action'][] = ['decommission', 'move', 'maintenance']
 
 export type BulkResult = { action: BulkInput['action']; matched: number; changed: number }
 
@@ -43,7 +51,14 @@ export async function runBulkAction(ctx: Ctx, actor: UserActor, input: BulkInput
   }
 
   const devices = await findDevicesByIds(ctx.db, ids)
-  if (input.action === 'maintenance') return { ...base, changed: await bulkStartMaintenance(ctx, actor, devices, { durationMinutes: input.durationMinutes, reason: input.reason }) }
+  const fleet = fleetBulkActions.includes(input.action)
+    ? await guardFleetAction(ctx, actor, { kind: `device.bulk.${input.action}`, deviceCount: devices.length, orgIds: devices.map((d) => d.orgId) })
+    : null
+  if (input.action === 'maintenance') {
+    // note: maintenance writes one transaction of its own; the action is counted just before it.
+    if (fleet?.fleetWide) await withTx(ctx.db, (tx) => fleet.record(tx))
+    return { ...base, changed: await bulkStartMaintenance(ctx, actor, devices, { durationMinutes: input.durationMinutes, reason: input.reason }) }
+  }
   if (input.action === 'endMaintenance') return { ...base, changed: await bulkEndMaintenance(ctx, actor, devices) }
   const now = ctx.clock.now()
   const changedIds = new Set<string>()
@@ -93,8 +108,9 @@ export async function runBulkAction(ctx: Ctx, actor: UserActor, input: BulkInput
     if (input.action === 'move') await removeFromOtherSiteGroups(tx, [...changedIds], input.siteId!)
     await insertDeviceChanges(tx, [...changedIds].map((deviceId) => ({ id: newId(), deviceId, at: now, kind: input.action === 'decommission' ? 'status' as const : 'admin' as const, action: input.action, summary, details: { by: actor.user.email, bulk: true } })))
     for (const [orgId, list] of byOrg) {
-      await recordAudit({ ...ctx, db: tx }, actor.audit, { action: `device.bulk.${input.action}`, partnerId: actor.scope.orgs.get(orgId)!.partnerId, orgId, resourceType: 'device', details: { count: list.length, deviceIds: list.slice(0, 100), tags: input.tags ?? null, siteId: input.siteId ?? null } })
+      await recordAudit({ ...ctx, db: tx }, actor.audit, { action: `device.bulk.${input.action}`, partnerId: actor.scope.orgs.get(orgId)!.partnerId, orgId, resourceType: 'device', details: { count: list.length, deviceIds: list.slice(0, 100), tags: input.tags ?? null, siteId: input.siteId ?? null, ...(fleet?.fleetWide ? { fleetWide: true } : {}) } })
     }
+    await fleet?.record(tx)
   })
   for (const d of devices) if (changedIds.has(d.id)) ctx.events.emit('device.updated', { deviceId: d.id, orgId: d.orgId, fields })
   return { ...base, changed: changedIds.size }

@@ -20,6 +20,7 @@ import { checkValues, fieldErrorsOf, type FieldErrors, type FormValues } from '.
 import { htmxTarget, isHtmx } from '../web/htmx'
 import { pageProps, type PageContext } from '../web/page'
 import { localPath, redirect, render, setFlash } from '../web/render'
+import { StepUpRequiredError } from '../auth/fleet-guard'
 import { idsMatchingFilter, runBulkAction } from './bulk'
 import { checkIn } from '../device-actions/power'
 import { bulkPowerFromList } from '../device-actions/power-bulk'
@@ -150,6 +151,11 @@ export function deviceRoutes(ctx: AppContext) {
       const back = listHref(filtersOf(filter))
       const action = String(body.action ?? '')
       const fail = (text: string) => { setFlash(c.cookie, { kind: 'error', text }); return redirect(c, back) }
+      // A fleet-wide action without a recent step-up: to the step-up page, which comes back here.
+      const stepUpFirst = (err: StepUpRequiredError) => {
+        setFlash(c.cookie, { kind: 'info', text: `${err.message.split(':')[0]}: confirm it is you, then run the action again.` })
+        return redirect(c, `/account/step-up?next=${encodeURIComponent(back)}`)
+      }
       if (action.startsWith('power:')) {
         const deviceIds = body.allMatching === 'true' ? await idsMatchingFilter(ctx, actor, checkValues(deviceListQuery, filter).ok ? filter as DeviceListQuery : {}, 'tag') : splitList(body.deviceIds)
         if (deviceIds.length === 0) return fail('Select at least one device.')
@@ -157,6 +163,7 @@ export function deviceRoutes(ctx: AppContext) {
           const r = await bulkPowerFromList(ctx, actor, action.slice('power:'.length), deviceIds, body)
           setFlash(c.cookie, { kind: r.skippedCount ? 'info' : 'success', text: r.text })
         } catch (err) {
+          if (err instanceof StepUpRequiredError) return stepUpFirst(err)
           if (err instanceof AppError && err.status < 500) return fail(err.message)
           throw err
         }
@@ -177,6 +184,7 @@ export function deviceRoutes(ctx: AppContext) {
         const r = await runBulkAction(ctx, actor, input.value)
         setFlash(c.cookie, { kind: 'success', text: `${r.changed} of ${r.matched} device${r.matched === 1 ? '' : 's'} changed.` })
       } catch (err) {
+        if (err instanceof StepUpRequiredError) return stepUpFirst(err)
         if (err instanceof AppError && err.status < 500) return fail(err.message)
         throw err
       }

@@ -35,5 +35,5 @@ export class ForbiddenError extends AppError {
 }
 
 export class RateLimitError extends AppError {
-  constructor(message: string, readonly retryAfterSeconds: number) { super(429, 'rate_limited', message, { retryAfterSeconds }) }
+  constructor(message: string, readonly retryAfterSeconds: number, code = 'rate_limited', details: Record<string, unknown> = {}) { super(429, code, message, { ...details, retryAfterSeconds }) }
 }

@@ -16,6 +16,7 @@ import { isHtmx } from '../web/htmx'
 import { pageProps, type PageContext } from '../web/page'
 import { redirect, render, setFlash } from '../web/render'
 import { runCommand, type CommandInput } from './commands'
+import { FleetMfaRequiredError, StepUpRequiredError } from '../auth/fleet-guard'
 import { ConfirmationRequiredError } from './execute'
 import { getBatch, getExecution, searchExecutions } from './executions'
 import { commandBody, commandForm, type CommandBody } from './run-model'
@@ -102,6 +103,8 @@ export function commandRoutes(ctx: AppContext) {
         return redirect(c, executions.length === 1 ? `/executions/${executions[0].id}` : `/script-runs/${batch.id}`)
       } catch (err) {
         if (err instanceof ConfirmationRequiredError) return manyPage(c, deviceIds, { values, confirmCount: err.count }, 409)
+        // Fleet-wide without a recent step-up (or MFA): the form stays filled and says where to confirm.
+        if (err instanceof StepUpRequiredError || err instanceof FleetMfaRequiredError) return manyPage(c, deviceIds, { values, errors: { form: err.message } }, 403)
         if (!(err instanceof AppError) || err.status === 403 || err.status === 404) throw err
         return manyPage(c, deviceIds, { values, errors: fieldErrorsOf(err) }, err.status)
       }

@@ -8,7 +8,7 @@ import { and, eq } from 'drizzle-orm'
 import { t } from '../db/tables'
 import type { TestClient } from '../testing/client'
 import { makeDevice, makeDevices } from '../testing/devices'
-import { makeOrg, makeSite, makeUser, setupAdmin, testPassword } from '../testing/factories'
+import { enableTestMfa, makeOrg, makeSite, makeUser, setupAdmin, testPassword } from '../testing/factories'
 import { startTestServer, type TestServer } from '../testing/server'
 
 let s: TestServer
@@ -147,6 +147,11 @@ describe('one-off commands', () => {
     const site = (await makeSite(s.ctx, orgA, 'Fleet')).id
     await makeDevices(s.ctx, Array.from({ length: 51 }, (_, i) => ({ orgId: orgA, siteId: site, osType: 'linux' as const, hostname: `fleet-${i}` })))
     const body = { shell: 'bash', command: 'uptime', siteIds: [site] }
+    // Above the threshold a recent step-up is needed too (src/auth/fleet-guard.test.ts).
+    const [techUser] = await s.ctx.db.select().from(t.users).where(eq(t.users.email, 'tech@a.example'))
+    const mfa = await enableTestMfa(s.ctx, techUser.id)
+    expect((await tech.post('/api/v1/commands', { ...body, confirmCount: 51 })).json.error.code).toBe('step_up_required')
+    expect((await tech.post('/api/v1/auth/step-up', { code: mfa.code() })).status).toBe(200)
     const refused = await tech.post('/api/v1/commands', body)
     expect(refused.status).toBe(409)
     expect(refused.json.error.code).toBe('confirmation_required')

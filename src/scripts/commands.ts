@@ -1,14 +1,15 @@
 // One-off commands: a shell or PowerShell line run on devices without saving a script. A
 // command is a script run without a script: its line is the body of a `script.run` execution,
 // so signing, output streaming (caps, flow control), history, cancel and the confirmation
-// threshold are those of scripts. The run is a batch with `command` set and no script id.
+// threshold (with the fleet guard's step-up and rate limit above it) are those of scripts. The run is a batch with `command` set and no script id.
 import type { UserActor } from '../auth/actor'
+import { guardFleetAction } from '../auth/fleet-guard'
 import type { AppContext } from '../context'
 import { resolveTargetDevices, type TargetSelector } from '../devices/targets'
 import { canSeeDevice, deviceVisibility } from '../devices/visibility'
 import { ForbiddenError } from '../lib/errors'
 import { newId } from '../lib/ids'
-import { startBatch, type ExecuteInput, type Runnable } from './execute'
+import { checkCount, startBatch, type ExecuteInput, type Runnable } from './execute'
 import type { OneOffCommand } from './types'
 
 /** The label a command's run carries in lists (its first line, cut). */
@@ -49,7 +50,9 @@ export async function runCommand(ctx: AppContext, actor: UserActor, input: Comma
   const allowed = deviceVisibility(actor.scope, 'devices:command')
   if (devices.some((d) => !canSeeDevice(allowed, d))) throw new ForbiddenError('you need the devices:command permission on every target device', 'devices:command')
   const { shell, command, timeoutSeconds, runAs } = input
-  return startBatch(ctx, actor.audit, commandRun({ shell, command, timeoutSeconds, runAs }, actor.user.email), devices, input, { type: 'manual', userId: actor.user.id, rerunOf: null })
+  checkCount(devices, input)
+  const fleet = await guardFleetAction(ctx, actor, { kind: 'device.command', deviceCount: devices.length, orgIds: devices.map((d) => d.orgId) })
+  return startBatch(ctx, actor.audit, commandRun({ shell, command, timeoutSeconds, runAs }, actor.user.email), devices, input, { type: 'manual', userId: actor.user.id, rerunOf: null }, fleet)
 }
 
 /** rerunCommand runs a command's run again on the same targets. */
@@ -58,5 +61,7 @@ export async function rerunCommand(ctx: AppContext, actor: UserActor, batch: { i
   const allowed = deviceVisibility(actor.scope, 'devices:command')
   if (devices.some((d) => !canSeeDevice(allowed, d))) throw new ForbiddenError('you need the devices:command permission on every target device', 'devices:command')
   const input = { targets: batch.targets as TargetSelector, offline: batch.offline, expiresInMinutes: Math.max(1, Math.round((batch.expiresAt - batch.createdAt) / 60_000)), confirmCount }
-  return startBatch(ctx, actor.audit, commandRun(batch.command, actor.user.email), devices, input, { type: 'manual', userId: actor.user.id, rerunOf: batch.id })
+  checkCount(devices, input)
+  const fleet = await guardFleetAction(ctx, actor, { kind: 'device.command', deviceCount: devices.length, orgIds: devices.map((d) => d.orgId) })
+  return startBatch(ctx, actor.audit, commandRun(batch.command, actor.user.email), devices, input, { type: 'manual', userId: actor.user.id, rerunOf: batch.id }, fleet)
 }

@@ -4,6 +4,7 @@
 // user chose "skip") get a `skipped` execution with the reason, so the run shows every
 // device that was asked for.
 import type { UserActor } from '../auth/actor'
+import { fleetThreshold, guardFleetAction, type FleetPass } from '../auth/fleet-guard'
 import { recordAudit, systemActor, type AuditActor, type AuditEntry } from '../audit/service'
 import type { AppContext } from '../context'
 import { withDb } from '../context'
@@ -23,7 +24,7 @@ import { maskedParameters, resolveParameters, sealedParameters, type ParameterVa
 import { findScript, type Script } from './repo'
 
 /** Runs on more devices than this need the caller to confirm the count. */
-export const confirmAbove = 50
+export const confirmAbove = fleetThreshold
 
 export type ExecuteInput = {
   targets: TargetSelector
@@ -49,11 +50,18 @@ type Ctx = AppContext
 export async function executeScript(ctx: Ctx, actor: UserActor, scriptId: string, input: ExecuteInput, trigger: Partial<Trigger> = {}) {
   const script = await getScript(ctx, actor, scriptId)
   const devices = await resolveTargetDevices(ctx, actor, input.targets, { permission: 'scripts:execute' })
-  for (const orgId of new Set(devices.map((d) => d.orgId))) if (!can(actor.scope, 'scripts:execute', orgId)) throw new NotFoundError('device')
-  return startBatch(ctx, actor.audit, scriptRun(script), devices, input, { type: trigger.type ?? 'manual', userId: actor.user.id, rerunOf: trigger.rerunOf ?? null })
+  const orgIds = [...new Set(devices.map((d) => d.orgId))]
+  for (const orgId of orgIds) if (!can(actor.scope, 'scripts:execute', orgId)) throw new NotFoundError('device')
+  checkCount(devices, input)
+  // A user's run above the threshold needs a recent step-up and room in the tenants' hourly budget.
+  const fleet = await guardFleetAction(ctx, actor, { kind: 'script.execute', deviceCount: devices.length, orgIds })
+  return startBatch(ctx, actor.audit, scriptRun(script), devices, input, { type: trigger.type ?? 'manual', userId: actor.user.id, rerunOf: trigger.rerunOf ?? null }, fleet)
 }
 
-/** executeScriptForOrg is the system path (automations, policies, alerts) inside one organization. */
+/**
+ * executeScriptForOrg is the system path (automations, policies, alerts) inside one organization.
+ * note: not user-driven, so the fleet guard (step-up, per-tenant rate) does not apply.
+ */
 export async function executeScriptForOrg(ctx: Ctx, orgId: string, scriptId: string, input: ExecuteInput, trigger: Trigger) {
   const script = await findScript(ctx.db, scriptId)
   const org = await findLiveOrg(ctx.db, orgId)
@@ -89,10 +97,18 @@ function scriptRun(script: Script): Runnable {
   }
 }
 
-/** startBatch stores a run (batch, executions, signed commands, audit row) in one transaction and sends the commands. */
-export async function startBatch(ctx: Ctx, auditActor: AuditActor, run: Runnable, devices: TargetDevice[], input: ExecuteInput, trigger: Trigger) {
+/** checkCount: a run needs devices, and their number confirmed above the threshold (409 first, before the fleet guard). */
+export function checkCount(devices: TargetDevice[], input: ExecuteInput) {
   if (devices.length === 0) throw new AppError(422, 'no_devices', 'the targets contain no devices')
   if (devices.length > confirmAbove && input.confirmCount !== devices.length) throw new ConfirmationRequiredError(devices.length)
+}
+
+/**
+ * startBatch stores a run (batch, executions, signed commands, audit row) in one transaction and sends the commands.
+ * A user's run passes `fleet` from guardFleetAction (src/auth/fleet-guard.ts): it is counted in the same transaction.
+ */
+export async function startBatch(ctx: Ctx, auditActor: AuditActor, run: Runnable, devices: TargetDevice[], input: ExecuteInput, trigger: Trigger, fleet?: FleetPass) {
+  checkCount(devices, input)
   const values = resolveParameters(run.body.parameters, input.parameters)
   const now = ctx.clock.now()
   const offline = input.offline ?? 'queue'
@@ -125,7 +141,9 @@ export async function startBatch(ctx: Ctx, auditActor: AuditActor, run: Runnable
     await insertCommands(tx, commands)
     if (run.history) await insertDeviceChanges(tx, run.history(batch, executions))
     const orgIds = [...new Set(devices.map((d) => d.orgId))]
-    await recordAudit(withDb(ctx, tx), auditActor, { orgId: orgIds.length === 1 ? orgIds[0] : null, ...run.audit(batch, executions, values) })
+    const entry = run.audit(batch, executions, values)
+    await recordAudit(withDb(ctx, tx), auditActor, { orgId: orgIds.length === 1 ? orgIds[0] : null, ...entry, ...(fleet?.fleetWide ? { details: { ...entry.details, fleetWide: true } } : {}) })
+    await fleet?.record(tx)
   })
   await sendCommands(ctx, commands)
   for (const orgId of new Set(executions.map((e) => e.orgId))) ctx.live.publish({ orgId, perm: 'scripts:read' }, 'execution', { batchId: batch.id, status: 'queued' })

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
 import { t } from '../db/tables'
 import { makeDevice, makeDevices } from '../testing/devices'
-import { makeOrg, makeSite, makeUser, setupAdmin, testPassword } from '../testing/factories'
+import { enableTestMfa, makeOrg, makeSite, makeUser, setupAdmin, testPassword } from '../testing/factories'
 import type { TestClient } from '../testing/client'
 import { startTestServer, type TestServer } from '../testing/server'
 
@@ -15,10 +15,12 @@ let orgB: string
 let siteA: string
 let siteB: string
 let scriptId: string
+let adminId: string
 
 beforeAll(async () => {
   s = await startTestServer()
   const a = await setupAdmin(s.ctx)
+  adminId = a.user.id
   orgA = (await makeOrg(s.ctx, a.partnerId, 'Org A')).id
   orgB = (await makeOrg(s.ctx, a.partnerId, 'Org B')).id
   siteA = (await makeSite(s.ctx, orgA, 'HQ')).id
@@ -68,7 +70,9 @@ describe('starting a run', () => {
     expect(command.expiresAt - command.createdAt).toBe(30 * 60_000)
   })
 
-  test('more than 50 devices need the count confirmed', async () => {
+  test('more than 50 devices need the count confirmed (and a recent step-up: src/auth/fleet-guard.test.ts)', async () => {
+    const mfa = await enableTestMfa(s.ctx, adminId)
+    expect((await admin.post('/api/v1/auth/step-up', { code: mfa.code() })).status).toBe(200)
     const site = (await makeSite(s.ctx, orgA, 'Branch')).id
     await makeDevices(s.ctx, Array.from({ length: 51 }, () => ({ orgId: orgA, siteId: site, osType: 'linux' as const })))
     const unconfirmed = await admin.post(`/api/v1/scripts/${scriptId}/execute`, { siteIds: [site], parameters: { WHO: 'all' } })

@@ -30,6 +30,8 @@ export const runFormFields = t.Object({
   offline: t.Optional(t.Union([t.Literal('queue'), t.Literal('skip')])),
   expiresInMinutes: t.Optional(int({ minimum: 1, maximum: 30 * 24 * 60 })),
   confirmCount: t.Optional(int({ minimum: 0, maximum: 1_000_000 })),
+  /** The step-up prompt's code (fleet-wide runs, src/auth/fleet-guard.ts): checked first, then the run starts. */
+  stepUpCode: t.Optional(t.String({ maxLength: 32 })),
   test: t.Optional(t.String()),
 })
 

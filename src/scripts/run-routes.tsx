@@ -1,9 +1,11 @@
 // Running scripts and their history: pages and /api/v1 (execute, executions, runs, cancel,
 // re-run, full output download, live output stream).
 import { Elysia, t } from 'elysia'
-import { BatchPage, ExecutionPage, ExecutionsPage, RunScriptPage, type TargetChoices } from '../../views/scripts/runs'
+import { BatchPage, ExecutionPage, ExecutionsPage, RunScriptPage, type StepUpPrompt, type TargetChoices } from '../../views/scripts/runs'
 import { parseWhen } from '../audit/query'
 import type { UserActor } from '../auth/actor'
+import { FleetMfaRequiredError, StepUpRequiredError } from '../auth/fleet-guard'
+import { stepUp } from '../auth/step-up'
 import type { AppContext } from '../context'
 import { listGroupsOfOrgs } from '../devices/group-repo'
 import { listDevices } from '../devices/repo'
@@ -12,6 +14,7 @@ import { getScriptOutputSettings } from '../settings/service'
 import { listOrgNames, listSites } from '../tenancy/repo'
 import { can, orgIdsWith } from '../tenancy/scope'
 import { actorPlugin, userOf } from '../web/actor-plugin'
+import { AppError } from '../lib/errors'
 import { checkValues, fieldErrorsOf, formObject, type FieldErrors, type FormValues } from '../web/forms'
 import { pageProps, type PageContext } from '../web/page'
 import { redirect, render, setFlash } from '../web/render'
@@ -60,11 +63,12 @@ async function targetChoices(ctx: AppContext, actor: UserActor, onlyDeviceId?: s
 }
 
 export function scriptRunRoutes(ctx: AppContext) {
-  async function runPage(c: PageContext, scriptId: string, opts: { values?: FormValues; errors?: FieldErrors; test: boolean; confirmCount?: number; deviceId?: string }, status = 200) {
+  async function runPage(c: PageContext, scriptId: string, opts: { values?: FormValues; errors?: FieldErrors; test: boolean; confirmCount?: number; deviceId?: string; stepUp?: StepUpPrompt }, status = 200) {
     const actor = userOf(c.actor)
     const script = await getScript(ctx, actor, scriptId)
     const values = opts.values ?? (opts.deviceId ? { deviceIds: [opts.deviceId] } : {})
-    return render(c, <RunScriptPage page={await pageProps(ctx, c)} script={script} choices={await targetChoices(ctx, actor)} values={values} errors={opts.errors} test={opts.test} confirmCount={opts.confirmCount} />, status)
+    const { stepUpCode: _code, ...shown } = values
+    return render(c, <RunScriptPage page={await pageProps(ctx, c)} script={script} choices={await targetChoices(ctx, actor)} values={shown} errors={opts.errors} test={opts.test} confirmCount={opts.confirmCount} stepUp={opts.stepUp} />, status)
   }
 
   async function historyPage(c: PageContext, q: ExecutionQuery, scriptId?: string) {
@@ -87,6 +91,15 @@ export function scriptRunRoutes(ctx: AppContext) {
       const f = form.value
       if (!f.deviceIds?.length && !f.groupIds?.length && !f.siteIds?.length && !f.orgIds?.length) return runPage(c, c.params.id, { values, errors: { targets: 'choose at least one device, group, site or organization' }, test }, 400)
       if (test && (f.deviceIds?.length !== 1 || f.groupIds?.length || f.siteIds?.length || f.orgIds?.length)) return runPage(c, c.params.id, { values, errors: { targets: 'a test run is on exactly one device' }, test }, 400)
+      // A fleet-wide run asked for a step-up: the form came back with the code; confirm it, then run.
+      if (f.stepUpCode) {
+        try {
+          await stepUp(ctx, userOf(c.actor), f.stepUpCode)
+        } catch (err) {
+          const prompt = { needsEnrolment: false, message: 'Confirm it is you to run on this many devices.' }
+          return runPage(c, c.params.id, { values, test, stepUp: prompt, errors: { stepUpCode: fieldErrorsOf(err).code ?? fieldErrorsOf(err).form ?? 'that code was not accepted' } }, err instanceof AppError ? err.status : 400)
+        }
+      }
       try {
         const { batch, executions } = await executeScript(ctx, userOf(c.actor), c.params.id, toInput({ ...f, confirmCount: f.confirmCount }), { type: test ? 'test' : 'manual' })
         const skipped = executions.filter((e) => e.status === 'skipped').length
@@ -94,6 +107,9 @@ export function scriptRunRoutes(ctx: AppContext) {
         return redirect(c, executions.length === 1 ? `/executions/${executions[0].id}` : `/script-runs/${batch.id}`)
       } catch (err) {
         if (err instanceof ConfirmationRequiredError) return runPage(c, c.params.id, { values, test, confirmCount: err.count }, 409)
+        if (err instanceof StepUpRequiredError || err instanceof FleetMfaRequiredError) {
+          return runPage(c, c.params.id, { values, test, stepUp: { needsEnrolment: err instanceof FleetMfaRequiredError, message: err.message } }, 403)
+        }
         return runPage(c, c.params.id, { values, errors: fieldErrorsOf(err), test }, 400)
       }
     }, { params: idParams })

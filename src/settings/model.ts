@@ -17,6 +17,19 @@ export const securityBody = t.Object({
   lockoutMinutes: int({ minimum: 1, maximum: 24 * 60 }),
 })
 
+/**
+ * Fleet-wide actions (more than the confirmation threshold of devices, src/auth/fleet-guard.ts):
+ * how recent the second factor must be, and how many such actions a tenant may start per
+ * rolling hour (each organization, and each partner across its organizations).
+ */
+export const fleetDefaults = { stepUpMinutes: 10, orgActionsPerHour: 10, partnerActionsPerHour: 30 }
+export type FleetSettings = typeof fleetDefaults
+export const fleetBody = t.Object({
+  stepUpMinutes: int({ minimum: 1, maximum: 240, error: 'stepUpMinutes must be between 1 and 240' }),
+  orgActionsPerHour: int({ minimum: 1, maximum: 1000, error: 'orgActionsPerHour must be between 1 and 1000' }),
+  partnerActionsPerHour: int({ minimum: 1, maximum: 10_000, error: 'partnerActionsPerHour must be between 1 and 10000' }),
+})
+
 export const auditDefaults = { retentionDays: 365 }
 export type AuditSettings = typeof auditDefaults
 export const auditSettingsBody = t.Object({ retentionDays: int({ minimum: 7, maximum: 3650 }) })

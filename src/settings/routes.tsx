@@ -6,15 +6,15 @@ import { actorPlugin, userOf } from '../web/actor-plugin'
 import { fieldErrorsOf, parseForm, type FormValues } from '../web/forms'
 import { pageProps, type PageContext } from '../web/page'
 import { redirect, render, setFlash } from '../web/render'
-import { auditSettingsBody, outboundBody, outboundForm, publicUrlBody, scriptOutputBody, securityBody, smtpBody, testEmailBody } from './model'
+import { auditSettingsBody, fleetBody, outboundBody, outboundForm, publicUrlBody, scriptOutputBody, securityBody, smtpBody, testEmailBody } from './model'
 import { getPublicUrl, updatePublicUrl } from './public-url'
-import { getAuditSettings, getOutboundPolicy, getScriptOutputSettings, updateOutboundPolicy, getSecuritySettings, getSmtpSettings, requirePlatformAdmin, sendMail, updateSettings, updateSmtp } from './service'
+import { getAuditSettings, getFleetSettings, getOutboundPolicy, getScriptOutputSettings, updateOutboundPolicy, getSecuritySettings, getSmtpSettings, requirePlatformAdmin, sendMail, updateSettings, updateSmtp } from './service'
 import { auditEvent } from '../audit/service'
 
 export function settingsRoutes(ctx: AppContext) {
-  async function settingsPage(c: PageContext, extra: { errors?: SettingsErrors; values?: { smtp?: FormValues; security?: FormValues; audit?: FormValues; scripts?: FormValues; publicUrl?: FormValues; outbound?: FormValues }; testResult?: { ok: boolean; message: string } } = {}, status = 200) {
+  async function settingsPage(c: PageContext, extra: { errors?: SettingsErrors; values?: { smtp?: FormValues; security?: FormValues; audit?: FormValues; scripts?: FormValues; fleet?: FormValues; publicUrl?: FormValues; outbound?: FormValues }; testResult?: { ok: boolean; message: string } } = {}, status = 200) {
     requirePlatformAdmin(userOf(c.actor).scope)
-    return render(c, <SettingsPage page={await pageProps(ctx, c)} publicUrl={await getPublicUrl(ctx)} outbound={await getOutboundPolicy(ctx)} smtp={await getSmtpSettings(ctx)} security={await getSecuritySettings(ctx)} audit={await getAuditSettings(ctx)} scripts={await getScriptOutputSettings(ctx)}
+    return render(c, <SettingsPage page={await pageProps(ctx, c)} publicUrl={await getPublicUrl(ctx)} outbound={await getOutboundPolicy(ctx)} smtp={await getSmtpSettings(ctx)} security={await getSecuritySettings(ctx)} audit={await getAuditSettings(ctx)} scripts={await getScriptOutputSettings(ctx)} fleet={await getFleetSettings(ctx)}
       version={ctx.version} database={ctx.database.dialect === 'pg' ? 'PostgreSQL' : 'SQLite'} {...extra} />, status)
   }
 
@@ -100,6 +100,14 @@ export function settingsRoutes(ctx: AppContext) {
       return redirect(c, '/settings')
     })
 
+    .post('/settings/fleet', async (c) => {
+      const form = parseForm(fleetBody, c.body)
+      if (!form.ok) return settingsPage(c, { errors: { fleet: form.errors }, values: { fleet: form.values } }, 400)
+      await updateSettings(ctx, userOf(c.actor).scope, userOf(c.actor).audit, 'fleet', form.value)
+      setFlash(c.cookie, { kind: 'success', text: 'Fleet-wide action rules saved.' })
+      return redirect(c, '/settings')
+    })
+
     // ---- JSON API ----
     .get('/api/v1/settings', async (c) => {
       requirePlatformAdmin(userOf(c.actor).scope)
@@ -111,6 +119,7 @@ export function settingsRoutes(ctx: AppContext) {
         security: await getSecuritySettings(ctx),
         audit: await getAuditSettings(ctx),
         scripts: await getScriptOutputSettings(ctx),
+        fleet: await getFleetSettings(ctx),
       }
     }, { detail: { summary: 'Appliance settings (secrets are never returned)', tags: ['settings'] } })
     .put('/api/v1/settings/public-url', async (c) => {
@@ -146,4 +155,9 @@ export function settingsRoutes(ctx: AppContext) {
       await updateSettings(ctx, actor.scope, actor.audit, 'scripts', c.body)
       return { ok: true }
     }, { body: scriptOutputBody, detail: { summary: 'Set how much script output is kept (inline KiB, total MiB)', tags: ['settings'] } })
+    .put('/api/v1/settings/fleet', async (c) => {
+      const actor = userOf(c.actor)
+      await updateSettings(ctx, actor.scope, actor.audit, 'fleet', c.body)
+      return { ok: true }
+    }, { body: fleetBody, detail: { summary: 'Set the rules for fleet-wide actions (more than 50 devices): step-up validity in minutes, actions per hour per organization and per partner', tags: ['settings'] } })
 }

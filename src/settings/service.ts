@@ -6,7 +6,7 @@ import { withTx } from '../db/tx'
 import { AppError, ForbiddenError, ValidationError } from '../lib/errors'
 import { normalizeAddress, type OutboundPolicy } from '../net/outbound'
 import type { Scope } from '../tenancy/scope'
-import { auditDefaults, scriptOutputDefaults, securityDefaults, type AuditSettings, type ScriptOutputSettings, type SecuritySettings, type SmtpSettings } from './model'
+import { auditDefaults, fleetDefaults, scriptOutputDefaults, securityDefaults, type AuditSettings, type FleetSettings, type ScriptOutputSettings, type SecuritySettings, type SmtpSettings } from './model'
 import { findSetting, upsertSetting } from './repo'
 
 type Ctx = Pick<AppContext, 'db' | 'clock' | 'secrets' | 'events' | 'keys'>
@@ -17,6 +17,11 @@ export function requirePlatformAdmin(scope: Scope) {
 
 export async function getSecuritySettings(ctx: Pick<Ctx, 'db'>): Promise<SecuritySettings> {
   return { ...securityDefaults, ...((await findSetting(ctx.db, 'security')) as Partial<SecuritySettings> | undefined) }
+}
+
+/** getFleetSettings: step-up validity and the per-tenant rate limit of fleet-wide actions. */
+export async function getFleetSettings(ctx: Pick<Ctx, 'db'>): Promise<FleetSettings> {
+  return { ...fleetDefaults, ...((await findSetting(ctx.db, 'fleet')) as Partial<FleetSettings> | undefined) }
 }
 
 export async function getAuditSettings(ctx: Pick<Ctx, 'db'>): Promise<AuditSettings> {
@@ -59,7 +64,7 @@ export async function getSmtpSettings(ctx: Pick<Ctx, 'db'>): Promise<SmtpSetting
 }
 
 /** updateSettings stores one settings group and audits the change (never the secret values). */
-export async function updateSettings(ctx: Ctx, scope: Scope, actor: AuditActor, key: 'security' | 'audit' | 'scripts', value: SecuritySettings | AuditSettings | ScriptOutputSettings) {
+export async function updateSettings(ctx: Ctx, scope: Scope, actor: AuditActor, key: 'security' | 'audit' | 'scripts' | 'fleet', value: SecuritySettings | AuditSettings | ScriptOutputSettings | FleetSettings) {
   requirePlatformAdmin(scope)
   await withTx(ctx.db, async (tx) => {
     await upsertSetting(tx, key, value, ctx.clock.now())

@@ -1,11 +1,13 @@
 // Test fixtures, made through the services (fast, no HTTP) with a precomputed password hash.
+import { Secret, TOTP } from 'otpauth'
+import { newTotpSecret } from '../auth/mfa'
 import { completeSetup } from '../auth/setup'
 import type { AppContext } from '../context'
 import { t } from '../db/tables'
 import { newId } from '../lib/ids'
 import { createPartnerRow } from '../tenancy/partners'
 import { findLiveOrg, insertOrg, insertSite, type Org } from '../tenancy/repo'
-import { findRoleByKey, insertUser, upsertOrgMember, upsertPartnerMember, type User } from '../tenancy/users-repo'
+import { findRoleByKey, insertUser, updateUserRow, upsertOrgMember, upsertPartnerMember, type User } from '../tenancy/users-repo'
 import type { BuiltinRoleKey } from '../tenancy/permissions'
 
 export const testPassword = 'correct horse battery'
@@ -53,4 +55,16 @@ export async function makeUser(ctx: AppContext, email: string, role: BuiltinRole
     await upsertOrgMember(ctx.db, { id: newId(), orgId: where.orgId, userId: user.id, roleId: roleRow!.id, siteIds: where.siteIds ?? null, deviceGroupIds: null, createdAt: now })
   }
   return user
+}
+
+/**
+ * enableTestMfa turns TOTP on for a user (as if enrolled) and returns a code maker: `code()`
+ * is the code for the clock's current time. Codes are single use per 30 s step, so advance the
+ * clock 30 s between two uses.
+ */
+export async function enableTestMfa(ctx: AppContext, userId: string) {
+  const secret = newTotpSecret()
+  await updateUserRow(ctx.db, userId, { mfaSecret: ctx.secrets.seal(secret), mfaEnabled: true, mfaLastStep: null })
+  const totp = new TOTP({ algorithm: 'SHA1', digits: 6, period: 30, secret: Secret.fromBase32(secret) })
+  return { secret, code: () => totp.generate({ timestamp: ctx.clock.now() }) }
 }

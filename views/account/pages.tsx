@@ -170,7 +170,7 @@ export function ApiKeysPage({ page, errors, values, keys, created, orgs, permiss
                     {keys.map((k) => (
                       <tr>
                         <td safe>{k.name}</td>
-                        <td class="mono"><span safe>{k.prefix}</span>…</td>
+                        <td class="mono"><span safe>{k.prefix}</span>…{k.fleet ? <> <span class="badge warn" title="May act on more than 50 devices at once">fleet</span></> : ''}</td>
                         <td><Time ms={k.lastUsedAt} /></td>
                         <td>{k.revokedAt ? <span class="badge bad">revoked</span> : <Time ms={k.expiresAt} />}</td>
                         <td class="actions">{k.revokedAt ? '' : <PostButton action={`/account/api-keys/${k.id}/revoke`} csrf={page.csrf} label="Revoke" danger small confirm="Revoke this key? Anything using it stops working." />}</td>
@@ -198,10 +198,39 @@ export function ApiKeysPage({ page, errors, values, keys, created, orgs, permiss
               <p class="small muted">None ticked: everything you can do.</p>
               <div class="perm-grid">{permissions.map((p) => <Checkbox name="permissions" value={p} label={p} />)}</div>
             </fieldset>
+            <Checkbox name="fleet" label="Fleet-wide actions (more than 50 devices at once)" checked={values?.fleet === true || values?.fleet === 'true'} hint="An API key cannot answer a two-factor prompt, so without this it is refused above 50 devices. Granting it needs a recent confirmation with your authenticator (/account/step-up)." />
             <button class="btn primary" type="submit">Create key</button>
           </form>
         </section>
       </div>
+    </Layout>
+  )
+}
+
+/** The step-up page: prove the second factor again before a fleet-wide action (or granting the fleet scope). */
+export function StepUpPage({ page, errors, next, mfaEnabled, validMinutes, validUntil }: Base & { next: string; mfaEnabled: boolean; validMinutes: number; validUntil: number | null }) {
+  return (
+    <Layout page={page} title="Confirm it is you">
+      <PageHeader title="Confirm it is you" subtitle={`Actions on more than 50 devices at once need a code from your authenticator app within the last ${validMinutes} minutes.`} />
+      <section class="card stack" id="step-up">
+        {!mfaEnabled
+          ? (
+            <div class="callout warn">
+              <p>Fleet-wide actions need two-factor authentication, and your account does not use it yet.</p>
+              <p><a class="btn primary" href="/account/mfa">Set up two-factor authentication</a></p>
+            </div>
+          )
+          : (
+            <form method="post" action="/account/step-up" class="stack">
+              <Csrf token={page.csrf} />
+              <input type="hidden" name="next" value={next} />
+              {validUntil ? <p class="muted">Confirmed until <Time ms={validUntil} />.</p> : ''}
+              <FormError errors={errors} />
+              <Input name="code" label="Code" errors={errors} required autocomplete="one-time-code" inputmode="text" autofocus hint="The 6-digit code from your authenticator app, or one of your recovery codes." />
+              <div><button class="btn primary" type="submit">Confirm</button></div>
+            </form>
+          )}
+      </section>
     </Layout>
   )
 }

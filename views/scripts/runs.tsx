@@ -11,6 +11,8 @@ import { ScriptTabs } from './editor'
 import { OsBadges } from './library'
 
 export type Choice = { id: string; label: string; detail?: string }
+/** A fleet-wide run needs a recent second factor: the form asks for the code (or says MFA must be set up first). */
+export type StepUpPrompt = { needsEnrolment: boolean; message: string }
 export type TargetChoices = { devices: Choice[]; groups: Choice[]; sites: Choice[]; orgs: Choice[] }
 
 const finished = new Set(['completed', 'failed', 'timeout', 'cancelled', 'skipped'])
@@ -38,8 +40,8 @@ function Checklist({ name, label, items, checked }: { name: string; label: strin
 
 const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : v === undefined || v === null || v === '' ? [] : [String(v)])
 
-export function RunScriptPage({ page, script, choices, values, errors, test, confirmCount }: {
-  page: PageProps; script: Script; choices: TargetChoices; values: FormValues; errors?: FieldErrors; test: boolean; confirmCount?: number
+export function RunScriptPage({ page, script, choices, values, errors, test, confirmCount, stepUp }: {
+  page: PageProps; script: Script; choices: TargetChoices; values: FormValues; errors?: FieldErrors; test: boolean; confirmCount?: number; stepUp?: StepUpPrompt
 }) {
   const params = (values.parameters ?? {}) as Record<string, unknown>
   return (
@@ -57,6 +59,23 @@ export function RunScriptPage({ page, script, choices, values, errors, test, con
             <div class="callout warn">
               <p>This run reaches <strong>{confirmCount}</strong> devices. Run it on all of them?</p>
               <label class="check"><input type="checkbox" name="confirmCount" value={String(confirmCount)} required /> Yes, run on {confirmCount} devices</label>
+            </div>
+          )
+          : values.confirmCount !== undefined && values.confirmCount !== '' ? <input type="hidden" name="confirmCount" value={String(values.confirmCount)} /> : ''}
+        {stepUp
+          ? (
+            <div class="callout warn" id="step-up-prompt">
+              <p safe>{stepUp.message}</p>
+              {stepUp.needsEnrolment
+                ? <p><a class="btn" href="/account/mfa">Set up two-factor authentication</a></p>
+                : (
+                  <div class="field">
+                    <label for="f-stepUpCode">Code from your authenticator app (or a recovery code)</label>
+                    <input id="f-stepUpCode" name="stepUpCode" type="text" autocomplete="one-time-code" inputmode="numeric" required autofocus />
+                    {errors?.stepUpCode ? <div class="error" safe>{errors.stepUpCode}</div> : ''}
+                    {script.parameters.some((p) => p.type === 'secret') ? <div class="hint">Secret parameters are never sent back to the browser: type them again below.</div> : ''}
+                  </div>
+                )}
             </div>
           )
           : ''}
@@ -104,7 +123,7 @@ export function RunScriptPage({ page, script, choices, values, errors, test, con
             <div class="hint">A queued run not started by then is dropped.</div>
           </div>
         </div>
-        <div><button class="btn primary" type="submit">{test ? 'Test run' : 'Run script'}</button></div>
+        <div><button class="btn primary" type="submit">{stepUp && !stepUp.needsEnrolment ? 'Confirm and run' : test ? 'Test run' : 'Run script'}</button></div>
       </form>
     </Layout>
   )

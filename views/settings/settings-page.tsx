@@ -1,5 +1,5 @@
 // Appliance settings (platform admins): email, sign-in policy, audit retention, script output.
-import type { AuditSettings, ScriptOutputSettings, SecuritySettings, SmtpSettings } from '../../src/settings/model'
+import type { AuditSettings, FleetSettings, ScriptOutputSettings, SecuritySettings, SmtpSettings } from '../../src/settings/model'
 import type { PublicUrl } from '../../src/settings/public-url'
 import type { OutboundPolicy } from '../../src/net/outbound'
 import type { FieldErrors, FormValues } from '../../src/web/forms'
@@ -8,9 +8,9 @@ import { PageHeader } from '../components/common'
 import { Checkbox, Csrf, FormError, Input, Select, Textarea } from '../components/form'
 import { Layout } from '../layout'
 
-export type SettingsErrors = { smtp?: FieldErrors; test?: FieldErrors; security?: FieldErrors; audit?: FieldErrors; scripts?: FieldErrors; publicUrl?: FieldErrors; outbound?: FieldErrors }
+export type SettingsErrors = { smtp?: FieldErrors; test?: FieldErrors; security?: FieldErrors; audit?: FieldErrors; scripts?: FieldErrors; fleet?: FieldErrors; publicUrl?: FieldErrors; outbound?: FieldErrors }
 
-export function SettingsPage({ page, publicUrl, outbound, smtp, security, audit, scripts, errors, values, testResult, version, database }: {
+export function SettingsPage({ page, publicUrl, outbound, smtp, security, audit, scripts, fleet, errors, values, testResult, version, database }: {
   page: PageProps
   publicUrl: PublicUrl
   outbound: OutboundPolicy
@@ -18,8 +18,9 @@ export function SettingsPage({ page, publicUrl, outbound, smtp, security, audit,
   security: SecuritySettings
   audit: AuditSettings
   scripts: ScriptOutputSettings
+  fleet: FleetSettings
   errors?: SettingsErrors
-  values?: { smtp?: FormValues; security?: FormValues; audit?: FormValues; scripts?: FormValues; publicUrl?: FormValues; outbound?: FormValues }
+  values?: { smtp?: FormValues; security?: FormValues; audit?: FormValues; scripts?: FormValues; fleet?: FormValues; publicUrl?: FormValues; outbound?: FormValues }
   testResult?: { ok: boolean; message: string }
   version: string
   database: string
@@ -123,6 +124,20 @@ export function SettingsPage({ page, publicUrl, outbound, smtp, security, audit,
               <Input name="inlineKiB" label="Shown on the page (KiB)" type="number" values={values?.scripts ?? scripts} errors={errors?.scripts} min={16} max={16384} hint="The first part of each run's output, kept with the run for fast pages." />
               <Input name="maxMiB" label="Kept in total (MiB)" type="number" values={values?.scripts ?? scripts} errors={errors?.scripts} min={1} max={1024} hint="The full output is stored up to this size, then cut with a marker." />
               <button class="btn primary" type="submit">Save output limits</button>
+            </form>
+          </section>
+          <section class="card" id="fleet">
+            <h2>Fleet-wide actions</h2>
+            <p class="small muted">Actions on more than 50 devices at once (script runs, bulk decommission, move, maintenance): the user must have confirmed a code from their authenticator recently, users without two-factor authentication and API keys without the fleet scope are refused, and each tenant may start only so many per hour. Automations and policies are not limited.</p>
+            <form method="post" action="/settings/fleet">
+              <Csrf token={page.csrf} />
+              <FormError errors={errors?.fleet} />
+              <Input name="stepUpMinutes" label="A confirmation counts for (minutes)" type="number" values={values?.fleet ?? fleet} errors={errors?.fleet} min={1} max={240} hint="Signing in with a code counts as a confirmation too." />
+              <div class="grid-2">
+                <Input name="orgActionsPerHour" label="Per organization, per hour" type="number" values={values?.fleet ?? fleet} errors={errors?.fleet} min={1} max={1000} />
+                <Input name="partnerActionsPerHour" label="Per partner (all its organizations), per hour" type="number" values={values?.fleet ?? fleet} errors={errors?.fleet} min={1} max={10000} />
+              </div>
+              <button class="btn primary" type="submit">Save fleet rules</button>
             </form>
           </section>
         </div>

@@ -1,5 +1,5 @@
 import { index, pgTable as table } from 'drizzle-orm/pg-core'
-import { id, json, ms, text } from './columns'
+import { bool, id, int, json, ms, text } from './columns'
 import { organizations, users } from './tenancy'
 // ---- below this line the sqlite and pg files are identical (schema-parity.test.ts) ----
 
@@ -15,6 +15,8 @@ export const sessions = table('sessions', {
   createdAt: ms().notNull(),
   lastSeenAt: ms().notNull(),
   expiresAt: ms().notNull(),
+  /** When the user last proved the second factor in this session (sign-in or step-up); fleet-wide actions need it recent. */
+  stepUpAt: ms(),
 }, (t) => [index('sessions_user').on(t.userId)])
 
 export const recoveryCodes = table('recovery_codes', {
@@ -51,4 +53,20 @@ export const apiKeys = table('api_keys', {
   expiresAt: ms(),
   revokedAt: ms(),
   createdAt: ms().notNull(),
+  /** May act on more than the confirmation threshold of devices at once (an API key cannot step up; src/auth/fleet-guard.ts). */
+  fleet: bool().notNull().default(false),
 }, (t) => [index('api_keys_user').on(t.userId)])
+
+/**
+ * Fleet-wide actions (above the confirmation threshold) by users, one row per tenant they
+ * touched (`org:<id>`, `partner:<id>`): the rolling-hour rate limit counts these.
+ */
+export const fleetActions = table('fleet_actions', {
+  id: id(),
+  tenantKey: text().notNull(),
+  actionId: text().notNull(),
+  kind: text().notNull(),
+  userId: text(),
+  deviceCount: int().notNull(),
+  at: ms().notNull(),
+}, (t) => [index('fleet_actions_tenant_at').on(t.tenantKey, t.at)])
