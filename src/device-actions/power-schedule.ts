@@ -13,7 +13,7 @@ import type { Device } from '../devices/repo'
 import { deviceName } from '../devices/service'
 import { newId } from '../lib/ids'
 import type { PowerAction, PowerPayload, PowerResult } from '../protocol'
-import { deletePendingPowerJob, insertChangeOnce, listScheduledPowerJobs, powerJobKey } from './power-repo'
+import { deletePendingPowerJob, insertChangeOnce, listRebootsAwaitingBoot, listScheduledPowerJobs, powerJobKey } from './power-repo'
 
 type Ctx = AppContext
 
@@ -106,12 +106,19 @@ export async function onWakeResult(ctx: TxContext, command: CommandRow, outcome:
   await insertChangeOnce(ctx.db, { id: `${command.id}-result`, deviceId: targetId, at: ctx.clock.now(), kind: 'admin', action: `power_wake_${outcome.status}`, summary: summary.slice(0, 1000), details: { commandId: command.id, relayDeviceId: command.deviceId } })
 }
 
+const awaitBootForMs = 6 * 3600_000
+
+/** loadRebootsAwaitingBoot fills the waiting list at start from the device history (a restart forgets nothing that matters). */
+export async function loadRebootsAwaitingBoot(ctx: Ctx) {
+  for (const r of await listRebootsAwaitingBoot(ctx.db, ctx.clock.now() - awaitBootForMs)) if (!awaitingReboot.has(r.deviceId)) awaitingReboot.set(r.deviceId, { since: r.at, by: null })
+}
+
 /** noteBoot confirms a reboot: a heartbeat whose boot time is after the agent said it was rebooting. */
 export async function noteBoot(ctx: Ctx, deviceId: string, bootTime: number | null) {
   const waiting = awaitingReboot.get(deviceId)
   if (!waiting) return
   const now = ctx.clock.now()
-  if (now - waiting.since > 6 * 3600_000) return void awaitingReboot.delete(deviceId)
+  if (now - waiting.since > awaitBootForMs) return void awaitingReboot.delete(deviceId)
   // note: boot time is now − uptime, a few seconds of jitter either way.
   if (bootTime === null || bootTime < waiting.since - 5_000) return
   awaitingReboot.delete(deviceId)

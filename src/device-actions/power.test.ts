@@ -12,6 +12,7 @@ import { makeDevice, makeDevices } from '../testing/devices'
 import { enableTestMfa, makeOrg, makeSite, makeUser, setupAdmin, testPassword } from '../testing/factories'
 import { enrollProtocolAgent, type ProtocolAgent } from '../testing/protocol-agent'
 import { startTestServer, type TestServer } from '../testing/server'
+import { listRebootsAwaitingBoot } from './power-repo'
 
 let s: TestServer
 let anon: TestClient
@@ -164,6 +165,10 @@ describe('reboot and shutdown', () => {
     const audit = (await admin.get('/api/v1/audit/logs?action=device.power_reboot')).json.data
     expect(audit[0]).toMatchObject({ resourceId: agent.deviceId, details: { message: 'Patching <now>', commandId: command.id } })
 
+    // A restarted server would know it still waits for this device to boot (from the stored command).
+    const awaiting = async () => (await listRebootsAwaitingBoot(s.ctx.db, 0)).map((r) => r.deviceId)
+    expect(await awaiting()).toContain(agent.deviceId)
+
     // The machine comes back: a heartbeat with a short uptime.
     const hb = await fetch(`${s.url}/api/v1/agents/${agent.agentId}/heartbeat`, {
       method: 'POST', headers: { 'content-type': 'application/json', authorization: agent.auth },
@@ -172,6 +177,7 @@ describe('reboot and shutdown', () => {
     })
     expect(hb.status).toBe(200)
     await waitFor(async () => (await changes(agent.deviceId)).some((c) => c.action === 'rebooted'), 10_000, '"Device rebooted" in the history')
+    expect(await awaiting()).not.toContain(agent.deviceId)
     agent.close()
   })
 

@@ -4,7 +4,7 @@ import { registerCommandType } from '../agents/commands'
 import { applyServiceState } from '../agents/inventory'
 import type { AppContext } from '../context'
 import type { ServiceControlResult } from '../protocol'
-import { noteBoot, onPowerResult, onWakeResult, powerJob, sendScheduledPower, type ScheduledPower } from './power-schedule'
+import { loadRebootsAwaitingBoot, noteBoot, onPowerResult, onWakeResult, powerJob, sendScheduledPower, type ScheduledPower } from './power-schedule'
 
 // note: command types are program structure, registered when this module is imported (like routes).
 registerCommandType('process.kill', {})
@@ -25,6 +25,7 @@ export async function registerDeviceActionWork(ctx: AppContext) {
   ctx.jobs.register(powerJob, (p: ScheduledPower) => sendScheduledPower(ctx, p), { maxAttempts: 3 })
   // "Device rebooted" when a device that was told to reboot reports a boot after that.
   ctx.events.on('heartbeat.received', (e) => noteBoot(ctx, e.deviceId, e.bootTime ?? null))
+  await loadRebootsAwaitingBoot(ctx)
   // Open Services tabs refresh themselves when their device's services change.
   ctx.events.on('services.changed', (e) => ctx.live.publish({ orgId: e.orgId, perm: 'devices:read' }, 'device.services', { deviceId: e.deviceId }))
 }
