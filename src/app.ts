@@ -21,6 +21,7 @@ import { reportRoutes } from './reports/routes'
 import type { AppContext } from './context'
 import { deviceActionApiRoutes } from './device-actions/api-routes'
 import { deviceActionPageRoutes } from './device-actions/routes'
+import { eventLogRoutes } from './device-actions/eventlog-routes'
 import { deviceApiRoutes } from './devices/device-api'
 import { inventoryApiRoutes } from './devices/inventory-api'
 import { groupApiRoutes } from './devices/group-api'
@@ -98,6 +99,7 @@ export function createApp(ctx: AppContext, assets: Awaited<ReturnType<typeof loa
     .use(metricsRoutes(ctx))
     .use(deviceActionPageRoutes(ctx))
     .use(deviceActionApiRoutes(ctx))
+    .use(eventLogRoutes(ctx))
     .use(scriptLibraryRoutes(ctx))
     .use(scriptRunRoutes(ctx))
     .use(commandRoutes(ctx))

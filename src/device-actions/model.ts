@@ -1,7 +1,7 @@
 // Input shapes of device actions and live tools (pages and JSON API alike).
 import { t } from 'elysia'
-import { int } from '../web/model-types'
-import { eventLevels, processSorts, serviceNamePattern, serviceStartTypes } from '../protocol'
+import { int, timeText } from '../web/model-types'
+import { eventLevels, eventLogCursorPattern, processSorts, serviceNamePattern, serviceStartTypes } from '../protocol'
 
 const lit = <T extends string>(values: readonly T[], error?: string) => t.Union(values.map((v) => t.Literal(v)), error ? { error } : {})
 const id = t.String({ minLength: 1, maxLength: 64 })
@@ -37,17 +37,18 @@ export const startTypeBody = t.Object({ startType: lit(serviceStartTypes, 'start
 
 // ---- event logs ----
 
-const when = t.String({ maxLength: 40 })
 export const eventLogQuery = t.Object({
   log: t.Optional(t.String({ maxLength: 128, pattern: '^[A-Za-z0-9 ._/-]*$', error: 'log is a log name such as System, journal or syslog' })),
-  source: t.Optional(t.String({ maxLength: 200 })),
+  source: t.Optional(t.String({ maxLength: 200, error: 'source is at most 200 characters' })),
   level: t.Optional(t.Union([lit(eventLevels), t.Literal('')], { error: 'level must be critical, error, warning, info or verbose' })),
   /** ISO time or epoch ms; default: 24 hours ago. */
-  since: t.Optional(when),
-  /** Entries older than this (ISO or epoch ms): the next page is `until = nextUntil`. */
-  until: t.Optional(when),
-  q: t.Optional(t.String({ maxLength: 200 })),
+  since: t.Optional(t.Union([timeText(), t.Literal('')], { error: 'since must be an ISO 8601 time (2026-01-31T12:00:00Z) or epoch milliseconds' })),
+  /** Entries at or before this (ISO or epoch ms). */
+  until: t.Optional(t.Union([timeText(), t.Literal('')], { error: 'until must be an ISO 8601 time (2026-01-31T12:00:00Z) or epoch milliseconds' })),
+  q: t.Optional(t.String({ maxLength: 200, error: 'q is at most 200 characters' })),
   limit: t.Optional(int({ minimum: 1, maximum: 500, error: 'limit must be between 1 and 500' })),
+  /** The next page: nextCursor of the previous answer. */
+  cursor: t.Optional(t.String({ maxLength: 32, pattern: eventLogCursorPattern, error: 'cursor is the nextCursor of a previous answer' })),
 })
 export type EventLogQuery = typeof eventLogQuery.static
 

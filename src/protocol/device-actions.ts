@@ -61,6 +61,9 @@ export type ServiceControlResult = typeof serviceControlResult.static
 export const eventLevels = ['critical', 'error', 'warning', 'info', 'verbose'] as const
 export type EventLevel = (typeof eventLevels)[number]
 
+/** Where a page of entries ended: `<time ms>.<entries at that time already shown>` (entries are newest first). */
+export const eventLogCursorPattern = '^\\d{1,15}\\.\\d{1,6}$'
+
 export const eventLogQueryPayload = t.Object({
   /** Which log: a Windows log name (System, Application, Security…), `journal` or `syslog` on Linux, `unified` on macOS. Default: the system's main log. */
   log: t.Optional(t.String({ maxLength: 128, pattern: '^[A-Za-z0-9 ._/-]+$' })),
@@ -69,11 +72,13 @@ export const eventLogQueryPayload = t.Object({
   /** This level and worse. */
   level: t.Optional(lit(eventLevels)),
   since: t.Optional(t.Number()),
-  /** Entries strictly older than this (epoch ms): the next page. */
+  /** Entries at or before this (epoch ms). */
   until: t.Optional(t.Number()),
   /** Case-insensitive text in the message. */
   q: t.Optional(t.String({ maxLength: 200 })),
   limit: t.Integer({ minimum: 1, maximum: 500 }),
+  /** The next page: the previous result's nextCursor. */
+  cursor: t.Optional(t.String({ maxLength: 32, pattern: eventLogCursorPattern })),
 })
 export type EventLogQueryPayload = typeof eventLogQueryPayload.static
 
@@ -91,8 +96,10 @@ export const eventLogQueryResult = t.Object({
   /** The logs this device offers (for the log picker). */
   logs: t.Array(t.String({ maxLength: 128 }), { maxItems: 64 }),
   entries: t.Array(eventLogEntry, { maxItems: 500 }),
-  /** More entries match beyond `limit` (ask again with until = the last entry's time). */
-  more: t.Boolean(),
+  /** More entries may match: ask again with this cursor. */
+  nextCursor: t.Nullable(t.String({ maxLength: 32, pattern: eventLogCursorPattern })),
+  /** The agent stopped reading at its size or time budget: older matching entries may exist beyond what it read. */
+  partial: t.Boolean(),
 })
 export type EventLogQueryResult = typeof eventLogQueryResult.static
 

@@ -4,7 +4,7 @@
 // (closed.test.ts fails for a type the agent handles without one).
 import type { TSchema } from '@sinclair/typebox'
 import { builtinCommandTypes } from './commands'
-import { checkinResult, powerResult, processKillResult, serviceControlResult, wakeResult } from './device-actions'
+import { checkinResult, eventLogQueryResult, powerResult, processKillResult, serviceControlResult, wakeResult } from './device-actions'
 import { policyCheckResult } from './policy-check'
 import { remoteCapabilitiesResult, remoteOpenResult } from './remote'
 import { scriptRunResult } from './scripts'
@@ -21,4 +21,5 @@ export const commandResultSchemas: Record<string, TSchema> = {
   'power.shutdown': powerResult,
   'power.wake': wakeResult,
   'agent.checkin': checkinResult,
+  'eventlog.query': eventLogQueryResult,
 }

@@ -25,7 +25,7 @@ const long = 'a-rather-long-unbroken-name-that-a-customer-really-used-for-this-t
 /** Routes that are not pages a person opens (streams, fragments, downloads, scripts). */
 const notPages: Record<string, string> = {
   '/healthz': 'JSON', '/readyz': 'JSON', '/metrics': 'Prometheus text', '/live': 'event stream', '/executions/:id/stream': 'event stream', '/notifications/bell': 'fragment of the top bar',
-  '/devices/:id/processes/list': 'fragment of the processes tab', '/devices/:id/remote/capabilities': 'fragment of the remote page',
+  '/devices/:id/processes/list': 'fragment of the processes tab', '/devices/:id/event-logs/list': 'fragment of the event log tab', '/devices/:id/remote/capabilities': 'fragment of the remote page',
   '/compliance/export.csv': 'CSV download', '/reports/runs/:id/download': 'report file download', '/software/export.csv': 'CSV download', '/software/detail/export.csv': 'CSV download', '/alerts/export.csv': 'CSV download', '/tickets/export.csv': 'CSV download', '/reports/:id/history': 'fragment of the report page', '/reports/form-columns': 'fragment of the report form', '/agents/:platform': 'agent download', '/install.sh': 'install script', '/install.ps1': 'install script',
 }
 /** Pages for signed-out visitors (opened in a context without a session). */
@@ -93,7 +93,7 @@ afterAll(async () => {
 function urlsFor(route: string): string[] | null {
   const known: Record<string, string[]> = {
     '/devices/:id': [`/devices/${id.device}`], '/devices/:id/hardware': [`/devices/${id.device}/hardware`], '/devices/:id/software': [`/devices/${id.device}/software`],
-    '/devices/:id/services': [`/devices/${id.device}/services`], '/devices/:id/network': [`/devices/${id.device}/network`], '/devices/:id/processes': [`/devices/${id.device}/processes`], '/devices/:id/command': [`/devices/${id.device}/command`],
+    '/devices/:id/services': [`/devices/${id.device}/services`], '/devices/:id/network': [`/devices/${id.device}/network`], '/devices/:id/processes': [`/devices/${id.device}/processes`], '/devices/:id/command': [`/devices/${id.device}/command`], '/devices/:id/event-logs': [`/devices/${id.device}/event-logs`],
     '/devices/:id/metrics': [`/devices/${id.device}/metrics`], '/devices/:id/history': [`/devices/${id.device}/history`], '/devices/:id/inventory': [`/devices/${id.device}/inventory`, `/devices/${id.device}/inventory?from=2026-01-01&to=2026-01-02`], '/devices/:id/remote': [`/devices/${id.device}/remote`],
     '/partners/:id': [`/partners/${id.partner}`], '/orgs/:id': [`/orgs/${id.org}`], '/sites/:id': [`/sites/${id.site}`], '/users/:id': [`/users/${id.user}`], '/roles/:id': [`/roles/${id.role}`],
     '/groups/:id': [`/groups/${id.group}`], '/software/detail': ['/software/detail?name=Google%20Chrome'],

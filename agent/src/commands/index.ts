@@ -16,6 +16,7 @@ export const commandHandlers: Record<string, CommandModule | (() => Promise<Comm
   'processes.list': processesList,
   'process.kill': () => import('./process.kill'),
   'service.control': () => import('./service.control'),
+  'eventlog.query': () => import('./eventlog.query'),
   'inventory.refresh': inventoryRefresh,
   'heartbeat.now': heartbeatNow,
   'agent.checkin': agentCheckin,
