@@ -41,8 +41,11 @@ export class BlobStore {
     }, () => rm(tmp, { force: true }))
   }
 
-  /** append adds to the end of a blob, creating it (for output that arrives in pieces); several pieces are written in order with one open. */
-  async append(key: string, data: Uint8Array | string | (Uint8Array | string)[]): Promise<void> {
+  /**
+   * append adds to the end of a blob, creating it (for output that arrives in pieces); several
+   * pieces are written in order with one open. Returns the blob's size before, for truncate.
+   */
+  async append(key: string, data: Uint8Array | string | (Uint8Array | string)[]): Promise<number> {
     const file = this.file(key)
     // note: what a failed append wrote in part is cut off again (truncating needs no space).
     let before: number | null = null
@@ -55,7 +58,13 @@ export class BlobStore {
       } finally {
         await handle.close()
       }
-    }, async () => { if (before !== null) await truncate(file, before) })
+      return before
+    }, async () => { if (before === 0) await rm(file, { force: true }); else if (before !== null) await truncate(file, before) })
+  }
+
+  /** truncate cuts a blob back to `size` bytes (undoing an append whose change did not commit). */
+  async truncate(key: string, size: number) {
+    await truncate(this.file(key), size)
   }
 
   /** get returns the blob as a lazy file handle, or null when it does not exist. */

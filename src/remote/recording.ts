@@ -6,6 +6,7 @@
 import type { AppContext } from '../context'
 import { newId } from '../lib/ids'
 import { insertRecording, updateRecording, type RecordingRow } from './repo'
+import { storageCause } from '../lib/storage'
 
 /** Output beyond this per recording is not kept (a marker says so). */
 const maxBytes = 200 * 1024 * 1024
@@ -81,7 +82,9 @@ export class Recorder {
         await this.ctx.blobs.append(this.row.blobKey, chunk)
         this.written += bytes
       } catch (err) {
-        this.ctx.log.error('recording write failed', { sessionId: this.row.sessionId, err })
+        // note: a full disk is logged once (server.ts watchStorage); the blob store left no half line.
+        if (storageCause(err)) this.ctx.log.debug('recording write refused: storage failing', { sessionId: this.row.sessionId })
+        else this.ctx.log.error('recording write failed', { sessionId: this.row.sessionId, err })
       }
     })
   }

@@ -143,6 +143,13 @@ export async function claimOutputChunks(db: Db, executionId: string, chunks: { s
   return new Set(rows.map((r) => r.seq))
 }
 
+/** takenOutputChunks: which of these chunk numbers of an execution are stored already. */
+export async function takenOutputChunks(db: Db, executionId: string, seqs: number[]): Promise<Set<number>> {
+  if (seqs.length === 0) return new Set()
+  const rows = await db.select({ seq: t.scriptOutputChunks.seq }).from(t.scriptOutputChunks).where(and(eq(t.scriptOutputChunks.executionId, executionId), inArray(t.scriptOutputChunks.seq, seqs)))
+  return new Set(rows.map((r) => r.seq))
+}
+
 /** addOutputBytes counts a chunk on an execution that has not ended; returns the count before it, or null when it has ended. */
 export async function addOutputBytes(db: Db, id: string, bytes: number): Promise<number | null> {
   const [row] = await db.update(t.scriptExecutions).set({ outputBytes: sql`${t.scriptExecutions.outputBytes} + ${bytes}` })

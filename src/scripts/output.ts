@@ -7,7 +7,7 @@
 // again after a reconnect) and only while the execution has not ended.
 import type { AppContext } from '../context'
 import { withTx } from '../db/tx'
-import { addOutputBytes, appendInlineOutput, claimOutputChunks, deleteOutputChunks, executionOutputBytes } from './execution-repo'
+import { addOutputBytes, appendInlineOutput, claimOutputChunks, deleteOutputChunks, executionOutputBytes, takenOutputChunks } from './execution-repo'
 
 export type OutputLimits = { inlineBytes: number; maxBytes: number }
 /** The defaults (Settings → Script output changes them for new runs; a script may set its own cap). */
@@ -35,6 +35,11 @@ const workers = new Map<string, Promise<void>>()
  */
 const batchBytes = 256 * 1024
 const listeners = new Map<string, Set<Listener>>()
+/**
+ * The output byte count of executions whose worker is running, as its last commit left it: the
+ * blob offsets of the next batch without a read. The transaction checks it (Moved otherwise).
+ */
+const knownBytes = new Map<string, number>()
 
 export const truncationMarker = (max: number) => `\n[output truncated: it passed ${Math.round(max / (1 << 20))} MiB]\n`
 
@@ -63,6 +68,7 @@ async function drain(ctx: Ctx, executionId: string) {
       // note: both go in the same turn, so a chunk added later starts a new worker.
       pending.delete(executionId)
       workers.delete(executionId)
+      knownBytes.delete(executionId)
       return
     }
     let count = 0
@@ -78,56 +84,75 @@ async function drain(ctx: Ctx, executionId: string) {
 }
 
 class Ended extends Error {}
+/** Another writer stored output of this execution between the look and the transaction. */
+class Moved extends Error {}
 
 /**
  * storeBatch stores chunks of one execution. Their numbers, the byte count and the inline
  * text commit together: a resent chunk finds its number taken, and an ended execution takes
  * nothing (the count only moves while it runs), so no chunk is stored twice or late.
+ *
+ * The blob is written first (no file I/O inside a transaction) at the offsets the numbers and
+ * count just read give; the transaction then claims exactly those chunks at exactly that
+ * count or the blob is cut back — so when either write fails (a full disk: ENOSPC on the
+ * blob, SQLITE_FULL on the commit) nothing of the batch is stored anywhere, it is not
+ * acknowledged, and the chunks stored again later are whole.
  */
 async function storeBatch(ctx: Ctx, executionId: string, batch: Pending[]): Promise<ChunkOutcome[]> {
   const limits = batch[0].limits
   // note: sizes are counted, not encoded; a chunk is copied only where a limit cuts it.
   const sizes = batch.map((p) => Buffer.byteLength(p.chunk.data, 'utf8'))
-  const outcomes: ChunkOutcome[] = batch.map(() => 'duplicate')
   const firstOfSeq = new Map<number, number>()
   batch.forEach((p, i) => { if (!firstOfSeq.has(p.chunk.seq)) firstOfSeq.set(p.chunk.seq, i) })
-  let stored: { index: number; offset: number }[]
-  try {
-    stored = await withTx(ctx.db, async (tx) => {
-      const claimed = await claimOutputChunks(tx, executionId, [...firstOfSeq].map(([seq, i]) => ({ seq, bytes: sizes[i] })))
-      const fresh = [...firstOfSeq].filter(([seq]) => claimed.has(seq)).map(([, i]) => i).sort((a, b) => a - b)
-      if (fresh.length === 0) return []
-      const counted = await addOutputBytes(tx, executionId, fresh.reduce((n, i) => n + sizes[i], 0))
-      if (counted === null) throw new Ended()
-      const inline = { stdout: '', stderr: '' }
-      let offset = counted
-      const out = fresh.map((index) => {
-        const at = offset
-        if (at < limits.inlineBytes) inline[batch[index].chunk.stream] += utf8Prefix(batch[index].chunk.data, sizes[index], limits.inlineBytes - at)
-        offset += sizes[index]
-        return { index, offset: at }
+  const key = outputBlobKey(executionId)
+  // note: chunk numbers are taken to be new until the claim says otherwise (a resend: rare).
+  let taken = new Set<number>()
+  for (let attempt = 1; ; attempt++) {
+    const outcomes: ChunkOutcome[] = batch.map(() => 'duplicate')
+    const fresh = [...firstOfSeq].filter(([seq]) => !taken.has(seq)).map(([, i]) => i).sort((a, b) => a - b)
+    if (fresh.length === 0) return outcomes
+    const counted = knownBytes.get(executionId) ?? await executionOutputBytes(ctx.db, executionId)
+    let offset = counted
+    const stored = fresh.map((index) => { const at = offset; offset += sizes[index]; return { index, offset: at } })
+    const pieces: string[] = []
+    const events: OutputEvent[] = []
+    for (const { index, offset: at } of stored) {
+      outcomes[index] = 'stored'
+      if (at >= limits.maxBytes) continue
+      const { data, stream } = batch[index].chunk
+      const kept = utf8Prefix(data, sizes[index], limits.maxBytes - at)
+      pieces.push(kept)
+      if (kept !== data) pieces.push(truncationMarker(limits.maxBytes))
+      events.push({ chunk: { stream, data: kept }, offset: at })
+    }
+    const total = fresh.reduce((n, i) => n + sizes[i], 0)
+    const blobBefore = pieces.length ? await ctx.blobs.append(key, pieces) : null
+    try {
+      await withTx(ctx.db, async (tx) => {
+        const claimed = await claimOutputChunks(tx, executionId, fresh.map((i) => ({ seq: batch[i].chunk.seq, bytes: sizes[i] })))
+        if (claimed.size !== fresh.length) throw new Moved()
+        const before = await addOutputBytes(tx, executionId, total)
+        if (before === null) throw new Ended()
+        if (before !== counted) throw new Moved()
+        const inline = { stdout: '', stderr: '' }
+        for (const { index, offset: at } of stored) {
+          if (at < limits.inlineBytes) inline[batch[index].chunk.stream] += utf8Prefix(batch[index].chunk.data, sizes[index], limits.inlineBytes - at)
+        }
+        for (const stream of ['stdout', 'stderr'] as const) if (inline[stream]) await appendInlineOutput(tx, executionId, stream, inline[stream])
       })
-      for (const stream of ['stdout', 'stderr'] as const) if (inline[stream]) await appendInlineOutput(tx, executionId, stream, inline[stream])
-      return out
-    })
-  } catch (err) {
-    if (err instanceof Ended) return batch.map(() => 'ended')
-    throw err
+    } catch (err) {
+      knownBytes.delete(executionId)
+      if (blobBefore !== null) await (blobBefore === 0 ? ctx.blobs.delete(key) : ctx.blobs.truncate(key, blobBefore)).catch(() => {})
+      if (err instanceof Ended) return batch.map(() => 'ended')
+      if (!(err instanceof Moved) || attempt >= 5) throw err
+      // A resent chunk, or another writer (a second server) stored output meanwhile: look, then plan again.
+      taken = await takenOutputChunks(ctx.db, executionId, [...firstOfSeq.keys()])
+      continue
+    }
+    knownBytes.set(executionId, counted + total)
+    for (const event of events) notify(executionId, event)
+    return outcomes
   }
-  const pieces: string[] = []
-  const events: OutputEvent[] = []
-  for (const { index, offset } of stored) {
-    outcomes[index] = 'stored'
-    if (offset >= limits.maxBytes) continue
-    const { data, stream } = batch[index].chunk
-    const kept = utf8Prefix(data, sizes[index], limits.maxBytes - offset)
-    pieces.push(kept)
-    if (kept !== data) pieces.push(truncationMarker(limits.maxBytes))
-    events.push({ chunk: { stream, data: kept }, offset })
-  }
-  if (pieces.length) await ctx.blobs.append(outputBlobKey(executionId), pieces)
-  for (const event of events) notify(executionId, event)
-  return outcomes
 }
 
 /** utf8Prefix: at most `max` bytes of `text` (`size` bytes long), never cutting a character in half. */

@@ -8,11 +8,12 @@
 // acknowledged (the agent sends it again), and everything recovers once a write succeeds.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { execFileSync } from 'node:child_process'
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs'
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { eq, sql } from 'drizzle-orm'
 import { BlobStore } from '../blobs/store'
+import { outputBlobKey } from '../scripts/output'
 import { runSql } from '../db/raw'
 import { t } from '../db/tables'
 import { createLogger } from '../lib/log'
@@ -145,6 +146,15 @@ describe.skipIf(!usingPostgres && !mount)(`a full disk under the database (${usi
     return async () => rmSync(filler)
   }
 
+  /** newCommand waits for a script.run command on the protocol agent's socket that no test has taken yet. */
+  const taken = new Set<string>()
+  async function newCommand() {
+    const m = await waitFor(() => agent.inbox.find((x) => x.type === 'command' && x.command.type === 'script.run' && !taken.has(x.command.id)), 10_000, 'a new command')
+    const command = (m as Extract<typeof m, { type: 'command' }>).command
+    taken.add(command.id)
+    return command
+  }
+
   const tickets = async () => (await s.ctx.db.select({ id: t.tickets.id }).from(t.tickets).where(eq(t.tickets.orgId, orgId))).length
   const audits = async () => (await s.ctx.db.select({ id: t.auditLogs.id }).from(t.auditLogs).where(eq(t.auditLogs.action, 'ticket.create'))).length
   const health = async (p: string) => { const r = await fetch(s.url + p); return { status: r.status, body: (await r.json()) as any } }
@@ -204,7 +214,7 @@ describe.skipIf(!usingPostgres && !mount)(`a full disk under the database (${usi
     const res = await admin.post(`/api/v1/scripts/${scriptId}/execute`, { deviceIds: [agent.deviceId] })
     expect(res.status).toBe(201)
     const executionId = res.json.executions[0].id as string
-    const command = await agent.command('script.run')
+    const command = await newCommand()
     agent.send({ type: 'command.ack', id: command.id })
     await waitFor(async () => (await s.ctx.db.select().from(t.scriptExecutions).where(eq(t.scriptExecutions.id, executionId)))[0].status === 'running', 10_000, 'running')
     const chunk = { type: 'command.output', id: command.id, seq: 0, stream: 'stdout', data: 'hello from a full disk\n' }
@@ -228,6 +238,45 @@ describe.skipIf(!usingPostgres && !mount)(`a full disk under the database (${usi
     expect(s.ctx.health.storage.failing).toBe(false)
   })
 
+  test('output whose blob the disk cannot take is stored nowhere (no chunk claimed, no inline text) until it fits, then once', async () => {
+    // note: a small tmpfs over the blob folder only: the database takes writes, the files do not.
+    const blobsDir = path.join(dataDir, 'blobs')
+    mkdirSync(blobsDir, { recursive: true })
+    try { execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', blobsDir], { stdio: 'ignore' }) } catch { return console.warn('skipped: mounting a tmpfs needs root') }
+    try {
+      const res = await admin.post(`/api/v1/scripts/${scriptId}/execute`, { deviceIds: [agent.deviceId] })
+      const executionId = res.json.executions[0].id as string
+      const command = await newCommand()
+      agent.send({ type: 'command.ack', id: command.id })
+      await waitFor(async () => (await commandStatus(command.id)) === 'running', 10_000, 'running')
+      const chunk = { type: 'command.output', id: command.id, seq: 0, stream: 'stdout', data: 'x'.repeat(60_000) }
+      const acks = () => agent.inbox.filter((m) => m.type === 'command.output.ack' && m.id === command.id).length
+      fillFile(path.join(blobsDir, 'filler'))
+      agent.send(chunk)
+      await waitFor(() => s.ctx.health.storage.current.some((f) => f.area === 'files'), 10_000, 'the file storage failure')
+      const pongs = agent.inbox.filter((m) => m.type === 'pong').length
+      agent.send({ type: 'ping' })
+      await waitFor(() => agent.inbox.filter((m) => m.type === 'pong').length > pongs, 10_000, 'pong')
+      expect(acks()).toBe(0)
+      const h = await health('/healthz')
+      expect(h.body.storage.failures).toEqual([expect.objectContaining({ area: 'files', code: 'ENOSPC' })])
+      // Nothing of the chunk anywhere: a resend must not find it taken.
+      const [before] = await s.ctx.db.select().from(t.scriptExecutions).where(eq(t.scriptExecutions.id, executionId))
+      expect({ stdout: before.stdout, outputBytes: Number(before.outputBytes) }).toEqual({ stdout: '', outputBytes: 0 })
+      expect(await s.ctx.db.select().from(t.scriptOutputChunks).where(eq(t.scriptOutputChunks.executionId, executionId))).toEqual([])
+      rmSync(path.join(blobsDir, 'filler'))
+      agent.send(chunk)
+      await waitFor(() => acks() === 1, 10_000, 'the acknowledgement')
+      const [after] = await s.ctx.db.select().from(t.scriptExecutions).where(eq(t.scriptExecutions.id, executionId))
+      expect(after.stdout).toBe(chunk.data)
+      expect(await (await s.ctx.blobs.get(outputBlobKey(executionId)))!.text()).toBe(chunk.data)
+      expect(s.ctx.health.storage.failing).toBe(false)
+    } finally {
+      unmount(blobsDir)
+      mkdirSync(blobsDir, { recursive: true })
+    }
+  })
+
   /** started runs the script on `deviceId` through the API and returns its command, acknowledged by `ack`. */
   async function started(deviceId: string, command: () => Promise<{ id: string }>, ack: (id: string) => void) {
     const res = await admin.post(`/api/v1/scripts/${scriptId}/execute`, { deviceIds: [deviceId] })
@@ -241,7 +290,7 @@ describe.skipIf(!usingPostgres && !mount)(`a full disk under the database (${usi
   const resultOf = (id: string) => ({ type: 'command.result' as const, id, status: 'completed' as const, result: { exitCode: 0, durationMs: 5, outputBytes: 0, truncated: false }, error: null })
 
   test('a result the server could not store is not acknowledged; stored when sent again, it is', async () => {
-    const id = await started(agent.deviceId, () => agent.command('script.run'), (c) => agent.send({ type: 'command.ack', id: c }))
+    const id = await started(agent.deviceId, newCommand, (c) => agent.send({ type: 'command.ack', id: c }))
     expect(agent.inbox.find((m) => m.type === 'server.hello')).toMatchObject({ resultAcks: true })
     const acks = () => agent.inbox.filter((m) => m.type === 'command.result.ack' && m.id === id).length
     const free = await fill()

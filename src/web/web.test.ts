@@ -17,7 +17,7 @@ describe('web basics', () => {
   test('/healthz reports status, database and version', async () => {
     const res = await fetch(`${s.url}/healthz`)
     expect(res.status).toBe(200)
-    expect(await res.json()).toEqual({ status: 'ok', db: 'ok', version: s.ctx.version })
+    expect(await res.json()).toEqual({ status: 'ok', db: 'ok', storage: { status: 'ok' }, version: s.ctx.version })
   })
 
   test('unknown routes: JSON under /api, a page elsewhere', async () => {
