@@ -243,4 +243,21 @@ describe('the run form', () => {
     expect(page.status).toBe(200)
     expect(page.text).toContain('Confirmed until')
   })
+
+  test('the many-devices command form asks for the code the same way', async () => {
+    s.clock.advance(11 * 60_000)
+    const ids = (await s.ctx.db.select({ id: t.devices.id }).from(t.devices).where(eq(t.devices.siteId, siteA))).map((d) => d.id)
+    const fields = { shell: 'bash', command: 'uptime', deviceIds: ids, confirmCount: '51' }
+    const asked = await admin.form('/commands', fields, '/commands/new')
+    expect(asked.status).toBe(403)
+    expect(asked.text).toContain('id="step-up-prompt"')
+    expect(asked.text).toContain('type="hidden" name="confirmCount" value="51"')
+    expect(asked.text).toContain('Confirm and run')
+    step()
+    const before = await countRows(t.scriptBatches)
+    const ran = await admin.form('/commands', { ...fields, stepUpCode: code() })
+    expect(ran.status).toBe(303)
+    expect(ran.headers.get('location')).toStartWith('/script-runs/')
+    expect(await countRows(t.scriptBatches)).toBe(before + 1)
+  })
 })

@@ -177,3 +177,10 @@ async function firstOverLimit(db: Ctx['db'], keys: ReturnType<typeof tenantKeys>
   }
   return null
 }
+
+/** stepUpPromptOf: what a form shows for a refusal the user can fix in place (a code, or enrolling MFA); null for anything else. */
+export function stepUpPromptOf(err: unknown): { needsEnrolment: boolean; message: string } | null {
+  if (err instanceof StepUpRequiredError) return { needsEnrolment: false, message: err.message.split(':')[0] + ': enter a code from your authenticator app to go on.' }
+  if (err instanceof FleetMfaRequiredError) return { needsEnrolment: true, message: err.message }
+  return null
+}

@@ -16,7 +16,9 @@ import { isHtmx } from '../web/htmx'
 import { pageProps, type PageContext } from '../web/page'
 import { redirect, render, setFlash } from '../web/render'
 import { runCommand, type CommandInput } from './commands'
-import { FleetMfaRequiredError, StepUpRequiredError } from '../auth/fleet-guard'
+import { stepUpPromptOf } from '../auth/fleet-guard'
+import { stepUp } from '../auth/step-up'
+import type { StepUpPrompt } from '../../views/components/step-up'
 import { ConfirmationRequiredError } from './execute'
 import { getBatch, getExecution, searchExecutions } from './executions'
 import { commandBody, commandForm, type CommandBody } from './run-model'
@@ -56,12 +58,12 @@ export function commandRoutes(ctx: AppContext) {
     return render(c, <DeviceCommandTab page={await pageProps(ctx, c)} h={h} recent={rows} values={opts.values ?? {}} errors={opts.errors} result={opts.result} />, status)
   }
 
-  async function manyPage(c: PageContext, deviceIds: string[], opts: { values?: FormValues; errors?: FieldErrors; confirmCount?: number } = {}, status = 200) {
+  async function manyPage(c: PageContext, deviceIds: string[], opts: { values?: FormValues; errors?: FieldErrors; confirmCount?: number; stepUp?: StepUpPrompt } = {}, status = 200) {
     const actor = userOf(c.actor)
     const v = deviceVisibility(actor.scope, 'devices:command')
     const { rows } = deviceIds.length ? await listDevices(ctx.db, v, { ids: deviceIds }, { sort: 'name', order: 'asc', limit: 10_000 }) : { rows: [] }
     const devices = rows.map((d) => ({ id: d.id, label: d.displayName ?? d.hostname, detail: `${d.osType} · ${d.status} · ${d.orgName} / ${d.siteName}` }))
-    return render(c, <CommandsPage page={await pageProps(ctx, c)} devices={devices} values={opts.values ?? {}} errors={opts.errors} confirmCount={opts.confirmCount} />, status)
+    return render(c, <CommandsPage page={await pageProps(ctx, c)} devices={devices} values={opts.values ?? {}} errors={opts.errors} confirmCount={opts.confirmCount} stepUp={opts.stepUp} />, status)
   }
 
   const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeof v === 'string' && v ? v.split(',') : [])
@@ -96,6 +98,17 @@ export function commandRoutes(ctx: AppContext) {
       const form = checkValues(commandForm, values)
       if (!form.ok) return manyPage(c, deviceIds, { values, errors: form.errors }, 400)
       if (!deviceIds.length) return manyPage(c, deviceIds, { values, errors: { targets: 'choose at least one device' } }, 400)
+      // The step-up prompt's code came with the form: confirm it, then run.
+      const code = typeof (c.body as Record<string, unknown>)?.stepUpCode === 'string' ? String((c.body as Record<string, unknown>).stepUpCode).slice(0, 32) : ''
+      if (code) {
+        try {
+          await stepUp(ctx, userOf(c.actor), code)
+        } catch (err) {
+          if (!(err instanceof AppError)) throw err
+          const stepUpPrompt = { needsEnrolment: false, message: 'Confirm it is you to run on this many devices: enter a code from your authenticator app.' }
+          return manyPage(c, deviceIds, { values, stepUp: stepUpPrompt, errors: { stepUpCode: err.message } }, err.status)
+        }
+      }
       try {
         const { batch, executions } = await runCommand(ctx, userOf(c.actor), toInput(form.value))
         const skipped = executions.filter((e) => e.status === 'skipped').length
@@ -103,8 +116,9 @@ export function commandRoutes(ctx: AppContext) {
         return redirect(c, executions.length === 1 ? `/executions/${executions[0].id}` : `/script-runs/${batch.id}`)
       } catch (err) {
         if (err instanceof ConfirmationRequiredError) return manyPage(c, deviceIds, { values, confirmCount: err.count }, 409)
-        // Fleet-wide without a recent step-up (or MFA): the form stays filled and says where to confirm.
-        if (err instanceof StepUpRequiredError || err instanceof FleetMfaRequiredError) return manyPage(c, deviceIds, { values, errors: { form: err.message } }, 403)
+        // Fleet-wide without a recent step-up (or MFA): the form stays filled and asks for the code.
+        const prompt = stepUpPromptOf(err)
+        if (prompt) return manyPage(c, deviceIds, { values, stepUp: prompt }, 403)
         if (!(err instanceof AppError) || err.status === 403 || err.status === 404) throw err
         return manyPage(c, deviceIds, { values, errors: fieldErrorsOf(err) }, err.status)
       }

@@ -1,10 +1,11 @@
 // Running scripts and their history: pages and /api/v1 (execute, executions, runs, cancel,
 // re-run, full output download, live output stream).
 import { Elysia, t } from 'elysia'
-import { BatchPage, ExecutionPage, ExecutionsPage, RunScriptPage, type StepUpPrompt, type TargetChoices } from '../../views/scripts/runs'
+import { BatchPage, ExecutionPage, ExecutionsPage, RunScriptPage, type TargetChoices } from '../../views/scripts/runs'
+import type { StepUpPrompt } from '../../views/components/step-up'
 import { parseWhen } from '../audit/query'
 import type { UserActor } from '../auth/actor'
-import { FleetMfaRequiredError, StepUpRequiredError } from '../auth/fleet-guard'
+import { stepUpPromptOf } from '../auth/fleet-guard'
 import { stepUp } from '../auth/step-up'
 import type { AppContext } from '../context'
 import { listGroupsOfOrgs } from '../devices/group-repo'
@@ -96,7 +97,7 @@ export function scriptRunRoutes(ctx: AppContext) {
         try {
           await stepUp(ctx, userOf(c.actor), f.stepUpCode)
         } catch (err) {
-          const prompt = { needsEnrolment: false, message: 'Confirm it is you to run on this many devices.' }
+          const prompt = { needsEnrolment: false, message: 'Confirm it is you to run on this many devices: enter a code from your authenticator app.' }
           return runPage(c, c.params.id, { values, test, stepUp: prompt, errors: { stepUpCode: fieldErrorsOf(err).code ?? fieldErrorsOf(err).form ?? 'that code was not accepted' } }, err instanceof AppError ? err.status : 400)
         }
       }
@@ -107,9 +108,8 @@ export function scriptRunRoutes(ctx: AppContext) {
         return redirect(c, executions.length === 1 ? `/executions/${executions[0].id}` : `/script-runs/${batch.id}`)
       } catch (err) {
         if (err instanceof ConfirmationRequiredError) return runPage(c, c.params.id, { values, test, confirmCount: err.count }, 409)
-        if (err instanceof StepUpRequiredError || err instanceof FleetMfaRequiredError) {
-          return runPage(c, c.params.id, { values, test, stepUp: { needsEnrolment: err instanceof FleetMfaRequiredError, message: err.message } }, 403)
-        }
+        const prompt = stepUpPromptOf(err)
+        if (prompt) return runPage(c, c.params.id, { values, test, stepUp: prompt }, 403)
         return runPage(c, c.params.id, { values, errors: fieldErrorsOf(err), test }, 400)
       }
     }, { params: idParams })

@@ -7,6 +7,7 @@ import { EmptyState, PageHeader, StatusBadge, Time } from '../components/common'
 import { Csrf, FormError } from '../components/form'
 import { DeviceLayout, type DeviceHeader } from '../devices/detail'
 import { Layout } from '../layout'
+import { KeptConfirmCount, StepUpPromptBox, type StepUpPrompt } from '../components/step-up'
 import { ExecutionOutput, ExecutionSummary } from './runs'
 
 const shells = [['bash', 'Bash'], ['sh', 'sh'], ['powershell', 'PowerShell'], ['cmd', 'cmd.exe']] as const
@@ -98,8 +99,8 @@ export function DeviceCommandTab({ page, h, recent, values, errors, result }: { 
 }
 
 /** CommandsPage: one command on several devices (from the device list's selection). */
-export function CommandsPage({ page, devices, values, errors, confirmCount }: {
-  page: PageProps; devices: { id: string; label: string; detail: string }[]; values: FormValues; errors?: FieldErrors; confirmCount?: number
+export function CommandsPage({ page, devices, values, errors, confirmCount, stepUp }: {
+  page: PageProps; devices: { id: string; label: string; detail: string }[]; values: FormValues; errors?: FieldErrors; confirmCount?: number; stepUp?: StepUpPrompt
 }) {
   return (
     <Layout page={page} title="Run a command">
@@ -115,10 +116,12 @@ export function CommandsPage({ page, devices, values, errors, confirmCount }: {
             </div>
           )
           : ''}
+        <KeptConfirmCount values={values} asking={!!confirmCount} />
+        <StepUpPromptBox prompt={stepUp} errors={errors} />
         {devices.map((d) => <input type="hidden" name="deviceIds" value={d.id} />)}
         <CommandFields values={values} errors={errors} shell={devices.every((d) => d.detail.startsWith('windows')) && devices.length ? 'powershell' : 'bash'} />
         {errors?.targets ? <div class="error" safe>{errors.targets}</div> : ''}
-        <div><button class="btn primary" type="submit">Run on {devices.length} device{devices.length === 1 ? '' : 's'}</button></div>
+        <div><button class="btn primary" type="submit">{stepUp && !stepUp.needsEnrolment ? 'Confirm and run' : <>Run on {devices.length} device{devices.length === 1 ? '' : 's'}</>}</button></div>
         <details>
           <summary class="small">The devices</summary>
           <ul class="small">{devices.slice(0, 500).map((d) => <li><span safe>{d.label}</span> <span class="muted" safe>{d.detail}</span></li>)}</ul>

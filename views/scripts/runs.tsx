@@ -7,12 +7,11 @@ import type { PageProps } from '../../src/web/page'
 import { EmptyState, PageHeader, StatusBadge, Time } from '../components/common'
 import { Csrf, FormError, PostButton } from '../components/form'
 import { Layout } from '../layout'
+import { KeptConfirmCount, StepUpPromptBox, type StepUpPrompt } from '../components/step-up'
 import { ScriptTabs } from './editor'
 import { OsBadges } from './library'
 
 export type Choice = { id: string; label: string; detail?: string }
-/** A fleet-wide run needs a recent second factor: the form asks for the code (or says MFA must be set up first). */
-export type StepUpPrompt = { needsEnrolment: boolean; message: string }
 export type TargetChoices = { devices: Choice[]; groups: Choice[]; sites: Choice[]; orgs: Choice[] }
 
 const finished = new Set(['completed', 'failed', 'timeout', 'cancelled', 'skipped'])
@@ -61,24 +60,9 @@ export function RunScriptPage({ page, script, choices, values, errors, test, con
               <label class="check"><input type="checkbox" name="confirmCount" value={String(confirmCount)} required /> Yes, run on {confirmCount} devices</label>
             </div>
           )
-          : values.confirmCount !== undefined && values.confirmCount !== '' ? <input type="hidden" name="confirmCount" value={String(values.confirmCount)} /> : ''}
-        {stepUp
-          ? (
-            <div class="callout warn" id="step-up-prompt">
-              <p safe>{stepUp.message}</p>
-              {stepUp.needsEnrolment
-                ? <p><a class="btn" href="/account/mfa">Set up two-factor authentication</a></p>
-                : (
-                  <div class="field">
-                    <label for="f-stepUpCode">Code from your authenticator app (or a recovery code)</label>
-                    <input id="f-stepUpCode" name="stepUpCode" type="text" autocomplete="one-time-code" inputmode="numeric" required autofocus />
-                    {errors?.stepUpCode ? <div class="error" safe>{errors.stepUpCode}</div> : ''}
-                    {script.parameters.some((p) => p.type === 'secret') ? <div class="hint">Secret parameters are never sent back to the browser: type them again below.</div> : ''}
-                  </div>
-                )}
-            </div>
-          )
           : ''}
+        <KeptConfirmCount values={values} asking={!!confirmCount} />
+        <StepUpPromptBox prompt={stepUp} errors={errors} secretsHint={script.parameters.some((p) => p.type === 'secret')} />
         <h2>Targets</h2>
         {choices.devices.length + choices.groups.length + choices.sites.length === 0
           ? <EmptyState title="No devices to run on" text="Enroll a device first, then come back to run this script on it." action={{ href: '/devices/add', label: 'Add device' }} />
