@@ -1,5 +1,6 @@
 // The whole HTTP surface in one screen: global plugins first, in a fixed order, then every
 // domain's routes.
+import { dashboardRoutes } from './dashboard/routes'
 import { Elysia, type AnyElysia } from 'elysia'
 import { accountRoutes } from './auth/account-routes'
 import { alertApiRoutes } from './alerts/api-routes'
@@ -119,6 +120,7 @@ export function createApp(ctx: AppContext, assets: Awaited<ReturnType<typeof loa
     .use(reportApiRoutes(ctx))
     .use(auditRoutes(ctx))
     .use(searchRoutes(ctx))
+    .use(dashboardRoutes(ctx))
     .use(settingsRoutes(ctx))
     .use(agentApiRoutes(ctx))
     .use(agentSocketRoutes(ctx))

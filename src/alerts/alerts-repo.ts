@@ -194,6 +194,12 @@ export async function dueUnsuppress(db: Db, now: number, limit = 500): Promise<A
   )).limit(limit)
 }
 
+/** countOpenBySeverity: open (active, acknowledged, suppressed) alerts per severity. */
+export async function countOpenBySeverity(db: Db, v: AlertVisibility): Promise<Record<string, number>> {
+  const rows = await db.select({ severity: t.alerts.severity, n: count() }).from(t.alerts).where(and(visibleWhere(v), inArray(t.alerts.status, openStatuses))).groupBy(t.alerts.severity)
+  return Object.fromEntries(rows.map((r) => [r.severity, Number(r.n)]))
+}
+
 export async function countOpenAlerts(db: Db, v: AlertVisibility): Promise<number> {
   const [{ n }] = await db.select({ n: count() }).from(t.alerts).where(and(visibleWhere(v), inArray(t.alerts.status, ['active']), ne(t.alerts.muted, true)))
   return Number(n)

@@ -8,7 +8,7 @@ import { ConflictError, ForbiddenError, NotFoundError } from '../lib/errors'
 import { deliveryLog } from '../notifications/dispatch'
 import type { Permission } from '../tenancy/permissions'
 import { partnerIdsWith, type Scope } from '../tenancy/scope'
-import { alertStats, countOpenAlerts, findAlert, listAlertEvents, listAlerts, listAlertsByIds, listChildAlerts, type Alert, type AlertVisibility } from './alerts-repo'
+import { alertStats, countOpenAlerts, countOpenBySeverity, findAlert, listAlertEvents, listAlerts, listAlertsByIds, listChildAlerts, type Alert, type AlertVisibility } from './alerts-repo'
 import { deviceNames, siteNames } from './facts-repo'
 import { acknowledgeAlert, resolveAlert, suppressAlert, type ChangeActor } from './lifecycle'
 import type { AlertListQuery } from './model'
@@ -50,6 +50,11 @@ export async function searchAlerts(ctx: Ctx, actor: UserActor, q: AlertListQuery
   const page = q.page ?? 1
   const { rows, total } = await listAlerts(ctx.db, alertVisibility(actor.scope), { ...q, limit, offset: (page - 1) * limit })
   return { rows, total, page, limit }
+}
+
+/** openAlertsBySeverity: how many alerts are open per severity (dashboards). */
+export async function openAlertsBySeverity(ctx: Pick<AppContext, 'db'>, actor: UserActor): Promise<Record<string, number>> {
+  return countOpenBySeverity(ctx.db, alertVisibility(actor.scope))
 }
 
 export async function openAlertCount(ctx: Ctx, actor: UserActor): Promise<number> {

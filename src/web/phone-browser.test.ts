@@ -92,6 +92,7 @@ afterAll(async () => {
 /** urlsFor: the concrete URLs to visit for a route (null: the test does not know it yet). */
 function urlsFor(route: string): string[] | null {
   const known: Record<string, string[]> = {
+    '/dashboard/customize': ['/dashboard/customize'],
     '/devices/:id': [`/devices/${id.device}`], '/devices/:id/hardware': [`/devices/${id.device}/hardware`], '/devices/:id/software': [`/devices/${id.device}/software`],
     '/devices/:id/services': [`/devices/${id.device}/services`], '/devices/:id/network': [`/devices/${id.device}/network`], '/devices/:id/processes': [`/devices/${id.device}/processes`], '/devices/:id/command': [`/devices/${id.device}/command`], '/devices/:id/event-logs': [`/devices/${id.device}/event-logs`],
     '/devices/:id/metrics': [`/devices/${id.device}/metrics`], '/devices/:id/history': [`/devices/${id.device}/history`], '/devices/:id/inventory': [`/devices/${id.device}/inventory`, `/devices/${id.device}/inventory?from=2026-01-01&to=2026-01-02`], '/devices/:id/remote': [`/devices/${id.device}/remote`],
