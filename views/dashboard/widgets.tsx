@@ -4,13 +4,17 @@ import type { WidgetRender } from '../../src/dashboard/registry'
 import { Time } from '../components/common'
 import { Ago, DeviceStatus, deviceLabel, Meter, osLabels, statusLabels } from '../devices/parts'
 
+/** Pct: a percentage, or a dash when there is nothing to count. */
+function Pct({ v }: { v: number | null }) {
+  return v === null ? <>—</> : <>{v}%</>
+}
 const q = (r: WidgetRender, extra: Record<string, string> = {}) => new URLSearchParams({ ...(r.orgId ? { orgId: r.orgId } : {}), ...extra }).toString()
 
 export function FleetHealthView(d: FleetHealth, r: WidgetRender) {
   return (
     <div class="widget-stats">
       <a class="stat" href={`/devices?${q(r)}`}><span class="value" data-figure="total">{d.total}</span><span class="label">Devices</span></a>
-      <a class="stat" href={`/devices?${q(r, { status: 'online' })}`}><span class="value" data-figure="percent-online">{d.percentOnline === null ? '—' : `${d.percentOnline}%`}</span><span class="label">Online</span></a>
+      <a class="stat" href={`/devices?${q(r, { status: 'online' })}`}><span class="value" data-figure="percent-online"><Pct v={d.percentOnline} /></span><span class="label">Online</span></a>
       <a class="stat" href={`/devices?${q(r, { q: 'disk_percent >= 90' })}`}><span class="value" data-figure="disk-full">{d.diskFull}</span><span class="label">Disk ≥ 90%</span></a>
       <a class="stat" href={`/devices?${q(r, { q: 'pending_reboot = true' })}`}><span class="value" data-figure="pending-reboot">{d.pendingReboot}</span><span class="label">Reboot pending</span></a>
     </div>
@@ -48,7 +52,7 @@ export function AlertsView(d: AlertsData, r: WidgetRender) {
     <div class="bars">
       {severityOrder.map((s) => (
         <>
-          <a href={`/alerts?${q(r, { severity: s })}`}><span class={`badge sev-${s}`} safe>{s}</span></a>
+          <a href={`/alerts?${q(r, { severity: s })}`}><span class={`badge sev-${s}`}>{s}</span></a>
           <meter min="0" max={String(d.total)} value={String(d.bySeverity[s] ?? 0)}></meter>
           <span class="small" data-figure={`alerts-${s}`}>{d.bySeverity[s] ?? 0}</span>
         </>
@@ -63,7 +67,7 @@ export function TopView(d: TopData, r: WidgetRender) {
     <div class="grid-3">
       {lists.map(([title, sort, rows]) => (
         <div>
-          <h4><a href={`/devices?${q(r, { sort, order: 'desc' })}`} safe>{title}</a></h4>
+          <h4><a href={`/devices?${q(r, { sort, order: 'desc' })}`}>{title}</a></h4>
           {rows.length === 0
             ? <p class="small muted">No online device has reported this yet.</p>
             : <div class="bars">{rows.map((x) => <><a href={`/devices/${x.id}/metrics`} safe>{deviceLabel(x)}</a><Meter value={x.value} /><span></span></>)}</div>}
@@ -77,13 +81,13 @@ export function ComplianceView(d: ComplianceData, _r: WidgetRender) {
   if (d.overall.total === 0) return <p class="small muted">No device is checked by an active policy yet. <a href="/policies">Policies</a></p>
   return (
     <>
-      <p><span class="value" data-figure="compliance">{d.overall.percent === null ? '—' : `${d.overall.percent}%`}</span> compliant <span class="small muted">({d.overall.compliant} of {d.overall.total} checks; {d.overall.nonCompliant} failing)</span></p>
+      <p><span class="value" data-figure="compliance"><Pct v={d.overall.percent} /></span> compliant <span class="small muted">({d.overall.compliant} of {d.overall.total} checks; {d.overall.nonCompliant} failing)</span></p>
       <div class="bars">
         {d.policies.map((p) => (
           <>
             <a href={`/policies/${p.id}`} safe>{p.name}</a>
             <meter min="0" max="100" low="80" high="95" optimum="100" value={String(p.percent ?? 0)}></meter>
-            <span class="small">{p.percent === null ? '—' : `${p.percent}%`}</span>
+            <span class="small"><Pct v={p.percent} /></span>
           </>
         ))}
       </div>
@@ -101,7 +105,7 @@ export function ActivityView(d: ActivityData, r: WidgetRender) {
           <tr>
             <td class="small nowrap"><Ago ms={e.at} now={r.now} /><div class="muted"><Time ms={e.at} /></div></td>
             <td class="small" safe>{e.actor}</td>
-            <td><span class="mono small" safe>{e.action}</span>{e.result !== 'success' ? <span class="badge" safe>{e.result}</span> : ''}</td>
+            <td><span class="mono small" safe>{e.action}</span>{e.result !== 'success' ? <span class="badge">{e.result}</span> : ''}</td>
             <td class="small"><span safe>{e.resource ?? ''}</span> <span class="muted" safe>{e.resourceType ?? ''}</span></td>
           </tr>
         ))}</tbody>
