@@ -25,6 +25,7 @@ import { findBatch, findExecution } from './execution-repo'
 import { cancelExecution, displayedParameters, getBatch, getExecution, rerunBatch, searchExecutions } from './executions'
 import { getScript, listScripts } from './library'
 import { onOutput } from './output'
+import { csvExport, isoTime } from '../web/csv'
 import { executeBody, executionQuery, rerunBody, runFormFields, runPageQuery, type ExecuteBody, type ExecutionQuery } from './run-model'
 
 const idParams = t.Object({ id: t.String({ maxLength: 64 }) })
@@ -80,6 +81,19 @@ export function scriptRunRoutes(ctx: AppContext) {
     return render(c, <ExecutionsPage page={await pageProps(ctx, c)} rows={rows} query={q} nextBefore={nextBefore} scripts={scripts} script={script} />)
   }
 
+  /** exportHistory: the run history with the page's filters as CSV (newest first, keyset pages). */
+  function exportHistory(c: PageContext, q: ExecutionQuery, scriptId?: string) {
+    const actor = userOf(c.actor)
+    const filter = toFilter({ ...q, scriptId: scriptId ?? q.scriptId })
+    return csvExport(ctx.log, 'script-runs.csv', ['Created', 'Script', 'Device', 'Status', 'Exit code', 'Started', 'Completed', 'By', 'Error', 'Execution'],
+      async () => {
+        const r = await searchExecutions(ctx, actor, filter, 500)
+        filter.before = r.nextBefore ?? undefined
+        return { rows: r.rows, perPage: r.nextBefore ? r.rows.length : r.rows.length + 1 }
+      },
+      (e) => [isoTime(e.createdAt), e.scriptName, e.hostname ?? '', e.status, e.exitCode, isoTime(e.startedAt), isoTime(e.completedAt), e.userName ?? '', e.errorMessage ?? '', e.id])
+  }
+
   return new Elysia({ name: 'breeze.scripts.runs' })
     .use(actorPlugin(ctx))
     // ---- pages ----
@@ -115,6 +129,11 @@ export function scriptRunRoutes(ctx: AppContext) {
     }, { params: idParams })
     .get('/scripts/:id/runs', (c) => historyPage(c, c.query, c.params.id), { params: idParams, query: executionQuery })
     .get('/executions', (c) => historyPage(c, c.query), { query: executionQuery })
+    .get('/executions/export.csv', (c) => exportHistory(c, c.query), { query: executionQuery })
+    .get('/scripts/:id/runs/export.csv', async (c) => {
+      await getScript(ctx, userOf(c.actor), c.params.id)
+      return exportHistory(c, c.query, c.params.id)
+    }, { params: idParams, query: executionQuery })
     .get('/script-runs/:id', async (c) => {
       const actor = userOf(c.actor)
       const run = await getBatch(ctx, actor, c.params.id)

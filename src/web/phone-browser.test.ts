@@ -26,7 +26,7 @@ const long = 'a-rather-long-unbroken-name-that-a-customer-really-used-for-this-t
 const notPages: Record<string, string> = {
   '/healthz': 'JSON', '/readyz': 'JSON', '/metrics': 'Prometheus text', '/live': 'event stream', '/executions/:id/stream': 'event stream', '/notifications/bell': 'fragment of the top bar',
   '/devices/:id/processes/list': 'fragment of the processes tab', '/devices/:id/event-logs/list': 'fragment of the event log tab', '/devices/:id/remote/capabilities': 'fragment of the remote page',
-  '/compliance/export.csv': 'CSV download', '/reports/runs/:id/download': 'report file download', '/software/export.csv': 'CSV download', '/software/detail/export.csv': 'CSV download', '/alerts/export.csv': 'CSV download', '/tickets/export.csv': 'CSV download', '/reports/:id/history': 'fragment of the report page', '/reports/form-columns': 'fragment of the report form', '/agents/:platform': 'agent download', '/install.sh': 'install script', '/install.ps1': 'install script',
+  '/compliance/export.csv': 'CSV download', '/reports/runs/:id/download': 'report file download', '/software/export.csv': 'CSV download', '/software/detail/export.csv': 'CSV download', '/alerts/export.csv': 'CSV download', '/tickets/export.csv': 'CSV download', '/executions/export.csv': 'CSV download', '/scripts/:id/runs/export.csv': 'CSV download', '/reports/:id/history': 'fragment of the report page', '/reports/form-columns': 'fragment of the report form', '/agents/:platform': 'agent download', '/install.sh': 'install script', '/install.ps1': 'install script',
 }
 /** Pages for signed-out visitors (opened in a context without a session). */
 const signedOut = new Set(['/setup', '/login', '/login/mfa', '/forgot-password', '/reset-password', '/invite/:token'])

@@ -189,6 +189,7 @@ export function ExecutionsPage({ page, rows, query, nextBefore, scripts, script 
         {query.deviceId ? <input type="hidden" name="deviceId" value={query.deviceId} /> : ''}
         {query.userId ? <input type="hidden" name="userId" value={query.userId} /> : ''}
         <button class="btn" type="submit">Filter</button>
+        <a class="btn" href={`${base}/export.csv?${new URLSearchParams([...params].filter(([k]) => k !== 'before'))}`} hx-boost="false" download="script-runs.csv" id="runs-export">Export CSV</a>
       </form>
       <section class="card flush" hx-get={`${base}?${params}`} hx-select="#history-body" hx-target="#history-body" hx-swap="outerHTML" hx-trigger="live:execution from:body throttle:2s">
         <div id="history-body">
