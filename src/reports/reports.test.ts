@@ -85,7 +85,7 @@ beforeAll(async () => {
     escalationPolicyId: null, escalationStep: 0, nextEscalationAt: null, muted: false, updatedAt: now,
   })
   await s.ctx.db.insert(t.alerts).values([alert('critical', 10, 60), alert('high', 30, null)])
-})
+}, 60_000)
 
 afterAll(async () => {
   await smtp.close()
@@ -118,7 +118,7 @@ describe('reports', () => {
     expect(text).toMatch(/Devices\s+Online\s+Offline/)
     expect(text).toContain('Devices by operating system')
     expect(text).not.toContain('FABRIKAM')
-  })
+  }, 30_000)
 
   test('an XLSX software-versions report reads back with exceljs', async () => {
     const res = await admin.post('/api/v1/reports', { name: 'Drift', type: 'software_versions', format: 'xlsx', columns: ['name', 'devices', 'newest', 'behind'] })
@@ -137,7 +137,7 @@ describe('reports', () => {
     expect(rows.map((r) => r[0])).toContain('Fabrikam Secret App')
     const summary = wb.getWorksheet('Summary')!
     expect(summary.getSheetValues().some((r) => Array.isArray(r) && r[1] === 'Prepared by' && r[2] === 'Acme IT')).toBe(true)
-  })
+  }, 30_000)
 
   test('a CSV software inventory, the availability share and alert MTTA/MTTR from real rows', async () => {
     const sw = await admin.post('/api/v1/reports', { name: 'Software', type: 'software', format: 'csv', orgId: orgA, siteId: siteA })
@@ -162,7 +162,7 @@ describe('reports', () => {
     const ua = await admin.post('/api/v1/reports', { name: 'Who did what', type: 'user_activity', format: 'csv', period: 'last_24h' })
     const up = await admin.get(`/api/v1/reports/${ua.json.id}/preview`)
     expect(up.json.rows.find((r: { actor: string }) => r.actor === 'admin@example.com')?.actions).toBeGreaterThan(3)
-  })
+  }, 30_000)
 
   test('scope: another organization\'s member gets 404; a viewer reads and downloads but does not write or run', async () => {
     const outsider = await login((await makeUser(s.ctx, 'fab-admin@example.com', 'org_admin', { orgId: orgB })).email)
@@ -196,7 +196,7 @@ describe('reports', () => {
     // Site-limited members see no reports (a file holds every site's data).
     const siteTech = await login((await makeUser(s.ctx, 'site-tech@contoso.example', 'org_technician', { orgId: orgA, siteIds: [siteA] })).email)
     expect((await siteTech.get(`/api/v1/reports/${inventoryId}`)).status).toBe(404)
-  })
+  }, 30_000)
 
   test('bad input is a 400 naming the field, and nothing is written', async () => {
     const before = (await admin.get('/api/v1/reports')).json.data.length
@@ -217,7 +217,7 @@ describe('reports', () => {
     expect(await field({ reportId: inventoryId, cron: '0 7 * * *', timezone: 'Mars/Olympus', recipients: ['a@example.com'] }, '/api/v1/report-schedules')).toBe('timezone')
     expect(await field({ reportId: inventoryId, cron: '0 7 * * *', recipients: ['not-an-email'] }, '/api/v1/report-schedules')).toBe('recipients/0')
     expect((await admin.get('/api/v1/report-schedules')).json.data).toEqual([])
-  })
+  }, 30_000)
 
   test('a schedule emails its file at the fire time in its time zone (test SMTP), with the attachment', async () => {
     const rep = await admin.post('/api/v1/reports', { name: 'Weekly software', type: 'software', format: 'csv', orgId: orgA })
@@ -245,7 +245,7 @@ describe('reports', () => {
     const next = (await admin.get(`/api/v1/report-schedules/${res.json.id}`)).json
     expect(next.nextRunAt).toBe(fireAt + 7 * 24 * hour)
     expect(next.lastRunId).toBe(runs[0].id)
-  })
+  }, 30_000)
 
   test('runs use the requester\'s permissions as of the run, and old runs are pruned with their files', async () => {
     const tech = await makeUser(s.ctx, 'tech@contoso.example', 'org_technician', { orgId: orgA })
@@ -266,5 +266,5 @@ describe('reports', () => {
     admin = await login('admin@example.com')
     expect((await admin.get(`/api/v1/report-runs/${done.id}`)).status).toBe(404)
     expect(await s.ctx.blobs.get(done.blobKey)).toBeNull()
-  })
+  }, 30_000)
 })
