@@ -16,6 +16,7 @@ import type { TestClient } from '../testing/client'
 import { makeDevice } from '../testing/devices'
 import { makeOrg, makeSite, makeUser, setupAdmin, testPassword } from '../testing/factories'
 import { startTestServer, type TestServer } from '../testing/server'
+import { launchBrowser, signedInPage } from '../testing/browser'
 
 let s: TestServer
 let admin: TestClient
@@ -176,4 +177,29 @@ describe('event logs on the compiled agent', () => {
     expect(audited.some((r) => (r.details as { log?: string }).log === 'syslog' && r.actorEmail === 'tech@a.example')).toBe(true)
     expect((await s.ctx.db.select().from(t.auditLogs).where(eq(t.auditLogs.action, 'device.eventlog_export'))).length).toBeGreaterThan(0)
   })
+
+  test('Chromium: the Event log tab filters by log, source and text, shows hostile text as text, exports what it shows', async () => {
+    const browser = await launchBrowser()
+    try {
+      const errors: string[] = []
+      const { page } = await signedInPage(browser, s.url, admin.cookies, errors)
+      await page.goto(`${s.url}/devices/${deviceId}`)
+      await page.getByRole('link', { name: 'Event log' }).click()
+      await page.waitForURL(`**/devices/${deviceId}/event-logs`)
+      await page.locator('#el-log').selectOption('syslog')
+      await page.locator('#el-limit').selectOption('50')
+      await page.locator('#el-source').fill('batchjob')
+      // Only the batch job's twelve lines once the source filter has been applied.
+      await page.waitForFunction(() => document.querySelectorAll('#event-log-table tbody tr').length === 12 && document.querySelector('#event-log-table')!.textContent!.includes('step 01 done'), undefined, { timeout: 20_000 })
+      await page.locator('#el-source').fill('')
+      await page.locator('#el-q').fill('login failed')
+      await page.locator('#event-log-table td.event-message', { hasText: 'login failed' }).first().waitFor({ timeout: 20_000 })
+      expect(await page.locator('#event-log-table img').count()).toBe(0)
+      expect(await page.locator('#event-log-table td.event-message').first().textContent()).toContain('<img src=x onerror=alert(1)>')
+      expect(await page.locator('a', { hasText: 'Export CSV' }).getAttribute('href')).toContain('q=login+failed')
+      expect(errors).toEqual([])
+    } finally {
+      await browser.close()
+    }
+  }, 60_000)
 })

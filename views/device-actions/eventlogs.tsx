@@ -1,5 +1,6 @@
 // The device's Event log tab: filters (log, level, source, text, time), a page of entries
-// asked of the agent, Older to page on, and a CSV export of what the filters match.
+// asked of the agent, Older to page on, and a CSV export of what the filters match (in the
+// table's fragment, so it follows the filters).
 import type { EventLogQueryResult } from '../../src/protocol'
 import type { PageProps } from '../../src/web/page'
 import { EmptyState, Time } from '../components/common'
@@ -40,6 +41,8 @@ export function EventLogTable({ deviceId, result, error, filter, cursor }: { dev
         )}
       <div class="pagination small">
         <span class="muted" safe>{`${result.entries.length} entr${result.entries.length === 1 ? 'y' : 'ies'} from ${result.log}${cursor ? ' (older page)' : ''}${result.partial ? '; the agent read only the newest part of a large log' : ''}`}</span>
+        {/* note: here, not in the filter form: the fragment is redrawn with each filter, so the export always matches what is shown. */}
+        <a class="btn small" href={`/api/v1/devices/${deviceId}/event-logs/export?${query(filter)}`} hx-boost="false" download="">Export CSV</a>
         {cursor ? <a class="btn small" href={`/devices/${deviceId}/event-logs?${query(filter)}`} hx-get={`${list}?${query(filter)}`} hx-target="#event-log-table">Newest</a> : ''}
         {result.nextCursor ? <a class="btn small" href={`/devices/${deviceId}/event-logs?${query(filter, { cursor: result.nextCursor })}`} hx-get={`${list}?${query(filter, { cursor: result.nextCursor })}`} hx-target="#event-log-table">Older</a> : ''}
       </div>
@@ -69,7 +72,6 @@ export function EventLogsTab({ page, h, filter, logs, cursor }: { page: PageProp
           <select id="el-limit" name="limit">{[50, 100, 250, 500].map((n) => <option value={String(n)} selected={filter.limit === n}>{n}</option>)}</select>
         </div>
         <button class="btn" type="submit">Show</button>
-        <a class="btn" href={`/api/v1/devices/${h.device.id}/event-logs/export?${query(filter)}`} hx-boost="false" download="">Export CSV</a>
       </form>
       <p class="small muted">Without a start, the last 24 hours. Asked of the agent when you open or filter; times in UTC.</p>
       {online ? '' : <div class="callout warn">The device is {h.device.status}: its event log can be read only while its agent is connected.</div>}
