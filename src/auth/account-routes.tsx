@@ -14,7 +14,7 @@ import { redirect, render, safeNext, setFlash } from '../web/render'
 import { changePassword, disableMfa, enableMfa, pendingMfaSetup, regenerateRecoveryCodes, startMfaSetup, updateProfile } from './account'
 import { createApiKey, listApiKeys, revokeApiKey } from './api-keys'
 import { countUnusedRecoveryCodes } from './recovery-code-repo'
-import { changePasswordBody, createApiKeyBody, mfaCodeBody, passwordConfirmBody, profileBody, stepUpBody } from './model'
+import { changePasswordBody, createApiKeyBody, enableMfaBody, passwordConfirmBody, profileBody, stepUpBody } from './model'
 import { getFleetSettings, getSecuritySettings } from '../settings/service'
 import { stepUpFresh } from './fleet-guard'
 import { stepUp } from './step-up'
@@ -101,10 +101,10 @@ export function accountRoutes(ctx: AppContext) {
     })
     .post('/account/mfa/enable', async (c) => {
       const actor = userOf(c.actor, mfa)
-      const form = parseForm(mfaCodeBody, c.body)
+      const form = parseForm(enableMfaBody, c.body)
       if (!form.ok) return mfaPage(c, { errors: form.errors }, 400)
       try {
-        const { recoveryCodes, token, sessionId } = await enableMfa(ctx, actor, form.value.code)
+        const { recoveryCodes, token, sessionId } = await enableMfa(ctx, actor, form.value.code, form.value.password)
         if (token) setSessionCookie(c.cookie, c.info, token, sessionMaxAgeMs('full', await getSecuritySettings(ctx)))
         actor.user.mfaEnabled = true
         // The page below belongs to the new session: its forms need the new session's token.
@@ -164,10 +164,10 @@ export function accountRoutes(ctx: AppContext) {
       return { secret, otpauthUri: uri, qrDataUrl }
     }, { detail: { summary: 'Start TOTP enrolment: returns the secret and QR code', tags: ['auth'] } })
     .post('/api/v1/auth/mfa/enable', async (c) => {
-      const { recoveryCodes, token } = await enableMfa(ctx, userOf(c.actor, mfa), c.body.code)
+      const { recoveryCodes, token } = await enableMfa(ctx, userOf(c.actor, mfa), c.body.code, c.body.password)
       if (token) setSessionCookie(c.cookie, c.info, token, sessionMaxAgeMs('full', await getSecuritySettings(ctx)))
       return { recoveryCodes }
-    }, { body: t.Object({ code: mfaCodeBody.properties.code }), detail: { summary: 'Confirm TOTP enrolment with a code; returns 10 recovery codes', tags: ['auth'] } })
+    }, { body: enableMfaBody, detail: { summary: 'Confirm TOTP enrolment with a code and your password; returns 10 recovery codes', tags: ['auth'] } })
     .post('/api/v1/auth/mfa/disable', async (c) => {
       await disableMfa(ctx, userOf(c.actor, mfa), c.body.password)
       return { ok: true }

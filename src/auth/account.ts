@@ -72,7 +72,10 @@ export async function pendingMfaSetup(ctx: Ctx, actor: UserActor) {
  * enableMfa turns MFA on once the user proves their authenticator works; returns the ten
  * recovery codes (shown once) and a rotated session token.
  */
-export async function enableMfa(ctx: Ctx, actor: UserActor, code: string): Promise<{ recoveryCodes: string[]; token: string | null; sessionId: string | null }> {
+export async function enableMfa(ctx: Ctx, actor: UserActor, code: string, password: string): Promise<{ recoveryCodes: string[]; token: string | null; sessionId: string | null }> {
+  // note: the password too: otherwise a stolen session of a user without MFA could enrol its
+  // own authenticator and then pass every step-up (fleet-wide actions, src/auth/fleet-guard.ts).
+  await requirePassword(ctx, actor, password)
   const user = await findUserById(ctx.db, actor.user.id)
   if (!user?.mfaSecret || user.mfaEnabled) throw new ConflictError('start the setup first')
   const step = totpStep(user, ctx.secrets.open(user.mfaSecret), code, ctx.clock.now())

@@ -218,8 +218,11 @@ describe('TOTP two-factor authentication', () => {
     expect(setup.json.qrDataUrl).toStartWith('data:image/png;base64,')
     expect(setup.json.otpauthUri).toContain('otpauth://totp/')
     secret = setup.json.secret
-    expect((await c.post('/api/v1/auth/mfa/enable', { code: '000000' })).status).toBe(400)
-    const enable = await c.post('/api/v1/auth/mfa/enable', { code: totpOf(secret).generate({ timestamp: s.clock.now() }) })
+    expect((await c.post('/api/v1/auth/mfa/enable', { code: '000000', password: testPassword })).status).toBe(400)
+    // The password too: a session alone cannot enrol an authenticator (it would pass every step-up).
+    const noPassword = await c.post('/api/v1/auth/mfa/enable', { code: totpOf(secret).generate({ timestamp: s.clock.now() }), password: 'not the password' })
+    expect(noPassword.json.error.details.field).toBe('password')
+    const enable = await c.post('/api/v1/auth/mfa/enable', { code: totpOf(secret).generate({ timestamp: s.clock.now() }), password: testPassword })
     expect(enable.status).toBe(200)
     recoveryCodes = enable.json.recoveryCodes
     expect(recoveryCodes).toHaveLength(10)

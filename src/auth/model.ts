@@ -9,6 +9,8 @@ const code = t.String({ minLength: 6, maxLength: 32, error: 'enter the 6-digit c
 export const loginBody = t.Object({ email, password, next: t.Optional(t.String({ maxLength: 500 })) })
 export const mfaCodeBody = t.Object({ code, next: t.Optional(t.String({ maxLength: 500 })) })
 export const passwordConfirmBody = t.Object({ password })
+/** Turning MFA on: the code from the new authenticator and the current password (a session alone is not enough). */
+export const enableMfaBody = t.Object({ code, password })
 export const changePasswordBody = t.Object({ currentPassword: password, newPassword: password })
 export const forgotPasswordBody = t.Object({ email })
 export const resetPasswordBody = t.Object({ token: t.String({ minLength: 10, maxLength: 200 }), password })

@@ -53,6 +53,7 @@ test('setup, MFA, sign-in with TOTP, organization, site and invitation in a real
   const secret = (await page.textContent('#mfa-secret'))!.trim()
   expect(await page.getAttribute('img[alt^="QR code"]', 'src')).toStartWith('data:image/png')
   await page.fill('#f-code', totp(secret))
+  await page.fill('#f-password', 'a long admin passphrase')
   await page.click('text=Turn on')
   await page.waitForSelector('#recovery-codes')
   expect(await page.locator('#recovery-codes li').count()).toBe(10)

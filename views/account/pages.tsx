@@ -110,6 +110,7 @@ export function MfaPage({ page, errors, enabled, pending, recoveryCodes, unusedC
                 <Csrf token={page.csrf} />
                 <FormError errors={errors} />
                 <Input name="code" label="Code from the app" errors={errors} required autocomplete="one-time-code" inputmode="numeric" autofocus />
+                <Input name="password" label="Your password" type="password" errors={errors} required autocomplete="current-password" />
                 <button class="btn primary" type="submit">Turn on</button>
               </form>
             </section>
