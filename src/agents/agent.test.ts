@@ -72,6 +72,14 @@ describe('the compiled agent', () => {
     expect(d.osVersion).toContain('Debian')
     const changes = await s.ctx.db.select().from(t.deviceChanges).where(eq(t.deviceChanges.deviceId, deviceId))
     expect(changes.map((c) => c.action)).toEqual(expect.arrayContaining(['enrolled', 'baseline']))
+    // Time-travel over the real inventory: now it is what is stored; before the first report, nothing yet.
+    const first = Math.min(...changes.filter((c) => c.action === 'baseline').map((c) => c.at))
+    const asOf = (await admin.get(`/api/v1/devices/${deviceId}/inventory`)).json
+    expect(asOf.software.length).toBe(software.length)
+    expect(asOf.software.find((p: { name: string }) => p.name === 'bash')).toMatchObject({ source: 'dpkg', version: software.find((p) => p.name === 'bash')!.version })
+    expect(asOf.hardware.cpuThreads).toBe(os.cpus().length)
+    const before = (await admin.get(`/api/v1/devices/${deviceId}/inventory?at=${first - 1}`)).json
+    expect([before.software, before.hardware]).toEqual([null, null])
     await s.ctx.events.settle()
     expect(events.some((e) => e.name === 'inventory.received' && e.payload.sections.includes('software'))).toBe(true)
   })

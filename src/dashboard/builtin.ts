@@ -11,4 +11,4 @@ registerWidget({ key: 'top-resources', title: 'Top resource users', description:
 registerWidget({ key: 'compliance', title: 'Policy compliance', description: 'Share of policy checks passing, least compliant policies first', permission: 'policies:read', size: 'half', load: loadCompliance, view: ComplianceView })
 registerWidget({ key: 'activity', title: 'Recent activity', description: 'The latest entries of the audit log', permission: 'audit:read', size: 'half', load: loadActivity, view: ActivityView })
 registerWidget({ key: 'os', title: 'Operating systems', description: 'Devices by operating system', permission: 'devices:read', size: 'half', load: loadOs, view: OsView })
-registerWidget({ key: 'recent-devices', title: 'Recently enrolled', description: 'The newest devices', permission: 'devices:read', size: 'half', load: loadRecent, view: RecentView })
+registerWidget({ key: 'recent-devices', title: 'Recently enrolled', description: 'The newest devices', permission: 'devices:read', size: 'full', load: loadRecent, view: RecentView })

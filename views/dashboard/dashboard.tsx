@@ -13,7 +13,7 @@ export type ScopeChoice = { value: string; label: string }
 function ScopeSwitch({ choices, current }: { choices: ScopeChoice[]; current: string }) {
   if (choices.length <= 1) return ''
   return (
-    <form method="get" action="/" class="row" aria-label="Dashboard scope">
+    <form method="get" action="/" class="dash-scope" aria-label="Dashboard scope">
       <label for="dash-scope" class="small muted">Show</label>
       <select id="dash-scope" name="scope">
         {choices.map((c) => <option value={c.value} selected={c.value === current} safe>{c.label}</option>)}

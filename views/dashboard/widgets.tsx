@@ -1,7 +1,6 @@
 // The built-in dashboard widgets' bodies. Every name from a user or an endpoint is escaped.
 import type { ActivityData, AlertsData, ComplianceData, FleetHealth, OsData, RecentData, StatusData, TopData } from '../../src/dashboard/widgets'
 import type { WidgetRender } from '../../src/dashboard/registry'
-import { Time } from '../components/common'
 import { Ago, DeviceStatus, deviceLabel, Meter, osLabels, statusLabels } from '../devices/parts'
 
 /** Pct: a percentage, or a dash when there is nothing to count. */
@@ -103,10 +102,11 @@ export function ActivityView(d: ActivityData, r: WidgetRender) {
       <table>
         <tbody>{d.map((e) => (
           <tr>
-            <td class="small nowrap"><Ago ms={e.at} now={r.now} /><div class="muted"><Time ms={e.at} /></div></td>
-            <td class="small" safe>{e.actor}</td>
-            <td><span class="mono small" safe>{e.action}</span>{e.result !== 'success' ? <span class="badge">{e.result}</span> : ''}</td>
-            <td class="small"><span safe>{e.resource ?? ''}</span> <span class="muted" safe>{e.resourceType ?? ''}</span></td>
+            <td class="small nowrap"><Ago ms={e.at} now={r.now} /></td>
+            <td class="small">
+              <span class="mono" safe>{e.action}</span>{e.result !== 'success' ? <> <span class="badge">{e.result}</span></> : ''}
+              <div class="muted"><span safe>{e.actor}</span>{e.resource ? <> · <span safe>{e.resource}</span></> : ''}</div>
+            </td>
           </tr>
         ))}</tbody>
       </table>
