@@ -15,6 +15,8 @@ import { authRoutes } from './auth/routes'
 import { auditRoutes } from './audit/routes'
 import { automationApiRoutes } from './automations/api-routes'
 import { automationRoutes } from './automations/routes'
+import { patchApiRoutes } from './patching/api-routes'
+import { patchPageRoutes } from './patching/routes'
 import { policyApiRoutes } from './policies/api-routes'
 import { policyRoutes } from './policies/routes'
 import { reportApiRoutes } from './reports/api-routes'
@@ -117,6 +119,8 @@ export function createApp(ctx: AppContext, assets: Awaited<ReturnType<typeof loa
     .use(policyRoutes(ctx))
     .use(policyApiRoutes(ctx))
     .use(reportRoutes(ctx))
+    .use(patchPageRoutes(ctx))
+    .use(patchApiRoutes(ctx))
     .use(reportApiRoutes(ctx))
     .use(auditRoutes(ctx))
     .use(searchRoutes(ctx))

@@ -37,6 +37,9 @@ export type Events = {
   'alert.triggered': { alertId: string; orgId: string | null; ruleId: string | null; deviceId: string | null; severity: string; kind: string; notifying: boolean }
   'alert.acknowledged': { alertId: string; orgId: string | null; userId: string | null }
   'alert.resolved': { alertId: string; orgId: string | null; ruleId: string | null; deviceId: string | null; auto: boolean }
+  // patch management (issue 12): one event per update and device at the end of an install
+  'patch.installed': { deviceId: string; orgId: string; jobId: string; patchId: string; source: string; externalId: string; version: string; severity: string; rebootRequired: boolean }
+  'patch.failed': { deviceId: string; orgId: string; jobId: string; patchId: string; source: string; externalId: string; version: string; severity: string; error: string }
   // reports (issue 19); orgId null for a partner-wide report
   'report.completed': { runId: string; reportId: string; partnerId: string; orgId: string | null; status: 'done' | 'failed'; trigger: 'manual' | 'schedule' }
 }

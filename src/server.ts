@@ -19,6 +19,7 @@ import { openDatabase } from './db'
 import { migrate } from './db/migrate'
 import { registerDeviceActionWork } from './device-actions/register'
 import { registerDeviceWork } from './devices/register'
+import { registerPatchingWork } from './patching/register'
 import { EventBus } from './events'
 import { JobRunner } from './jobs/runner'
 import { deleteFinishedJobs } from './jobs/cleanup'
@@ -116,6 +117,7 @@ async function registerJobs(ctx: AppContext) {
   await ctx.jobs.every('audit.prune', 24 * 3600_000, async () => { await pruneAudit(ctx) })
   await registerDeviceWork(ctx)
   await registerDeviceActionWork(ctx)
+  await registerPatchingWork(ctx)
   await startAlerting(ctx)
   startTickets(ctx)
   await startAgentRuntime(ctx)

@@ -31,6 +31,7 @@ const nav: { section: string; items: NavItem[] }[] = [
       { href: '/groups', label: 'Groups', icon: 'layers', perm: 'devices:read' },
       { href: '/devices/approvals', label: 'Enrollment approvals', icon: 'shield', perm: 'enrollment:read' },
       { href: '/software', label: 'Software', icon: 'package', perm: 'devices:read' },
+      { href: '/patches', label: 'Patches', icon: 'shield', perm: 'patches:read' },
       { href: '/remote/sessions', label: 'Remote sessions', icon: 'terminal', perm: 'remote:access' },
     ],
   },

@@ -38,6 +38,18 @@ export const settingsSchema = T.Object({
   syslogFiles: T.Optional(T.Array(T.String({ minLength: 1 }), { maxItems: 32 })),
   /** How often services are checked for changes (default 30 s; 0 turns the watch off). */
   serviceWatchSeconds: T.Optional(T.Integer({ minimum: 0, maximum: 3600 })),
+  /** Patch management (patch.scan / patch.install). */
+  patching: T.Optional(T.Object({
+    /**
+     * Extra arguments for every apt-get call, e.g. `["-o", "Dir::Etc::sourcelist=/srv/mirror.list",
+     * "-o", "Dir::Etc::sourceparts=-"]` to use a local mirror only (tests point apt at a temporary repository).
+     */
+    aptOptions: T.Optional(T.Array(T.String({ minLength: 1, maxLength: 1000 }), { maxItems: 64 })),
+    /** How often a package-manager lock held by another process is waited for before giving up (default 10). */
+    lockRetries: T.Optional(T.Integer({ minimum: 0, maximum: 100 })),
+    /** Seconds between those tries (default 30). */
+    lockRetrySeconds: T.Optional(T.Integer({ minimum: 1, maximum: 600 })),
+  }, { additionalProperties: false })),
 }, { additionalProperties: false })
 export type AgentSettings = Static<typeof settingsSchema>
 

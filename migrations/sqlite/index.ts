@@ -18,6 +18,7 @@ import m15 from './0015_network_prefix_length.sql' with { type: 'text' }
 import m16 from './0016_one_off_commands.sql' with { type: 'text' }
 import m17 from './0017_fleet_step_up.sql' with { type: 'text' }
 import m18 from './0018_dashboard_layouts.sql' with { type: 'text' }
+import m19 from './0019_patching.sql' with { type: 'text' }
 
 export const migrations: { tag: string; sql: string }[] = [
   { tag: '0000_init', sql: m0 },
@@ -39,4 +40,5 @@ export const migrations: { tag: string; sql: string }[] = [
   { tag: '0016_one_off_commands', sql: m16 },
   { tag: '0017_fleet_step_up', sql: m17 },
   { tag: '0018_dashboard_layouts', sql: m18 },
+  { tag: '0019_patching', sql: m19 },
 ]

@@ -69,3 +69,8 @@ export function inIds(column: SQLWrapper, ids: readonly string[]): SQL {
 export function prepared<P>(query: { prepare(...args: never[]): P }, name: string): P {
   return (query as unknown as { prepare(arg?: string): P }).prepare(isPg() ? name : undefined)
 }
+
+/** tailText: the last `n` characters of a text expression (output kept to a bound). */
+export function tailText(expr: SQL, n: number): SQL<string> {
+  return isPg() ? sql<string>`right(${expr}, ${sql.raw(String(Math.trunc(n)))})` : sql<string>`substr(${expr}, ${sql.raw(String(-Math.trunc(n)))})`
+}

@@ -18,7 +18,7 @@ export function canOnDevice(scope: Scope, perm: Permission, device: { orgId: str
 export function deviceAbilities(scope: Scope, device: { orgId: string; siteId: string }): DeviceAbilities {
   return {
     processes: canOnDevice(scope, 'devices:processes', device), services: canOnDevice(scope, 'devices:services', device), eventlogs: canOnDevice(scope, 'devices:eventlogs', device),
-    power: canOnDevice(scope, 'devices:power', device), command: canOnDevice(scope, 'devices:command', device),
+    power: canOnDevice(scope, 'devices:power', device), command: canOnDevice(scope, 'devices:command', device), patches: canOnDevice(scope, 'patches:read', device),
   }
 }
 

@@ -5,6 +5,7 @@
 import type { TSchema } from '@sinclair/typebox'
 import { builtinCommandTypes } from './commands'
 import { checkinResult, eventLogQueryResult, powerResult, processKillResult, serviceControlResult, wakeResult } from './device-actions'
+import { patchInstallResult, patchScanResult } from './patching'
 import { policyCheckResult } from './policy-check'
 import { remoteCapabilitiesResult, remoteOpenResult } from './remote'
 import { scriptRunResult } from './scripts'
@@ -22,4 +23,6 @@ export const commandResultSchemas: Record<string, TSchema> = {
   'power.wake': wakeResult,
   'agent.checkin': checkinResult,
   'eventlog.query': eventLogQueryResult,
+  'patch.scan': patchScanResult,
+  'patch.install': patchInstallResult,
 }

@@ -21,6 +21,8 @@ export const resources = {
   tickets: ['read', 'write'],
   /** read: see reports, their previews, runs and files; write: create, edit, run and schedule them. */
   reports: ['read', 'write'],
+  /** read: updates, scans and patch jobs; approve: approve or decline updates for an org; install: scan devices and run patch jobs. */
+  patches: ['read', 'approve', 'install'],
 } as const satisfies Record<string, readonly string[]>
 
 export type Resource = keyof typeof resources
@@ -50,13 +52,14 @@ export const resourceLabels: Record<Resource, string> = {
   remote: 'Remote access (terminal, files, desktop; manage: end sessions, set policy)',
   tickets: 'Tickets',
   reports: 'Reports (each report also needs read access to what it covers: devices, alerts, scripts, policies, audit)',
+  patches: 'Patches (approve: approve/decline updates; install: scan devices and run patch jobs)',
 }
 
 const readOnly = allPermissions.filter((p) => p.endsWith(':read'))
 const orgWide = allPermissions.filter((p) => !p.startsWith('partners:'))
 /** What technicians do on top of reading: manage devices, run scripts, work alerts and tickets, remote in. */
 const technicianWork: Permission[] = [
-  'sites:write', 'devices:write', 'devices:power', 'devices:services', 'devices:processes', 'devices:eventlogs', 'devices:command', 'enrollment:write', 'scripts:execute', 'alerts:write', 'automations:execute', 'remote:access', 'tickets:write', 'reports:write']
+  'sites:write', 'devices:write', 'devices:power', 'devices:services', 'devices:processes', 'devices:eventlogs', 'devices:command', 'enrollment:write', 'scripts:execute', 'alerts:write', 'automations:execute', 'remote:access', 'tickets:write', 'reports:write', 'patches:install']
 
 export type BuiltinRoleKey = 'partner_admin' | 'partner_technician' | 'partner_viewer' | 'org_admin' | 'org_technician' | 'org_viewer'
 

@@ -79,6 +79,7 @@ beforeAll(async () => {
   id.report = (await post('/api/v1/reports', { orgId: id.org, name: `Monthly inventory ${long}`, type: 'inventory', format: 'pdf', columns: ['device', 'org', 'site', 'os', 'osVersion', 'manufacturer', 'model', 'serial', 'cpu', 'ramGb', 'diskGb', 'lastUser', 'lastSeen'] })).id
   id.reportRun = (await post(`/api/v1/reports/${id.report}/run`, {})).id
   await post('/api/v1/report-schedules', { reportId: id.report, cron: '0 7 1 * *', timezone: 'Europe/Berlin', recipients: [`${long}@northwind.example`] })
+  id.patchJob = (await post('/api/v1/patch-jobs', { deviceIds: [id.device] })).id
   id.compactView = (await post('/api/v1/device-views', { name: 'Compact, every column', columns: ['name', 'hostname', 'status', 'os', 'org', 'site', 'lastSeen', 'lastUser', 'publicIp', 'cpu', 'ram', 'disk', 'tags', 'agent', 'enrolled'], density: 'compact' })).id
   browser = await launchBrowser()
 }, 180_000)
@@ -95,7 +96,7 @@ function urlsFor(route: string): string[] | null {
     '/dashboard/customize': ['/dashboard/customize'],
     '/devices/:id': [`/devices/${id.device}`], '/devices/:id/hardware': [`/devices/${id.device}/hardware`], '/devices/:id/software': [`/devices/${id.device}/software`],
     '/devices/:id/services': [`/devices/${id.device}/services`], '/devices/:id/network': [`/devices/${id.device}/network`], '/devices/:id/processes': [`/devices/${id.device}/processes`], '/devices/:id/command': [`/devices/${id.device}/command`], '/devices/:id/event-logs': [`/devices/${id.device}/event-logs`],
-    '/devices/:id/metrics': [`/devices/${id.device}/metrics`], '/devices/:id/history': [`/devices/${id.device}/history`], '/devices/:id/inventory': [`/devices/${id.device}/inventory`, `/devices/${id.device}/inventory?from=2026-01-01&to=2026-01-02`], '/devices/:id/remote': [`/devices/${id.device}/remote`],
+    '/devices/:id/metrics': [`/devices/${id.device}/metrics`], '/devices/:id/history': [`/devices/${id.device}/history`], '/devices/:id/inventory': [`/devices/${id.device}/inventory`, `/devices/${id.device}/inventory?from=2026-01-01&to=2026-01-02`], '/devices/:id/remote': [`/devices/${id.device}/remote`], '/devices/:id/patches': [`/devices/${id.device}/patches`], '/patch-jobs/:id': [`/patch-jobs/${id.patchJob}`],
     '/partners/:id': [`/partners/${id.partner}`], '/orgs/:id': [`/orgs/${id.org}`], '/sites/:id': [`/sites/${id.site}`], '/users/:id': [`/users/${id.user}`], '/roles/:id': [`/roles/${id.role}`],
     '/groups/:id': [`/groups/${id.group}`], '/software/detail': ['/software/detail?name=Google%20Chrome'],
     '/scripts/:id': [`/scripts/${id.script}`], '/scripts/:id/versions': [`/scripts/${id.script}/versions`], '/scripts/:id/versions/:versionId': [`/scripts/${id.script}/versions/${id.scriptVersion}`],

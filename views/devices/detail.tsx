@@ -14,7 +14,7 @@ import { CustomFieldsCard } from './custom-fields'
 import { PowerMenu, ScheduledPowerCallout } from '../device-actions/power'
 import { Ago, bytes, deviceLabel, DeviceStatus, duration, MaintenanceDurationOptions, Meter, osLabels, Tags } from './parts'
 
-export type DeviceTab = 'overview' | 'hardware' | 'software' | 'services' | 'network' | 'processes' | 'eventlogs' | 'command' | 'metrics' | 'history'
+export type DeviceTab = 'overview' | 'hardware' | 'software' | 'services' | 'network' | 'processes' | 'eventlogs' | 'command' | 'patches' | 'metrics' | 'history'
 
 export type DeviceHeader = {
   device: Device
@@ -32,7 +32,7 @@ export type DeviceHeader = {
 }
 
 /** Per-device permissions of the caller (site-limited members included). */
-export type DeviceAbilities = { processes: boolean; services: boolean; eventlogs: boolean; power: boolean; command: boolean }
+export type DeviceAbilities = { processes: boolean; services: boolean; eventlogs: boolean; power: boolean; command: boolean; patches: boolean }
 
 const tabs: { key: DeviceTab; label: string; path: string; needs?: keyof DeviceAbilities }[] = [
   { key: 'overview', label: 'Overview', path: '' },
@@ -43,6 +43,7 @@ const tabs: { key: DeviceTab; label: string; path: string; needs?: keyof DeviceA
   { key: 'processes', label: 'Processes', path: '/processes', needs: 'processes' },
   { key: 'eventlogs', label: 'Event log', path: '/event-logs', needs: 'eventlogs' },
   { key: 'command', label: 'Run command', path: '/command', needs: 'command' },
+  { key: 'patches', label: 'Patches', path: '/patches', needs: 'patches' },
   { key: 'metrics', label: 'Metrics', path: '/metrics' },
   { key: 'history', label: 'History', path: '/history' },
 ]

@@ -25,6 +25,8 @@ export const commandHandlers: Record<string, CommandModule | (() => Promise<Comm
   'power.wake': () => import('./power.wake'),
   'script.run': () => import('./script.run'),
   'policy.check': () => import('./policy.check'),
+  'patch.scan': () => import('./patch.scan'),
+  'patch.install': () => import('./patch.install'),
   'remote.open': () => import('./remote.open'),
   'remote.capabilities': () => import('./remote.capabilities'),
 }
