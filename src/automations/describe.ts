@@ -10,6 +10,8 @@ const eventWords: Record<string, string> = {
   'alert.triggered': 'When an alert fires',
   'script.completed': 'When a script finishes',
   'software.changed': 'When software changes on a device',
+  'patch.installed': 'When an update is installed on a device',
+  'patch.failed': 'When an update fails to install on a device',
 }
 
 export function describeTrigger(tr: AutomationTrigger, names?: Names): string {

@@ -68,6 +68,18 @@ export function listenForTriggers(ctx: AppContext) {
     }
   })
 
+  // Patch management (issue 12): one run per update, device and job.
+  for (const name of ['patch.installed', 'patch.failed'] as const) {
+    ctx.events.on(name, async (e) => {
+      for (const a of await listening(ctx, name, e.orgId)) {
+        await startRun(ctx, a, {
+          type: 'event', key: `${name}:${e.jobId}:${e.deviceId}:${e.patchId}`, by: `event:${name}`, deviceId: e.deviceId, orgId: e.orgId,
+          data: { event: name, jobId: e.jobId, patchId: e.patchId, source: e.source, name: e.externalId, version: e.version, severity: e.severity, ...('error' in e ? { error: e.error } : { rebootRequired: e.rebootRequired }) },
+        })
+      }
+    })
+  }
+
   ctx.events.on('software.changed', async (e) => {
     const autos = await listening(ctx, 'software.changed', e.orgId)
     if (autos.length === 0) return

@@ -6,7 +6,7 @@ export const triggerTypes = ['schedule', 'event', 'webhook', 'manual'] as const
 export type TriggerType = (typeof triggerTypes)[number]
 
 /** Events an automation can start on (the names of src/events.ts). */
-export const triggerEvents = ['device.enrolled', 'device.offline', 'alert.triggered', 'script.completed', 'software.changed'] as const
+export const triggerEvents = ['device.enrolled', 'device.offline', 'alert.triggered', 'script.completed', 'software.changed', 'patch.installed', 'patch.failed'] as const
 export type TriggerEvent = (typeof triggerEvents)[number]
 
 /** One trigger. Fields beyond `type` depend on it (and for events, on `event`). */

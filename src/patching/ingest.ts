@@ -2,31 +2,25 @@
 // update states; a `patch.install` result moves its job device and the updates it named. Both
 // run in the transaction that ends the command (src/agents/commands.ts onResult), so a scan's
 // rows, the device's states and the scan status commit together or not at all.
-import { eq } from 'drizzle-orm'
 import type { CommandOutcome, CommandRow } from '../agents/commands'
 import type { TxContext } from '../context'
 import { afterCommit } from '../db/tx'
-import { t } from '../db/tables'
 import { newId } from '../lib/ids'
 import type { PatchInstallResult, PatchScanResult, ScannedPatch } from '../protocol/patching'
 import {
-  findJobDeviceByCommand, findPatches, findPatchesOf, findScanStatus, insertDevicePatches, insertPatchesIfNew, jobDeviceStatusCounts, listApprovals, listDevicePatchRows,
+  findJobDeviceByCommand, findPatchDevice, findPatches, findPatchesOf, findScanStatus, insertDevicePatches, insertPatchesIfNew, jobDeviceStatusCounts, listApprovals, listDevicePatchRows,
   finishPatchJob, updateDevicePatches, updateJobDevice, upsertScanStatus, type DevicePatch, type Patch,
 } from './repo'
 
 const key = (p: { source: string; externalId: string; version: string }) => `${p.source}\u0000${p.externalId}\u0000${p.version}`
 
-async function deviceOf(ctx: TxContext, id: string) {
-  const [d] = await ctx.db.select({ id: t.devices.id, orgId: t.devices.orgId, siteId: t.devices.siteId, osType: t.devices.osType }).from(t.devices).where(eq(t.devices.id, id))
-  return d
-}
 
 /** applyScan stores a scan's outcome for the device (only the scan it waits for, once). */
 export async function applyScan(ctx: TxContext, command: CommandRow, outcome: CommandOutcome) {
   const now = ctx.clock.now()
   const status = await findScanStatus(ctx.db, command.deviceId)
   if (!status || status.scanCommandId !== command.id || status.scanStatus !== 'pending') return
-  const device = await deviceOf(ctx, command.deviceId)
+  const device = await findPatchDevice(ctx.db, command.deviceId)
   if (!device) return
   const result = outcome.result as PatchScanResult | null
   if (outcome.status !== 'completed' || !result) {

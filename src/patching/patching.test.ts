@@ -212,7 +212,9 @@ describe('approvals and jobs', () => {
     expect(page.text).toContain('&lt;img src=x')
   })
 
-  test('a failed install ends the device failed with the reason, and emits patch.failed', async () => {
+  test('a failed install ends the device failed with the reason, and emits patch.failed (an automation listening tags the device)', async () => {
+    const auto = await admin.post('/api/v1/automations', { orgId: orgA, name: 'Tag failed patches', description: '', enabled: true, trigger: { type: 'event', event: 'patch.failed' }, conditions: {}, actions: [{ id: 's1', type: 'update_device', addTags: ['patch-failed'] }], onFailure: 'stop', notifyChannelIds: [] })
+    expect(auto.status).toBe(201)
     await admin.post('/api/v1/patches/approve', { orgId: orgA, patchIds: [tzdata] })
     const before = agent.inbox.length
     const job = (await admin.post('/api/v1/patch-jobs', { deviceIds: [agent.deviceId] })).json
@@ -226,6 +228,7 @@ describe('approvals and jobs', () => {
     const row = (await devicePatches(agent)).data.find((x) => x.patch.externalId === 'tzdata' && x.patch.version === '2025c-0+deb12u1')!
     expect(row.state).toBe('failed')
     await waitFor(() => events.find((e) => e.name === 'patch.failed'), 5_000, 'patch.failed')
+    await waitFor(async () => ((await admin.get(`/api/v1/devices/${agent.deviceId}`)).json.tags as string[]).includes('patch-failed'), 15_000, 'the automation to tag the device')
   })
 })
 

@@ -174,3 +174,9 @@ export async function finishPatchJob(db: Db, id: string, status: PatchJob['statu
 export async function listPatchJobs(db: Db, orgIds: string[], limit: number): Promise<PatchJob[]> {
   return db.select().from(t.patchJobs).where(inIds(t.patchJobs.orgId, orgIds)).orderBy(desc(t.patchJobs.createdAt)).limit(limit)
 }
+
+/** findPatchDevice: what a scan needs of its device (org, site, OS). */
+export async function findPatchDevice(db: Db, id: string): Promise<{ id: string; orgId: string; siteId: string; osType: Patch['os'] } | undefined> {
+  const [d] = await db.select({ id: t.devices.id, orgId: t.devices.orgId, siteId: t.devices.siteId, osType: t.devices.osType }).from(t.devices).where(eq(t.devices.id, id))
+  return d
+}

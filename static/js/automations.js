@@ -78,6 +78,7 @@
   const eventLabels = {
     'device.enrolled': 'A device enrolls', 'device.offline': 'A device is offline for a while', 'alert.triggered': 'An alert fires',
     'script.completed': 'A script finishes', 'software.changed': 'Software changes on a device',
+    'patch.installed': 'An update is installed', 'patch.failed': 'An update fails to install',
   }
   const days = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat']
 
