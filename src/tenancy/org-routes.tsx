@@ -7,6 +7,7 @@ import { fieldErrorsOf, parseForm } from '../web/forms'
 import { htmxTarget } from '../web/htmx'
 import { pageProps, type PageContext } from '../web/page'
 import { redirect, render, setFlash } from '../web/render'
+import { csvExport, isoTime } from '../web/csv'
 import { createOrgBody, idParams, orgListQuery, updateOrgBody } from './model'
 import { createOrg, deleteOrg, getOrg, listOrgs, partnersForNewOrg, updateOrg } from './orgs'
 import { listLivePartners } from './repo'
@@ -40,6 +41,12 @@ export function orgRoutes(ctx: AppContext) {
       const table = <OrgTable {...result} query={c.query} />
       if (htmxTarget(c.request) === 'org-table') return render(c, table)
       return render(c, <OrgsPage page={await pageProps(ctx, c)} canCreate={partnersForNewOrg(actor).length > 0} table={table} query={c.query} />)
+    }, { query: orgListQuery })
+    .get('/orgs/export.csv', (c) => {
+      const actor = userOf(c.actor)
+      return csvExport(ctx.log, 'organizations.csv', ['Name', 'Slug', 'Status', 'Type', 'Sites', 'Contract start', 'Contract end', 'Billing contact', 'Created'],
+        async (n) => { const r = await listOrgs(ctx, actor, { ...c.query, page: n, perPage: 200 }); return { rows: r.rows, perPage: 200 } },
+        (o) => [o.name, o.slug, o.status, o.type, o.siteCount, o.contractStart ?? '', o.contractEnd ?? '', o.billingContact?.email ?? o.billingContact?.name ?? '', isoTime(o.createdAt)])
     }, { query: orgListQuery })
     .get('/orgs/new', (c) => newOrgPage(c))
     .post('/orgs', async (c) => {

@@ -6,6 +6,7 @@ import { actorPlugin, userOf } from '../web/actor-plugin'
 import { fieldErrorsOf, parseForm } from '../web/forms'
 import { pageProps, type PageContext } from '../web/page'
 import { redirect, render, setFlash } from '../web/render'
+import { csvExport } from '../web/csv'
 import { createSiteBody, idParams, siteListQuery, updateSiteBody } from './model'
 import { findLiveOrg, listOrgNames } from './repo'
 import { can, orgIdsWith } from './scope'
@@ -38,6 +39,13 @@ export function siteRoutes(ctx: AppContext) {
       const orgId = c.query.orgId ?? page.activeOrgId ?? undefined
       const rows = await listSites(ctx, actor, { orgId, search: c.query.search })
       return render(c, <SitesPage page={page} rows={rows} orgFilter={orgId ?? null} canCreate={orgIdsWith(actor.scope, 'sites:write').length > 0} />)
+    }, { query: siteListQuery })
+    .get('/sites/export.csv', async (c) => {
+      const actor = userOf(c.actor)
+      const page = await pageProps(ctx, c)
+      const rows = await listSites(ctx, actor, { orgId: c.query.orgId ?? page.activeOrgId ?? undefined, search: c.query.search })
+      return csvExport(ctx.log, 'sites.csv', ['Site', 'Organization', 'Time zone', 'Street', 'City', 'Postal code', 'Country', 'Contact', 'Contact email', 'Contact phone'], async () => ({ rows, perPage: rows.length + 1 }),
+        ({ site, orgName }) => [site.name, orgName, site.timezone, site.address?.street ?? '', site.address?.city ?? '', site.address?.postalCode ?? '', site.address?.country ?? '', site.contact?.name ?? '', site.contact?.email ?? '', site.contact?.phone ?? ''])
     }, { query: siteListQuery })
     .get('/sites/new', (c) => newSitePage(c, { values: c.query.orgId ? { orgId: c.query.orgId } : {} }), { query: siteListQuery })
     .post('/sites', async (c) => {

@@ -7,6 +7,7 @@ import { actorPlugin, userOf } from '../web/actor-plugin'
 import { checkValues, fieldErrorsOf, formObject, parseForm, type FieldErrors } from '../web/forms'
 import { pageProps, type PageContext } from '../web/page'
 import { redirect, render, setFlash } from '../web/render'
+import { csvExport, isoTime } from '../web/csv'
 import { idParams, inviteUserBody, inviteUserFields, membershipBody, membershipPickerFields, updateUserBody, userListQuery, type MembershipInput } from './model'
 import { listLivePartners, listOrgNames, listSites } from './repo'
 import { listRoles } from './roles'
@@ -55,6 +56,13 @@ export function userRoutes(ctx: AppContext) {
       const users = await listUsers(ctx, actor, { search: c.query.search, orgId: c.query.orgId ?? page.activeOrgId ?? undefined })
       const canInvite = orgIdsWith(actor.scope, 'users:write').length + partnerIdsWith(actor.scope, 'users:write').length > 0
       return render(c, <UsersPage page={page} users={users} canInvite={canInvite} search={c.query.search} />)
+    }, { query: userListQuery })
+    .get('/users/export.csv', async (c) => {
+      const actor = userOf(c.actor)
+      const page = await pageProps(ctx, c)
+      const users = await listUsers(ctx, actor, { search: c.query.search, orgId: c.query.orgId ?? page.activeOrgId ?? undefined })
+      return csvExport(ctx.log, 'users.csv', ['Name', 'Email', 'Status', 'Two-factor', 'Access', 'Last sign-in', 'Created'], async () => ({ rows: users, perPage: users.length + 1 }),
+        (u) => [u.name, u.email, u.status, u.mfaEnabled ? 'on' : 'off', u.memberships.map((m) => `${m.roleName} · ${m.targetName}`).join('; '), isoTime(u.lastLoginAt), isoTime(u.createdAt)])
     }, { query: userListQuery })
     .get('/users/invite', (c) => invitePage(c))
     .post('/users/invite', async (c) => {

@@ -70,3 +70,16 @@ test('alerts and tickets follow the list filters and the scope', async () => {
   expect(tickets[1]).toStartWith('1,"Wingtip printer, ""jammed"", again",Wingtip,,normal,open,,manual,')
   expect(await csv(admin, '/tickets/export.csv?search=vpn')).toHaveLength(2)
 })
+
+test('organizations, sites and users: what the list shows, within scope', async () => {
+  const orgs = await csv(admin, '/orgs/export.csv')
+  expect(orgs[0]).toBe('Name,Slug,Status,Type,Sites,Contract start,Contract end,Billing contact,Created')
+  expect(orgs.map((l) => l.split(',')[0])).toEqual(expect.arrayContaining(['Wingtip', 'Woodgrove']))
+  expect(await csv(admin, '/orgs/export.csv?search=wood')).toHaveLength(2)
+  const sites = await csv(orgUser, '/sites/export.csv')
+  expect(sites).toEqual(['Site,Organization,Time zone,Street,City,Postal code,Country,Contact,Contact email,Contact phone', 'Main,Wingtip,UTC,,,,,,,'])
+  const users = await csv(admin, '/users/export.csv')
+  expect(users[0]).toBe('Name,Email,Status,Two-factor,Access,Last sign-in,Created')
+  expect(users.find((l) => l.includes('tech@wingtip.example'))).toContain(',active,off,Org Technician · Wingtip,')
+  expect((await csv(orgUser, '/users/export.csv')).join('\n')).not.toContain('admin@example.com')
+})

@@ -50,7 +50,7 @@ export function OrgsPage(p: { page: PageProps; canCreate: boolean; table: Childr
       <PageHeader title="Organizations" subtitle="Your customers and their contracts.">
         {p.canCreate ? <a class="btn primary" href="/orgs/new">New organization</a> : ''}
       </PageHeader>
-      <form class="filters" method="get" action="/orgs" hx-get="/orgs" hx-target="#org-table" hx-trigger="input delay:300ms, change" hx-push-url="true">
+      <form class="filters" method="get" action="/orgs" hx-get="/orgs" hx-target="#org-table" hx-trigger="input delay:300ms, change" hx-push-url="true" hx-boost="false">
         <div class="field"><label for="f-search">Search</label><input id="f-search" type="search" name="search" value={p.query.search} placeholder="Name or slug" /></div>
         <div class="field"><label for="f-status">Status</label>
           <select id="f-status" name="status">
@@ -58,6 +58,7 @@ export function OrgsPage(p: { page: PageProps; canCreate: boolean; table: Childr
             {statusOptions.map((o) => <option value={o.value} selected={p.query.status === o.value} safe>{o.label}</option>)}
           </select>
         </div>
+        <button class="btn" type="submit" formaction="/orgs/export.csv" id="orgs-export">Export CSV</button>
       </form>
       <section class="card flush" id="org-table">{p.table}</section>
     </Layout>

@@ -10,6 +10,7 @@ export function SitesPage({ page, rows, orgFilter, canCreate }: { page: PageProp
   return (
     <Layout page={page} title="Sites">
       <PageHeader title="Sites" subtitle={orgFilter ? 'Sites of the selected organization' : 'Locations of all your organizations'}>
+        <a class="btn" href={orgFilter ? `/sites/export.csv?orgId=${orgFilter}` : '/sites/export.csv'} hx-boost="false" download="sites.csv" id="sites-export">Export CSV</a>
         {canCreate ? <a class="btn primary" href={orgFilter ? `/sites/new?orgId=${orgFilter}` : '/sites/new'}>New site</a> : ''}
       </PageHeader>
       <section class="card flush">

@@ -17,9 +17,10 @@ export function UsersPage({ page, users, canInvite, search }: { page: PageProps;
       <PageHeader title="Users" subtitle="People who can sign in, and what they can do where.">
         {canInvite ? <a class="btn primary" href="/users/invite">Invite user</a> : ''}
       </PageHeader>
-      <form class="filters" method="get" action="/users">
+      <form class="filters" method="get" action="/users" hx-boost="false">
         <div class="field"><label for="f-search">Search</label><input id="f-search" type="search" name="search" value={search} placeholder="Name or email" /></div>
         <button class="btn" type="submit">Search</button>
+        <button class="btn" type="submit" formaction="/users/export.csv" id="users-export">Export CSV</button>
       </form>
       <section class="card flush">
         {users.length === 0
