@@ -8,6 +8,7 @@ import { t } from '../db/tables'
 import type { Clock } from '../lib/clock'
 import { newId } from '../lib/ids'
 import type { Logger } from '../lib/log'
+import { storageCause } from '../lib/storage'
 
 export type JobHandler = (payload: any, job: { id: string; attempts: number }) => Promise<void>
 
@@ -107,7 +108,13 @@ export class JobRunner {
 
   private tick() {
     this.polling = (async () => {
-      try { await this.runDue() } catch (err) { this.log.error('job poll failed', { err }) }
+      try {
+        await this.runDue()
+      } catch (err) {
+        // note: a full disk fails every poll; it is logged once where it starts (server.ts watchStorage).
+        if (storageCause(err)) this.log.debug('job poll refused: storage failing', { cause: storageCause(err)!.code })
+        else this.log.error('job poll failed', { err })
+      }
       this.polling = null
       if (!this.stopped) this.schedule(this.opts.pollMs)
     })()
@@ -173,7 +180,8 @@ export class JobRunner {
           : { status: 'pending', runAt: this.clock.now() + retryIn, leaseUntil: null, lastError: message }).where(eq(t.jobs.id, job.id))
       } catch (recordErr) {
         // note: execute never rejects (nobody would handle it); the job's lease runs out and it is claimed again.
-        this.log.error('could not record a failed job; it runs again when its lease expires', { type: job.type, id: job.id, err: recordErr })
+        if (storageCause(recordErr)) this.log.debug('could not record a failed job (storage failing); it runs again when its lease expires', { type: job.type, id: job.id })
+        else this.log.error('could not record a failed job; it runs again when its lease expires', { type: job.type, id: job.id, err: recordErr })
       }
     }
   }

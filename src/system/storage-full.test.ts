@@ -198,6 +198,8 @@ describe.skipIf(!usingPostgres && !mount)(`a full disk under the database (${usi
     expect(degraded[0]).toMatchObject({ level: 'error', area: 'database', code: usingPostgres ? '53100' : 'SQLITE_FULL' })
     expect(logs.join('\n')).not.toContain('cannot rollback')
     expect(entries.filter((e) => e.msg === 'request failed')).toEqual([])
+    // The one error-level line is that one: the refused requests, jobs and agent messages log at debug.
+    expect(entries.filter((e) => e.level === 'error').map((e) => e.msg)).toEqual([degraded[0].msg])
 
     res = await admin.post('/api/v1/tickets', { orgId, title: 'Printer on fire' })
     expect(res.status).toBe(201)
