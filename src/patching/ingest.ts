@@ -5,6 +5,7 @@
 import type { CommandOutcome, CommandRow } from '../agents/commands'
 import type { TxContext } from '../context'
 import { afterCommit } from '../db/tx'
+import { autoApproveJob } from './auto-approve'
 import { newId } from '../lib/ids'
 import type { PatchInstallResult, PatchScanResult, ScannedPatch } from '../protocol/patching'
 import {
@@ -30,6 +31,8 @@ export async function applyScan(ctx: TxContext, command: CommandRow, outcome: Co
     return
   }
   await ingestScan(ctx, device, result, now)
+  // Automatic approval reads policies and writes its own audited decision: a job that commits with this scan.
+  await ctx.jobs.enqueue(autoApproveJob, { deviceId: device.id }, { db: ctx.db, uniqueKey: `${autoApproveJob}:${command.id}` })
   await upsertScanStatus(ctx.db, {
     ...status, scanStatus: result.errors.length ? 'partial' : 'ok', scanError: result.errors.length ? result.errors.map((e) => `${e.source}: ${e.message}`).join('; ').slice(0, 4000) : null,
     lastScanAt: now, providers: result.providers, rebootRequired: result.rebootRequired, updatedAt: now,

@@ -232,6 +232,30 @@ describe('approvals and jobs', () => {
   })
 })
 
+describe('automatic approval from the effective patching policy', () => {
+  test('security updates older than deferDays are approved for the org, audited as the system; newer and non-security ones wait', async () => {
+    const policy = await admin.post('/api/v1/policies', { orgId: orgB, name: 'Auto-approve security', type: 'patching', status: 'active', settings: { values: { 'patching.autoApproveSecurity': true, 'patching.deferDays': 3 } } })
+    expect(policy.status).toBe(201)
+    expect((await admin.post(`/api/v1/policies/${policy.json.id}/assignments`, { targetType: 'org', targetId: orgB })).status).toBeLessThan(300)
+    const day = 24 * 3600_000
+    await scan(agentB, { providers: ['apt'], rebootRequired: false, errors: [], patches: [
+      p('libssl3', '3.0.15-1', { classification: 'security', releasedAt: Date.now() - 5 * day }),
+      p('libxml2', '2.9.14-2', { classification: 'security', releasedAt: Date.now() }),
+      p('vim', '9.0.1-2', { releasedAt: Date.now() - 10 * day }),
+    ] })
+    const list = await waitFor(async () => { const l = (await devicePatches(agentB)).data; return stateOf(l, 'libssl3') === 'approved' ? l : null }, 15_000, 'the automatic approval')
+    expect(stateOf(list, 'libxml2')).toBe('available')
+    expect(stateOf(list, 'vim')).toBe('available')
+    const [approval] = await s.ctx.db.select().from(t.patchApprovals).where(eq(t.patchApprovals.patchId, list.find((x) => x.patch.externalId === 'libssl3')!.patchId))
+    expect(approval).toMatchObject({ orgId: orgB, status: 'approved', decidedBy: null })
+    expect(approval.reason).toContain('Auto-approve security')
+    const audit = await s.ctx.db.select().from(t.auditLogs).where(eq(t.auditLogs.orgId, orgB))
+    expect(audit.some((r) => r.action === 'patch.approved' && r.actorType === 'system')).toBe(true)
+    // Org A has no such policy: nothing there was approved by itself.
+    expect((await s.ctx.db.select().from(t.patchApprovals).where(eq(t.patchApprovals.orgId, orgA))).every((a) => a.decidedBy !== null)).toBe(true)
+  })
+})
+
 describe('pages', () => {
   test('fleet page and device tab render, escape endpoint text, and follow permissions', async () => {
     const fleet = await admin.get('/patches')

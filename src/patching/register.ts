@@ -2,6 +2,7 @@
 // scan and install results in the command's own transaction, and the live updates of its pages.
 import { registerCommandType } from '../agents/commands'
 import type { AppContext } from '../context'
+import { registerAutoApprove } from './auto-approve'
 import { applyInstall, applyScan } from './ingest'
 import { appendJobDeviceOutput, findJobDeviceByCommand, setDeviceStates, updateJobDevice } from './repo'
 
@@ -28,5 +29,7 @@ registerCommandType('patch.install', {
   onResult: (ctx, command, outcome) => applyInstall(ctx, command, outcome),
 })
 
-/** registerPatchingWork: nothing recurring yet (patch windows and rings will add their jobs here). */
-export async function registerPatchingWork(_ctx: AppContext) {}
+/** registerPatchingWork declares the domain's jobs: automatic approval after each scan and every hour. */
+export async function registerPatchingWork(ctx: AppContext) {
+  await registerAutoApprove(ctx)
+}

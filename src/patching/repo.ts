@@ -180,3 +180,19 @@ export async function findPatchDevice(db: Db, id: string): Promise<{ id: string;
   const [d] = await db.select({ id: t.devices.id, orgId: t.devices.orgId, siteId: t.devices.siteId, osType: t.devices.osType }).from(t.devices).where(eq(t.devices.id, id))
   return d
 }
+
+export async function findOrgPartner(db: Db, orgId: string): Promise<string | null> {
+  const [o] = await db.select({ partnerId: t.organizations.partnerId }).from(t.organizations).where(eq(t.organizations.id, orgId))
+  return o?.partnerId ?? null
+}
+
+/** listOrgsWithPatchingPolicies: orgs with an active policy of type patching (auto-approval may apply). */
+export async function listOrgsWithPatchingPolicies(db: Db): Promise<string[]> {
+  const rows = await db.selectDistinct({ orgId: t.policies.orgId }).from(t.policies).where(and(eq(t.policies.type, 'patching'), eq(t.policies.status, 'active'), sql`${t.policies.deletedAt} is null`))
+  return rows.map((r) => r.orgId)
+}
+
+export async function listDevicesWithOpenPatches(db: Db, orgId: string): Promise<string[]> {
+  const rows = await db.selectDistinct({ deviceId: t.devicePatches.deviceId }).from(t.devicePatches).where(and(eq(t.devicePatches.orgId, orgId), eq(t.devicePatches.state, 'available')))
+  return rows.map((r) => r.deviceId)
+}
