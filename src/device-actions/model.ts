@@ -1,6 +1,6 @@
 // Input shapes of device actions and live tools (pages and JSON API alike).
 import { t } from 'elysia'
-import { int, timeText } from '../web/model-types'
+import { epochMs, int, timeText } from '../web/model-types'
 import { eventLevels, eventLogCursorPattern, processSorts, serviceNamePattern, serviceStartTypes } from '../protocol'
 
 const lit = <T extends string>(values: readonly T[], error?: string) => t.Union(values.map((v) => t.Literal(v)), error ? { error } : {})
@@ -60,7 +60,7 @@ export type DeviceAction = (typeof deviceActions)[number]
 const actionFields = {
   action: lit(deviceActions, 'action must be reboot, shutdown, wake or checkin'),
   /** reboot/shutdown at this time (ISO or epoch ms) instead of now. */
-  at: t.Optional(t.Union([t.String({ maxLength: 40 }), t.Number()], { error: 'at is an ISO time or epoch milliseconds' })),
+  at: t.Optional(t.Union([t.String({ maxLength: 40 }), epochMs()], { error: 'at is an ISO time or epoch milliseconds' })),
   /** reboot/shutdown: shown to the logged-in users. */
   message: t.Optional(t.String({ maxLength: 500, error: 'message is at most 500 characters' })),
   /** reboot/shutdown: warn, then act this many seconds later (default 60 with a message, else 0). */
