@@ -30,6 +30,8 @@ export type Events = {
   'hardware.changed': { deviceId: string; orgId: string; changes: Record<string, { from: unknown; to: unknown }> }
   /** Services that changed state or start type (the agent's service watch, a service action). At most 200 listed. */
   'services.changed': { deviceId: string; orgId: string; changes: ServiceChange[] }
+  /** An alert rule was created or changed (enabled): it is evaluated against the current state of its devices at once. */
+  'alert_rule.saved': { ruleId: string; orgId: string | null; partnerId: string }
   'command.completed': { commandId: string; deviceId: string; orgId: string; type: string; status: string; sourceType: string | null; sourceId: string | null }
   // scripts (issue 4)
   'script.completed': { executionId: string; batchId: string; scriptId: string; deviceId: string; orgId: string; status: string; exitCode: number | null; customMetrics: Record<string, number> }
@@ -61,6 +63,8 @@ export type HeartbeatMetrics = {
   processCount: number | null
   pendingReboot: boolean
   custom: Record<string, number>
+  /** Watched process globs (the server names them from process rules) → how many match and their total CPU %. */
+  processes?: Record<string, { count: number; cpuPercent: number }>
 }
 
 type Listener<K extends keyof Events> = (payload: Events[K]) => void | Promise<void>

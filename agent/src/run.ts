@@ -16,6 +16,7 @@ import { clearPending, decidedAgainst, loadPending, waitForApproval, type Pendin
 import { buildReport, collectInventoryInChild } from './inventory'
 import { log } from './log'
 import { StateStore } from './state'
+import { watchProcesses } from './system-tools/processes'
 import { ServiceWatch } from './system-tools/service-watch'
 import { applyUpdate, cleanupAfterUpdate, confirmUpdate } from './update'
 import { agentVersion } from './version'
@@ -39,6 +40,9 @@ export class RunningAgent {
   private heartbeatSeconds: number
   private heartbeatTimer: Timer | null = null
   private inventoryTimer: Timer | null = null
+  /** Process globs the server asked to count (process alert rules); kept in memory, the server repeats them in every heartbeat answer. */
+  private watchedProcesses: string[] = []
+  private heartbeatAgainSoon = false
   private heartbeatFailures = 0
   private heartbeatInFlight = false
   private inventoryRunning: Promise<string[]> | null = null
@@ -125,7 +129,7 @@ export class RunningAgent {
       case 'command.cancel': this.runner.cancel(m.id); return
       case 'command.output.ack': return // the channel's output window (./channel.ts)
       case 'command.result.ack': return // the channel's unconfirmed results (./channel.ts)
-      case 'config': this.heartbeatSeconds = m.heartbeatSeconds; return
+      case 'config': this.heartbeatSeconds = m.heartbeatSeconds; if (m.watchProcesses) this.setWatchedProcesses(m.watchProcesses); return
       case 'upgrade': this.hooks.onUpgrade?.(m.upgrade, this); return
       case 'pong': return
       case 'error': log.warn('server says', { message: m.message }); return
@@ -136,11 +140,26 @@ export class RunningAgent {
   async heartbeat(): Promise<void> {
     const body = await collectHeartbeat(agentVersion, await hardwareId())
     if (this.state.state.failedUpdates.length) body.failedUpdates = this.state.state.failedUpdates.slice(-20)
+    if (this.watchedProcesses.length) {
+      const watched = await watchProcesses(this.watchedProcesses)
+      if (watched) body.metrics.processes = watched.map((w) => ({ pattern: w.pattern, count: w.count, cpuPercent: w.cpuPercent }))
+    }
     const res = await this.api.heartbeat(body)
     this.skewMs = res.serverTime - Date.now()
     this.heartbeatSeconds = res.heartbeatSeconds
     for (const c of res.commands) void this.runner.receive(c as SignedCommand)
     if (res.upgrade) this.hooks.onUpgrade?.(res.upgrade, this)
+    if (res.watchProcesses) this.setWatchedProcesses(res.watchProcesses)
+  }
+
+  /** setWatchedProcesses takes the server's process globs; new ones are reported by a heartbeat at once. */
+  private setWatchedProcesses(globs: string[]) {
+    const added = globs.some((g) => !this.watchedProcesses.includes(g))
+    this.watchedProcesses = globs.slice(0, 50)
+    if (!added) return
+    // note: inside a heartbeat (its answer named them) the loop shortens its next wait; a second loop would double the heartbeats.
+    if (this.heartbeatInFlight) this.heartbeatAgainSoon = true
+    else this.heartbeatSoon()
   }
 
   /** heartbeatSoon runs the heartbeat loop now instead of at its next interval. */
@@ -166,6 +185,7 @@ export class RunningAgent {
     } finally {
       this.heartbeatInFlight = false
     }
+    if (this.heartbeatAgainSoon) { this.heartbeatAgainSoon = false; next = Math.min(next, 500) }
     if (!this.stopped && !this.paused) this.heartbeatTimer = setTimeout(() => void this.heartbeatLoop(), next)
   }
 

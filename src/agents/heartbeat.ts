@@ -7,6 +7,7 @@ import { newId } from '../lib/ids'
 import { capText, type HeartbeatRequest, type HeartbeatResponse } from '../protocol'
 import type { HeartbeatMetrics } from '../events'
 import { platformOf, type AgentIdentity } from './auth'
+import { processWatchFor } from '../alerts/process-watch'
 import { upgradeFor } from './builds'
 import { signedCommandsFor } from './commands'
 import { insertDeviceChanges, updateDeviceRow } from './device-repo'
@@ -55,12 +56,14 @@ export async function recordHeartbeat(ctx: Ctx, agent: AgentIdentity, hb: Heartb
     cpuPercent: m.cpuPercent, ramPercent: m.ramPercent, diskPercent: m.diskPercent, volumes: m.volumes, netInBytes: m.netInBytes, netOutBytes: m.netOutBytes,
     processCount: m.processCount, pendingReboot: hb.pendingReboot, custom: {},
   }
+  if (m.processes?.length) metrics.processes = Object.fromEntries(m.processes.map((p) => [p.pattern, { count: p.count, cpuPercent: p.cpuPercent }]))
   ctx.events.emit('heartbeat.received', { deviceId: agent.id, orgId: agent.orgId, at: now, metrics, bootTime: hb.uptimeSeconds === null ? null : now - Math.round(hb.uptimeSeconds * 1000) })
   return {
     serverTime: now,
     heartbeatSeconds: agent.heartbeatSeconds,
     commands: ctx.agents.isConnected(agent.id) ? [] : await signedCommandsFor(ctx, agent),
     upgrade: upgradeFor(ctx, platformOf(agent), hb.agentVersion, hb.failedUpdates),
+    watchProcesses: await processWatchFor(ctx, agent),
   }
 }
 

@@ -17,6 +17,8 @@ export type DeviceFacts = {
     /** mount → percent used */
     volumes: Record<string, number>
     custom: Record<string, number>
+    /** Watched process globs the agent reported with this heartbeat (absent: not reported). */
+    processes?: Record<string, { count: number; cpuPercent: number }>
   } | null
   lastSeenAt: number | null
   lastHeartbeatAt: number | null
@@ -45,6 +47,9 @@ const triggersOf: Record<Condition['type'], Trigger[]> = {
   software: ['software', 'inventory'],
   // services: the agent's service watch (within a minute of a change) and service actions.
   service: ['inventory', 'services'],
+  // processes: counted by the agent for the globs process rules name, every heartbeat.
+  process_not_running: ['heartbeat'],
+  process_cpu: ['heartbeat'],
   pending_reboot: ['heartbeat'],
   // note: an agent reports its version with every heartbeat, but it only changes when the
   // agent restarts (after an update), and a restarted agent sends its inventory: checking
@@ -145,6 +150,12 @@ export function evaluateItem(c: Condition, facts: DeviceFacts, subject: string, 
       const running = svc ? /^(running|active|started)$/i.test(svc.state) : true
       return { holds: !!svc && !running, known: facts.services !== null, values: { service: svc?.displayName ?? svc?.name ?? c.name, state: svc?.state ?? null } }
     }
+    case 'process_not_running': case 'process_cpu': {
+      const p = facts.metrics?.processes?.[c.name]
+      if (!p) return { holds: false, known: false, values: { process: c.name } }
+      if (c.type === 'process_not_running') return { holds: p.count === 0, known: true, values: { process: c.name, count: p.count } }
+      return { holds: p.count > 0 && p.cpuPercent > c.percent, known: true, values: { process: c.name, count: p.count, value: p.cpuPercent, threshold: c.percent, minutes: c.minutes } }
+    }
     case 'pending_reboot':
       return { holds: facts.pendingReboot === true, known: facts.pendingReboot !== null, values: { days: c.days, pendingReboot: facts.pendingReboot } }
     case 'agent_outdated': {
@@ -171,6 +182,10 @@ export function itemHolds(c: Condition, facts: DeviceFacts, subject: string, ser
     return (c.type === 'stale' || facts.offline === true) && facts.now - at >= c.minutes * 60_000
   }
   if (c.type === 'pending_reboot') return facts.pendingReboot
+  if (c.type === 'process_not_running' || c.type === 'process_cpu') {
+    const p = facts.metrics?.processes?.[c.name]
+    return p ? (c.type === 'process_not_running' ? p.count === 0 : p.count > 0 && p.cpuPercent > c.percent) : null
+  }
   const r = evaluateItem(c, facts, subject, serverVersion)
   return r.known ? r.holds : null
 }
@@ -179,6 +194,8 @@ export function itemHolds(c: Condition, facts: DeviceFacts, subject: string, ser
 export function durationMs(c: Condition): number {
   if (c.type === 'metric' || c.type === 'service') return (c.durationMinutes ?? 0) * 60_000
   if (c.type === 'pending_reboot') return c.days * 24 * 3_600_000
+  // note: a heartbeat below the threshold clears the pending state, so this is "above in every heartbeat for M minutes".
+  if (c.type === 'process_cpu') return c.minutes * 60_000
   return 0
 }
 
@@ -195,6 +212,11 @@ export function versionOrder(a: string, b: string): number {
     if (d !== 0) return d < 0 ? -1 : 1
   }
   return 0
+}
+
+/** processGlobs: the process globs the rules' conditions watch (what the agent is told to count). */
+export function processGlobs(conditions: RuleConditions): string[] {
+  return conditions.items.flatMap((c) => (c.type === 'process_not_running' || c.type === 'process_cpu' ? [c.name] : []))
 }
 
 /** volumeSubjects: the disk volumes a per-volume rule watches on this device. */
@@ -222,6 +244,8 @@ export function describeCondition(c: Condition): string {
     case 'stale': return `no heartbeat for ${c.minutes} min`
     case 'software': return `software ${c.event} matching "${c.pattern}"`
     case 'service': return `service "${c.name}" stopped${c.durationMinutes ? ` for ${c.durationMinutes} min` : ''}`
+    case 'process_not_running': return `process "${c.name}" not running`
+    case 'process_cpu': return `process "${c.name}" above ${c.percent}% CPU for ${c.minutes} min`
     case 'pending_reboot': return `reboot pending for ${c.days} day${c.days === 1 ? '' : 's'}`
     case 'agent_outdated': return `agent older than ${c.minVersion || 'the server version'}`
   }

@@ -8,6 +8,7 @@ import type { TestClient } from '../testing/client'
 import { makeDevice } from '../testing/devices'
 import { makeOrg, makeSite, makeUser, setupAdmin, testPassword } from '../testing/factories'
 import { startTestServer, type TestServer } from '../testing/server'
+import { waitFor } from '../testing/agent'
 
 let s: TestServer
 let admin: TestClient
@@ -194,9 +195,10 @@ describe('device state conditions', () => {
     const d = await device({ agentVersion: '0.0.9' })
     await rule([d.id], { conditions: cond([{ type: 'pending_reboot', days: 3 }]), titleTemplate: 'reboot' })
     await rule([d.id], { conditions: cond([{ type: 'agent_outdated', minVersion: '0.1.0' }]), titleTemplate: 'agent {{agentVersion}} < {{minVersion}}' })
+    // A new rule is evaluated against the stored state at once: the device row's agent version.
+    await waitFor(async () => (await alertsOf(d.id)).length > 0, 20_000, 'the outdated-agent alert of the new rule')
     await heartbeat(s.ctx, d, { pendingReboot: true })
-    expect(await alertsOf(d.id)).toEqual([])
-    // The version is checked when the agent (re)starts and sends its inventory.
+    // Later, the version is checked when the agent (re)starts and sends its inventory.
     s.ctx.events.emit('inventory.received', { deviceId: d.id, orgId, at: s.clock.now(), sections: ['software'] })
     await s.ctx.events.settle()
     expect((await alertsOf(d.id)).map((a) => a.title)).toEqual(['agent 0.0.9 < 0.1.0'])

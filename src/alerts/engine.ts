@@ -26,6 +26,12 @@ export type EvaluationInput = {
   /** Only some metrics were reported (custom metrics from a script): pending reboot counts as unknown. */
   partial?: boolean
   change?: { installed: SoftwareRef[]; removed: SoftwareRef[] }
+  /**
+   * Evaluate only this rule, against the device's stored state (a rule just saved). Such an
+   * evaluation only adds (starts a pending state, fires): the stored state may be older than
+   * the last heartbeat, so it never clears a pending state or resolves an alert.
+   */
+  ruleId?: string
   /** The device row, when the caller already has it (the time-based job). */
   device?: AlertDevice
 }
@@ -55,7 +61,7 @@ class FactLoader {
     if (!hb || rules.some((r) => r.needs.device || r.needs.services || r.needs.software)) return null
     return {
       now, lastSeenAt: now, lastHeartbeatAt: now, offline: false, pendingReboot: this.input.partial ? null : hb.pendingReboot, agentVersion: null, services: null, software: null, change: this.input.change ?? null,
-      metrics: { cpuPercent: hb.cpuPercent, ramPercent: hb.ramPercent, diskPercent: hb.diskPercent, processCount: hb.processCount, netInBytes: hb.netInBytes, netOutBytes: hb.netOutBytes, volumes: hb.volumes, custom: hb.custom },
+      metrics: { cpuPercent: hb.cpuPercent, ramPercent: hb.ramPercent, diskPercent: hb.diskPercent, processCount: hb.processCount, netInBytes: hb.netInBytes, netOutBytes: hb.netOutBytes, volumes: hb.volumes, custom: hb.custom, processes: hb.processes },
     }
   }
 
@@ -66,7 +72,7 @@ class FactLoader {
     if (!hb && !device) return null
     if (device?.status === 'decommissioned') return null
     const metrics: DeviceFacts['metrics'] = hb
-      ? { cpuPercent: hb.cpuPercent, ramPercent: hb.ramPercent, diskPercent: hb.diskPercent, processCount: hb.processCount, netInBytes: hb.netInBytes, netOutBytes: hb.netOutBytes, volumes: hb.volumes, custom: hb.custom }
+      ? { cpuPercent: hb.cpuPercent, ramPercent: hb.ramPercent, diskPercent: hb.diskPercent, processCount: hb.processCount, netInBytes: hb.netInBytes, netOutBytes: hb.netOutBytes, volumes: hb.volumes, custom: hb.custom, processes: hb.processes }
       : { cpuPercent: device!.cpuPercent, ramPercent: device!.ramPercent, diskPercent: device!.diskPercent, processCount: null, netInBytes: null, netOutBytes: null,
           volumes: rules.some((r) => r.hasVolumes) ? await deviceVolumes(this.ctx.db, this.input.deviceId) : {}, custom: {} }
     return {
@@ -99,7 +105,7 @@ export async function evaluateDevice(ctx: Ctx, input: EvaluationInput, batch?: B
   const cache = ruleCacheOf(ctx)
   const entry = cache.peek(input.orgId) ?? (await cache.forOrg(ctx, input.orgId))
   if (!entry) return
-  const candidates = entry.byTrigger[input.trigger]
+  const candidates = input.ruleId ? entry.rules.filter((r) => r.id === input.ruleId) : entry.byTrigger[input.trigger]
   if (candidates.length === 0) return
   const loader = new FactLoader(ctx, input)
   const rules: CompiledRule[] = []
@@ -136,7 +142,7 @@ export async function evaluateDevice(ctx: Ctx, input: EvaluationInput, batch?: B
       // The common case: nothing holds and nothing is pending: no work, no allocation.
       if (!watch && !ruleYoung?.has(subject) && !anyItemHolds(rule, facts, subject, ctx.version)) continue
       try {
-        const action = decide(ctx, { deviceId: input.deviceId, rule, subject, facts, watch, loader, orgId: input.orgId, partnerId: entry.partnerId, orgName: entry.orgName, offlineRuleIds, writes })
+        const action = decide(ctx, { additive: !!input.ruleId, deviceId: input.deviceId, rule, subject, facts, watch, loader, orgId: input.orgId, partnerId: entry.partnerId, orgName: entry.orgName, offlineRuleIds, writes })
         if (action) await action()
       } catch (err) {
         ctx.log.error('alert evaluation failed', { ruleId: rule.id, deviceId: input.deviceId, subject, err })
@@ -169,6 +175,8 @@ async function applyWrites(ctx: Ctx, writes: WatchWrite[]) {
 type WatchWrite = { delete: boolean; row: AlertWatch }
 
 type SubjectInput = {
+  /** A saved rule's first look (EvaluationInput.ruleId): never clears or resolves. */
+  additive: boolean
   deviceId: string; rule: CompiledRule; subject: string; facts: DeviceFacts; watch: AlertWatch | undefined; loader: FactLoader
   orgId: string; partnerId: string; orgName: string; offlineRuleIds: string[]
   /** Plain pending-state writes, applied together at the end of the evaluation. */
@@ -242,6 +250,7 @@ function decide(ctx: Ctx, s: SubjectInput): (() => Promise<unknown>) | null {
     if (h === null) return null
     holds.push(h)
   }
+  if (s.additive && !holds.some(Boolean)) return null
   const now = facts.now
   const young = youngStates(ctx).get(s.deviceId)?.get(rule.id)?.get(subject)
   const stored = watch?.pending ?? {}
@@ -250,7 +259,7 @@ function decide(ctx: Ctx, s: SubjectInput): (() => Promise<unknown>) | null {
   let satisfiedCount = 0
   let anyHolds = false
   for (let i = 0; i < items.length; i++) {
-    if (!holds[i]) { delete pending[i]; continue }
+    if (!holds[i]) { if (!s.additive) delete pending[i]; continue }
     anyHolds = true
     if (!(i in pending)) pending[i] = now
     if (now - pending[i] >= durationMs(items[i])) satisfiedCount++
@@ -276,7 +285,7 @@ function decide(ctx: Ctx, s: SubjectInput): (() => Promise<unknown>) | null {
 
   if (fires && !openAlertId) return () => fire(ctx, s, pending, valuesNow())
   if (fires && openAlertId && rule.isEvent) return () => recordEvent(ctx, ctx.db, openAlertId, 'matched', { values: valuesNow(), note: 'The condition matched again' })
-  if (!fires && openAlertId && rule.autoResolve && !rule.isEvent) {
+  if (!fires && openAlertId && rule.autoResolve && !rule.isEvent && !s.additive) {
     return async () => {
       await resolveAlert(ctx, openAlertId, { actor: null, values: valuesNow() })
       if (persistCount) await saveWatch(ctx.db, { ...key, orgId: s.orgId, pending: persist, alertId: null, updatedAt: now })

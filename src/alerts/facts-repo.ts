@@ -90,7 +90,7 @@ export async function groupsOfOrgs(db: Db, orgIds: string[]) {
 
 export async function devicesOfOrgs(db: Db, orgIds: string[], limit = 2000) {
   if (orgIds.length === 0) return []
-  return db.select({ id: t.devices.id, orgId: t.devices.orgId, siteId: t.devices.siteId, name: t.devices.hostname }).from(t.devices)
+  return db.select({ id: t.devices.id, orgId: t.devices.orgId, siteId: t.devices.siteId, name: t.devices.hostname, heartbeatSeconds: t.devices.heartbeatSeconds }).from(t.devices)
     .where(and(inIds(t.devices.orgId, orgIds), ne(t.devices.status, 'decommissioned'))).limit(limit)
 }
 

@@ -9,7 +9,7 @@ const lit = <const T extends string>(values: readonly T[], error?: string) => t.
 const id = t.String({ minLength: 1, maxLength: 64 })
 
 export const conditionBody = t.Object({
-  type: lit(['metric', 'offline', 'stale', 'software', 'service', 'pending_reboot', 'agent_outdated'], 'type must be one of metric, offline, stale, software, service, pending_reboot, agent_outdated'),
+  type: lit(['metric', 'offline', 'stale', 'software', 'service', 'process_not_running', 'process_cpu', 'pending_reboot', 'agent_outdated'], 'type must be one of metric, offline, stale, software, service, process_not_running, process_cpu, pending_reboot, agent_outdated'),
   metric: t.Optional(t.String({ minLength: 1, maxLength: 80 })),
   operator: t.Optional(lit(operators, 'operator must be one of gt, gte, lt, lte, eq, neq')),
   value: t.Optional(anyNumber()),
@@ -19,6 +19,7 @@ export const conditionBody = t.Object({
   event: t.Optional(lit(['installed', 'removed', 'present', 'absent'], 'event must be installed, removed, present or absent')),
   pattern: t.Optional(t.String({ minLength: 1, maxLength: 500 })),
   name: t.Optional(t.String({ minLength: 1, maxLength: 200 })),
+  percent: t.Optional(int({ minimum: 1, maximum: 100, error: 'percent must be between 1 and 100' })),
   days: t.Optional(int({ minimum: 1, maximum: 365, error: 'days must be between 1 and 365' })),
   minVersion: t.Optional(t.String({ maxLength: 40, pattern: '^[0-9]+(\\.[0-9]+){0,3}([-+][0-9A-Za-z.-]+)?$', error: 'minVersion must look like 1.2.3' })),
 })

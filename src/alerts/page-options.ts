@@ -48,7 +48,9 @@ type Body = Record<string, unknown>
 
 export function last(body: Body, key: string): string | undefined {
   const v = body[key]
-  const one = Array.isArray(v) ? v[v.length - 1] : v
+  // note: condition kinds share field names (name, minutes, durationMinutes) in blocks the form
+  // only hides, so the browser sends each; the filled one counts, not an empty hidden one.
+  const one = Array.isArray(v) ? v.findLast((x) => x !== undefined && x !== null && x !== '') : v
   return one === undefined || one === null || one === '' ? undefined : String(one)
 }
 

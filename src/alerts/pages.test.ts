@@ -59,6 +59,29 @@ describe('alert pages', () => {
     expect((await web.get('/alerts/rules')).text).toContain('cpu_percent &gt; 80 for 2 min OR offline for 15 min')
   })
 
+  test('the rule builder offers the process conditions; hidden blocks\' empty fields do not override the filled ones', async () => {
+    const form = (await web.get('/alerts/rules/new')).text
+    expect(form).toContain('value="process_not_running"')
+    expect(form).toContain('value="process_cpu"')
+    // As a browser sends it: every block's inputs, the hidden ones empty (name is in the service and process blocks).
+    const ok = await web.form('/alerts/rules', {
+      owner: `org:${orgId}`, name: 'Process builder rule', severity: 'high', cooldownMinutes: '5', 'conditions.match': 'any',
+      'conditions.items.0.type': 'process_cpu', 'conditions.items.0.name': ['', 'java*'], 'conditions.items.0.percent': '85', 'conditions.items.0.minutes': ['', '10'], 'conditions.items.0.durationMinutes': ['', ''],
+      'conditions.items.1.type': 'service', 'conditions.items.1.name': ['nginx', ''], 'conditions.items.1.durationMinutes': ['', '3'],
+      'targets.kind': 'all', enabled: 'true', autoResolve: 'true', titleTemplate: 'Proc {{device.name}}', messageTemplate: '',
+    })
+    expect(ok.status).toBe(303)
+    const rule = (await web.get('/api/v1/alert-rules?search=Process%20builder')).json.data[0]
+    expect(rule.conditions.items).toEqual([{ type: 'process_cpu', name: 'java*', percent: 85, minutes: 10 }, { type: 'service', name: 'nginx', durationMinutes: 3 }])
+    expect((await web.get('/alerts/rules')).text).toContain('process &quot;java*&quot; above 85% CPU for 10 min')
+    const bad = await web.form('/alerts/rules', {
+      owner: `org:${orgId}`, name: 'Bad process rule', severity: 'high', cooldownMinutes: '5', 'conditions.match': 'all',
+      'conditions.items.0.type': 'process_cpu', 'conditions.items.0.name': 'java', 'conditions.items.0.minutes': '10', 'targets.kind': 'all', titleTemplate: 'x',
+    })
+    expect(bad.status).toBe(400)
+    expect(bad.text).toContain('a process_cpu condition needs percent')
+  })
+
   test('dashboard, detail, history, templates and maintenance pages render; endpoint data is escaped', async () => {
     const d = await makeDevice(s.ctx, { orgId, siteId, hostname: `pc-${evil}` })
     await web.post('/api/v1/alert-rules', { orgId, name: `Rule ${evil}`, severity: 'critical', targets: { kind: 'devices', ids: [d.id] }, conditions: { match: 'all', items: [{ type: 'metric', metric: 'cpu_percent', operator: 'gt', value: 90 }] }, titleTemplate: 'CPU on {{device.name}}' })

@@ -38,6 +38,8 @@ type Entry = {
   at: number; partnerId: string; orgName: string; rules: CompiledRule[]
   /** The rules each trigger re-checks, and the offline rules (correlation). */
   byTrigger: Record<Trigger, CompiledRule[]>; offlineRuleIds: string[]
+  /** Rules with process conditions (their globs go to the agents they target). */
+  processRules: CompiledRule[]
 }
 
 const ttlMs = 10_000
@@ -70,7 +72,8 @@ export class RuleCache {
     if (!org) { this.byOrg.delete(orgId); return null }
     const rules = (await listRulesForOrg(ctx.db, orgId, org.partnerId)).map(compileRule)
     const byTrigger = Object.fromEntries((['heartbeat', 'inventory', 'software', 'services', 'tick'] as const).map((tr) => [tr, rules.filter((r) => r.triggers.has(tr))])) as Record<Trigger, CompiledRule[]>
-    const entry: Entry = { at: Date.now(), partnerId: org.partnerId, orgName: org.name, rules, byTrigger, offlineRuleIds: rules.filter((r) => r.isOffline).map((r) => r.id) }
+    const entry: Entry = { at: Date.now(), partnerId: org.partnerId, orgName: org.name, rules, byTrigger, offlineRuleIds: rules.filter((r) => r.isOffline).map((r) => r.id),
+      processRules: rules.filter((r) => r.conditions.items.some((c) => c.type === 'process_not_running' || c.type === 'process_cpu')) }
     this.byOrg.set(orgId, entry)
     return entry
   }

@@ -25,6 +25,7 @@ const conditionFields: Record<string, [string, 'text' | 'number'][]> = {
   metric: [['metric', 'text'], ['operator', 'text'], ['value', 'number'], ['durationMinutes', 'number'], ['volume', 'text']],
   offline: [['minutes', 'number']], stale: [['minutes', 'number']],
   software: [['event', 'text'], ['pattern', 'text']], service: [['name', 'text'], ['durationMinutes', 'number']],
+  process_not_running: [['name', 'text']], process_cpu: [['name', 'text'], ['percent', 'number'], ['minutes', 'number']],
   pending_reboot: [['days', 'number']], agent_outdated: [['minVersion', 'text']],
 }
 

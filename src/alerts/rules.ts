@@ -63,9 +63,21 @@ function checkCondition(c: ConditionInput, path: string): Condition {
     case 'stale': return { type: 'stale', minutes: need('minutes') }
     case 'software': return { type: 'software', event: need('event'), pattern: need('pattern') }
     case 'service': return { type: 'service', name: need('name'), ...(c.durationMinutes ? { durationMinutes: c.durationMinutes } : {}) }
+    case 'process_not_running': return { type: 'process_not_running', name: processName(need('name'), `${path}/name`) }
+    case 'process_cpu': {
+      if (c.minutes !== undefined && c.minutes > 24 * 60) throw new ValidationError(`${path}/minutes`, 'a process CPU window is at most 1440 minutes')
+      return { type: 'process_cpu', name: processName(need('name'), `${path}/name`), percent: need('percent'), minutes: need('minutes') }
+    }
     case 'pending_reboot': return { type: 'pending_reboot', days: need('days') }
     case 'agent_outdated': return { type: 'agent_outdated', ...(c.minVersion ? { minVersion: c.minVersion } : {}) }
   }
+}
+
+/** processName: a process glob the agent can match (one name pattern, at most 100 characters, no path). */
+function processName(name: string, path: string): string {
+  const v = name.trim()
+  if (!v || v.length > 100 || /[\\/\x00-\x1f]/.test(v)) throw new ValidationError(path, 'give a process name or glob (no path, at most 100 characters), like nginx or sql*')
+  return v
 }
 
 export function checkConditions(input: { match: 'all' | 'any'; items: ConditionInput[] }): RuleConditions {
@@ -124,6 +136,7 @@ export async function createRule(ctx: Ctx, actor: UserActor, input: CreateRuleIn
   const rule: AlertRule = { id: newId(), ...owner, ...fields, templateKey: input.templateKey ?? null, createdBy: actor.user.id, updatedBy: actor.user.id, createdAt: now, updatedAt: now, deletedAt: null }
   await withTx(ctx.db, async (tx) => {
     await insertRule(tx, rule)
+    if (rule.enabled) ctx.events.inTx(tx).emit('alert_rule.saved', { ruleId: rule.id, orgId: rule.orgId, partnerId: rule.partnerId })
     await recordAudit({ ...ctx, db: tx }, actor.audit, { action: 'alert_rule.create', partnerId: rule.partnerId, orgId: rule.orgId, resourceType: 'alert_rule', resourceId: rule.id, resourceName: rule.name, details: { severity: rule.severity, conditions: rule.conditions } })
   })
   ruleCacheOf(ctx).invalidate()
@@ -139,6 +152,9 @@ export async function updateRule(ctx: Ctx, actor: UserActor, id: string, input: 
     await updateRuleRow(tx, id, next)
     // New conditions start from a clean slate (open alerts stay until they resolve or are closed).
     if (input.conditions) await deleteWatchesOfRule(tx, id)
+    // Only what can change the outcome is evaluated again (new conditions, targets, or switched on).
+    const outcomeChanged = !!input.conditions || !!input.targets || (input.enabled === true && !rule.enabled)
+    if (next.enabled && outcomeChanged) ctx.events.inTx(tx).emit('alert_rule.saved', { ruleId: id, orgId: rule.orgId, partnerId: rule.partnerId })
     await recordAudit({ ...ctx, db: tx }, actor.audit, { action: 'alert_rule.update', partnerId: rule.partnerId, orgId: rule.orgId, resourceType: 'alert_rule', resourceId: id, resourceName: next.name, details: { fields: Object.keys(input) } })
   })
   ruleCacheOf(ctx).invalidate()

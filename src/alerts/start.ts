@@ -14,6 +14,10 @@ import { deviceGroupIds } from './facts-repo'
 import { updateAlertRow } from './alerts-repo'
 import { recordCustomMetrics } from './custom-metrics'
 import { compileRule } from './rule-cache'
+import { processGlobs } from './conditions'
+import { devicesOfOrgs } from './facts-repo'
+import { processWatchFor } from './process-watch'
+import { targetsMatch } from './targets'
 import { findRuleAnyState, listEnabledRules, orgIdsOfPartners } from './rules-repo'
 
 export const alertTickJob = 'alerts.tick'
@@ -30,8 +34,34 @@ export async function startAlerting(ctx: AppContext) {
   ctx.events.on('device.online', (p) => evaluate({ deviceId: p.deviceId, orgId: p.orgId, trigger: 'tick' }))
   ctx.events.on('device.offline', (p) => evaluate({ deviceId: p.deviceId, orgId: p.orgId, trigger: 'tick' }))
   ctx.events.on('script.completed', (p) => recordCustomMetrics(ctx, { id: p.deviceId, orgId: p.orgId }, p.customMetrics))
+  // A saved rule is evaluated against its devices' current state at once (a job: it survives a restart).
+  ctx.jobs.register(ruleSavedJob, (p: { ruleId: string }) => evaluateSavedRule(ctx, p.ruleId, evaluate), { maxAttempts: 3, leaseMs: 5 * 60_000 })
+  ctx.events.on('alert_rule.saved', async (p) => { await ctx.jobs.enqueue(ruleSavedJob, { ruleId: p.ruleId }) })
   registerDeliveryJob(ctx)
   await ctx.jobs.every(alertTickJob, alertTickMs, () => alertTick(ctx, evaluate))
+}
+
+export const ruleSavedJob = 'alerts.rule-saved'
+
+/**
+ * evaluateSavedRule checks a new or edited rule on every device it targets, against what is
+ * stored (metrics on the device row, services, software, status). Agents it watches processes
+ * on are told the new globs over their socket and answer with a heartbeat at once, which is
+ * evaluated like any other.
+ */
+export async function evaluateSavedRule(ctx: AppContext, ruleId: string, evaluate: (input: EvaluationInput) => Promise<void> = (input) => evaluateDevice(ctx, input)) {
+  const rule = await findRuleAnyState(ctx.db, ruleId)
+  if (!rule || !rule.enabled || rule.deletedAt) return
+  const orgIds = rule.orgId ? [rule.orgId] : await orgIdsOfPartners(ctx.db, [rule.partnerId])
+  const watches = processGlobs(rule.conditions).length > 0
+  const devices = await devicesOfOrgs(ctx.db, orgIds, 100_000)
+  const work: Promise<void>[] = []
+  for (const d of devices) {
+    if (!(await targetsMatch(rule.targets, d, () => deviceGroupIds(ctx.db, d.id)))) continue
+    work.push(evaluate({ deviceId: d.id, orgId: d.orgId, trigger: 'tick', ruleId }))
+    if (watches && ctx.agents.isConnected(d.id)) ctx.agents.send(d.id, { type: 'config', heartbeatSeconds: d.heartbeatSeconds, watchProcesses: await processWatchFor(ctx, d) })
+  }
+  await Promise.all(work)
 }
 
 /** alertTick is the recurring job's body. */

@@ -37,11 +37,15 @@ export type StaleCondition = { type: 'stale'; minutes: number }
 export type SoftwareCondition = { type: 'software'; event: 'installed' | 'removed' | 'present' | 'absent'; pattern: string }
 /** A service (glob on name or display name) that exists and is not running. */
 export type ServiceCondition = { type: 'service'; name: string; durationMinutes?: number }
+/** No process whose name matches `name` (glob; a trailing .exe is optional) runs: the agent counts them every heartbeat. */
+export type ProcessNotRunningCondition = { type: 'process_not_running'; name: string }
+/** The processes matching `name` use more than `percent` % CPU together (capped at 100), in every heartbeat for `minutes`. */
+export type ProcessCpuCondition = { type: 'process_cpu'; name: string; percent: number; minutes: number }
 export type PendingRebootCondition = { type: 'pending_reboot'; days: number }
 /** The agent runs a version older than minVersion (default: this server's version). */
 export type AgentOutdatedCondition = { type: 'agent_outdated'; minVersion?: string }
 
-export type Condition = MetricCondition | OfflineCondition | StaleCondition | SoftwareCondition | ServiceCondition | PendingRebootCondition | AgentOutdatedCondition
+export type Condition = MetricCondition | OfflineCondition | StaleCondition | SoftwareCondition | ServiceCondition | ProcessNotRunningCondition | ProcessCpuCondition | PendingRebootCondition | AgentOutdatedCondition
 export type ConditionType = Condition['type']
 
 export type RuleConditions = { match: 'all' | 'any'; items: Condition[] }

@@ -8,6 +8,10 @@ import { signedCommand } from './commands'
 const percent = t.Nullable(t.Number({ minimum: 0, maximum: 100 }))
 const count = t.Nullable(t.Number({ minimum: 0 }))
 
+/** A process glob the server watches: name pattern (a trailing .exe optional), at most 100 characters. */
+export const processGlob = t.String({ minLength: 1, maxLength: 100 })
+export const watchedProcess = t.Object({ pattern: processGlob, count: t.Integer({ minimum: 0 }), cpuPercent: t.Number({ minimum: 0, maximum: 100 }) })
+
 export const heartbeatMetrics = t.Object({
   cpuPercent: percent,
   ramPercent: percent,
@@ -21,6 +25,8 @@ export const heartbeatMetrics = t.Object({
   netInBytes: count,
   netOutBytes: count,
   processCount: count,
+  /** Per glob the server asked to watch (`watchProcesses`): matching processes and their total CPU % (capped at 100). */
+  processes: t.Optional(t.Array(watchedProcess, { maxItems: 50 })),
 })
 export type HeartbeatMetricsInput = typeof heartbeatMetrics.static
 
@@ -58,5 +64,7 @@ export const heartbeatResponse = t.Object({
   /** Commands waiting for this agent, sent here only when its socket is down. */
   commands: t.Array(signedCommand, { maxItems: 100 }),
   upgrade: t.Nullable(upgradeInstruction),
+  /** Process globs to count in every heartbeat (`metrics.processes`), from the process alert rules targeting the device. */
+  watchProcesses: t.Optional(t.Array(processGlob, { maxItems: 50 })),
 })
 export type HeartbeatResponse = typeof heartbeatResponse.static

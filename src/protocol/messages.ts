@@ -4,7 +4,7 @@
 import { t } from './schema'
 import { caps } from './limits'
 import { commandOutcomes, refusalReasons, signedCommand } from './commands'
-import { upgradeInstruction } from './heartbeat'
+import { processGlob, upgradeInstruction } from './heartbeat'
 import { remoteSignalUp, rtcSignal, type RemoteSignalDown } from './remote'
 
 const lit = <T extends string>(values: readonly T[]) => t.Union(values.map((v) => t.Literal(v)))
@@ -77,7 +77,7 @@ export type ServerMessage =
   | { type: 'command.cancel'; id: string }
   | { type: 'command.output.ack'; id: string; seq: number }
   | { type: 'command.result.ack'; id: string }
-  | { type: 'config'; heartbeatSeconds: number }
+  | { type: 'config'; heartbeatSeconds: number; watchProcesses?: string[] }
   | { type: 'upgrade'; upgrade: typeof upgradeInstruction.static }
   | { type: 'pong'; serverTime: number }
   | { type: 'error'; message: string }
@@ -95,7 +95,8 @@ export const serverMessage = t.Union([
   t.Object({ type: t.Literal('command.cancel'), id: commandId }),
   t.Object({ type: t.Literal('command.output.ack'), id: commandId, seq: t.Integer({ minimum: 0 }) }),
   t.Object({ type: t.Literal('command.result.ack'), id: commandId }),
-  t.Object({ type: t.Literal('config'), heartbeatSeconds: t.Integer() }),
+  /** watchProcesses: the process globs to count from now on (an alert rule changed). */
+  t.Object({ type: t.Literal('config'), heartbeatSeconds: t.Integer(), watchProcesses: t.Optional(t.Array(processGlob, { maxItems: 50 })) }),
   t.Object({ type: t.Literal('upgrade'), upgrade: upgradeInstruction }),
   t.Object({ type: t.Literal('pong'), serverTime: t.Number() }),
   t.Object({ type: t.Literal('error'), message: t.String({ maxLength: caps.long }) }),

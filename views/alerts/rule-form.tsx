@@ -17,7 +17,7 @@ export type RuleFormOptions = {
 
 const conditionTypes: [string, string][] = [
   ['metric', 'Metric threshold'], ['offline', 'Device offline'], ['stale', 'No heartbeat (stale data)'], ['software', 'Software installed / removed / present / absent'],
-  ['service', 'Service stopped'], ['pending_reboot', 'Reboot pending'], ['agent_outdated', 'Agent outdated'],
+  ['service', 'Service stopped'], ['process_not_running', 'Process not running'], ['process_cpu', 'Process CPU above a threshold'], ['pending_reboot', 'Reboot pending'], ['agent_outdated', 'Agent outdated'],
 ]
 const operators: [string, string][] = [['gt', '>'], ['gte', '≥'], ['lt', '<'], ['lte', '≤'], ['eq', '='], ['neq', '≠']]
 
@@ -51,6 +51,13 @@ function ConditionRow({ index, item, errors }: { index: string; item: Record<str
       <div class="grid-4" x-show="is('service')" x-cloak>
         <Input name={n('name')} label="Service name" value={str(item.name)} errors={errors} placeholder="WinDefend" hint="Name or display name; globs allowed" />
         <Input name={n('durationMinutes')} label="Stopped for (minutes)" type="number" min={0} value={str(item.durationMinutes)} errors={errors} />
+      </div>
+      <div class="grid-4" x-show="is('process_not_running') || is('process_cpu')" x-cloak>
+        <Input name={n('name')} label="Process name" value={str(item.name)} errors={errors} placeholder="nginx" hint="Glob on the process name; .exe optional" />
+      </div>
+      <div class="grid-4" x-show="is('process_cpu')" x-cloak>
+        <Input name={n('percent')} label="CPU above (%)" type="number" min={1} max={100} value={str(item.percent)} errors={errors} hint="All matching processes together" />
+        <Input name={n('minutes')} label="For (minutes)" type="number" min={1} value={str(item.minutes)} errors={errors} hint="In every heartbeat for this long" />
       </div>
       <div class="grid-4" x-show="is('pending_reboot')" x-cloak>
         <Input name={n('days')} label="Pending for (days)" type="number" min={1} value={str(item.days)} errors={errors} />
