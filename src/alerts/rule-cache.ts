@@ -47,6 +47,8 @@ const ttlMs = 10_000
 export class RuleCache {
   private byOrg = new Map<string, Entry>()
   private loading = new Map<string, Promise<Entry | null>>()
+  /** Bumped by invalidate: a load that began before keeps its answer to itself (it may miss the change). */
+  private generation = 0
 
   /** peek returns a fresh cache entry without waiting, or undefined. */
   peek(orgId: string): Entry | undefined {
@@ -61,25 +63,29 @@ export class RuleCache {
     if (hit && Date.now() - hit.at < ttlMs) return hit
     let pending = this.loading.get(orgId)
     if (!pending) {
-      pending = this.load(ctx, orgId).finally(() => this.loading.delete(orgId))
-      this.loading.set(orgId, pending)
+      const p: Promise<Entry | null> = this.load(ctx, orgId).finally(() => { if (this.loading.get(orgId) === p) this.loading.delete(orgId) })
+      pending = p
+      this.loading.set(orgId, p)
     }
     return pending
   }
 
   private async load(ctx: Pick<AppContext, 'db'>, orgId: string): Promise<Entry | null> {
+    const generation = this.generation
     const org = await orgPartner(ctx.db, orgId)
     if (!org) { this.byOrg.delete(orgId); return null }
     const rules = (await listRulesForOrg(ctx.db, orgId, org.partnerId)).map(compileRule)
     const byTrigger = Object.fromEntries((['heartbeat', 'inventory', 'software', 'services', 'tick'] as const).map((tr) => [tr, rules.filter((r) => r.triggers.has(tr))])) as Record<Trigger, CompiledRule[]>
     const entry: Entry = { at: Date.now(), partnerId: org.partnerId, orgName: org.name, rules, byTrigger, offlineRuleIds: rules.filter((r) => r.isOffline).map((r) => r.id),
       processRules: rules.filter((r) => r.conditions.items.some((c) => c.type === 'process_not_running' || c.type === 'process_cpu')) }
-    this.byOrg.set(orgId, entry)
+    if (generation === this.generation) this.byOrg.set(orgId, entry)
     return entry
   }
 
   invalidate() {
+    this.generation++
     this.byOrg.clear()
+    this.loading.clear()
   }
 }
 
