@@ -2,8 +2,8 @@
 import { Elysia } from 'elysia'
 import type { AppContext } from '../context'
 import { actorPlugin, userOf } from '../web/actor-plugin'
-import { approveBody, createJobBody, deviceParams, devicePatchesQuery, fleetQuery, jobParams, scanBody } from './model'
-import { createPatchJob, decidePatches, devicePatches, fleetPatches, getPatchJob, requestScan } from './service'
+import { approveBody, complianceQuery, createJobBody, deviceParams, devicePatchesQuery, fleetQuery, jobParams, scanBody } from './model'
+import { complianceOf, createPatchJob, decidePatches, devicePatches, fleetPatches, getPatchJob, requestScan } from './service'
 
 const tags = ['patches']
 
@@ -28,6 +28,8 @@ export function patchApiRoutes(ctx: AppContext) {
       c.set.status = 201
       return createPatchJob(ctx, userOf(c.actor), c.body)
     }, { body: createJobBody, detail: { summary: 'Install approved updates on devices, groups, sites or an organization now (default: every approved update each device misses)', tags } })
+    .get('/api/v1/patch-compliance', (c) => complianceOf(ctx, userOf(c.actor), c.query),
+      { query: complianceQuery, detail: { summary: 'Patch compliance: % of scanned devices missing no update (declined ones excepted), missing and overdue critical/security updates, reboots pending, and the devices worst first', tags } })
     .get('/api/v1/patch-jobs/:id', (c) => getPatchJob(ctx, userOf(c.actor), c.params.id),
       { params: jobParams, detail: { summary: 'A patch job: status, counts and per-device progress with output', tags } })
 }

@@ -53,3 +53,12 @@ export const createJobBody = t.Object({
   runNow: t.Optional(t.Boolean()),
 })
 export type CreateJobBody = typeof createJobBody.static
+
+export const complianceQuery = t.Object({
+  orgId: t.Optional(id),
+  /** A critical or security update missing longer than this many days counts as overdue (default 7). */
+  overdueDays: t.Optional(int({ minimum: 0, maximum: 3650, error: 'overdueDays must be between 0 and 3650' })),
+  /** How many devices to list, worst first (default 100). */
+  limit: t.Optional(int({ minimum: 1, maximum: 10_000, error: 'limit must be between 1 and 10000' })),
+})
+export type ComplianceQuery = typeof complianceQuery.static

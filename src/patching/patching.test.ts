@@ -256,11 +256,29 @@ describe('automatic approval from the effective patching policy', () => {
   })
 })
 
+describe('compliance', () => {
+  test('% of scanned devices missing nothing, overdue critical/security updates, declined ones excepted; scoped', async () => {
+    expect((await admin.get('/api/v1/patch-compliance?overdueDays=-1')).status).toBe(400)
+    expect((await otherTech.get(`/api/v1/patch-compliance?orgId=${orgA}`)).status).toBe(404)
+    const b = (await admin.get(`/api/v1/patch-compliance?orgId=${orgB}&overdueDays=1`)).json
+    const open = (await devicePatches(agentB)).data.filter((x) => ['available', 'approved', 'installing', 'failed'].includes(x.state))
+    expect(b).toMatchObject({ devicesScanned: 1, devicesPatched: 0, percentPatched: 0, missing: open.length })
+    expect(b.devices[0]).toMatchObject({ deviceId: agentB.deviceId, overdueCritical: 1, missingSecurity: 2, missing: 3 })
+    expect((await admin.get(`/api/v1/patch-compliance?orgId=${orgB}`)).json.devices[0].overdueCritical).toBe(0)
+    // Declining what is left makes the device count as patched.
+    expect((await admin.post('/api/v1/patches/decline', { orgId: orgB, patchIds: open.map((x) => x.patchId), reason: 'not for this fleet' })).status).toBe(200)
+    expect((await admin.get(`/api/v1/patch-compliance?orgId=${orgB}`)).json).toMatchObject({ devicesScanned: 1, devicesPatched: 1, percentPatched: 100, missing: 0 })
+    // Org A's technician sees org A only.
+    expect((await tech.get('/api/v1/patch-compliance')).json.devices.map((d: { deviceId: string }) => d.deviceId)).toEqual([agent.deviceId])
+  })
+})
+
 describe('pages', () => {
   test('fleet page and device tab render, escape endpoint text, and follow permissions', async () => {
     const fleet = await admin.get('/patches')
     expect(fleet.status).toBe(200)
     expect(fleet.text).toContain('Approve selected')
+    expect(fleet.text).toContain('of scanned devices fully patched')
     expect(fleet.text).not.toContain(hostile)
     const tab = await admin.get(`/devices/${agent.deviceId}/patches`)
     expect(tab.status).toBe(200)

@@ -5,6 +5,7 @@ import type { Db } from '../db'
 import { iContains, inIds, tailText } from '../db/sql'
 import { t } from '../db/tables'
 import type { DeviceVisibility } from '../devices/visibility'
+import { visibleDevices } from '../devices/repo'
 
 export type Patch = typeof t.patches.$inferSelect
 export type DevicePatch = typeof t.devicePatches.$inferSelect
@@ -195,4 +196,34 @@ export async function listOrgsWithPatchingPolicies(db: Db): Promise<string[]> {
 export async function listDevicesWithOpenPatches(db: Db, orgId: string): Promise<string[]> {
   const rows = await db.selectDistinct({ deviceId: t.devicePatches.deviceId }).from(t.devicePatches).where(and(eq(t.devicePatches.orgId, orgId), eq(t.devicePatches.state, 'available')))
   return rows.map((r) => r.deviceId)
+}
+
+export type DeviceCompliance = { deviceId: string; hostname: string; displayName: string | null; orgId: string; lastScanAt: number | null; rebootRequired: boolean; missing: number; missingCritical: number; missingSecurity: number; overdueCritical: number }
+
+/**
+ * patchCompliance: per scanned, visible device, the updates it misses (available, approved,
+ * installing or failed, and not declined by its org), how many are critical or security, and
+ * how many critical or security ones are older than `overdueBefore` (released, else first seen).
+ */
+export async function patchCompliance(db: Db, v: DeviceVisibility, orgId: string | undefined, overdueBefore: number): Promise<DeviceCompliance[]> {
+  const scanned = await db.select({ deviceId: t.devicePatchStatus.deviceId, hostname: t.devices.hostname, displayName: t.devices.displayName, orgId: t.devices.orgId, lastScanAt: t.devicePatchStatus.lastScanAt, rebootRequired: t.devicePatchStatus.rebootRequired })
+    .from(t.devicePatchStatus).innerJoin(t.devices, eq(t.devices.id, t.devicePatchStatus.deviceId))
+    .where(and(visibleDevices(v), orgId ? eq(t.devices.orgId, orgId) : undefined, sql`${t.devicePatchStatus.lastScanAt} is not null`, sql`${t.devices.status} <> 'decommissioned'`))
+  const severe = sql`(${t.patches.severity} = 'critical' or ${t.patches.classification} = 'security')`
+  const missing = await db.select({
+    deviceId: t.devicePatches.deviceId,
+    missing: count(),
+    critical: sql<number>`sum(case when ${t.patches.severity} = 'critical' then 1 else 0 end)`,
+    security: sql<number>`sum(case when ${t.patches.classification} = 'security' then 1 else 0 end)`,
+    overdue: sql<number>`sum(case when ${severe} and coalesce(${t.patches.releasedAt}, ${t.devicePatches.firstSeenAt}) < ${overdueBefore} then 1 else 0 end)`,
+  }).from(t.devicePatches).innerJoin(t.patches, eq(t.patches.id, t.devicePatches.patchId))
+    .leftJoin(t.patchApprovals, and(eq(t.patchApprovals.orgId, t.devicePatches.orgId), eq(t.patchApprovals.patchId, t.devicePatches.patchId)))
+    .where(and(visiblePatchRows(v), orgId ? eq(t.devicePatches.orgId, orgId) : undefined, inArray(t.devicePatches.state, ['available', 'approved', 'installing', 'failed']),
+      sql`(${t.patchApprovals.status} is null or ${t.patchApprovals.status} <> 'declined')`))
+    .groupBy(t.devicePatches.deviceId)
+  const byDevice = new Map(missing.map((m) => [m.deviceId, m]))
+  return scanned.map((d) => {
+    const m = byDevice.get(d.deviceId)
+    return { ...d, missing: Number(m?.missing ?? 0), missingCritical: Number(m?.critical ?? 0), missingSecurity: Number(m?.security ?? 0), overdueCritical: Number(m?.overdue ?? 0) }
+  })
 }

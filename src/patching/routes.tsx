@@ -13,7 +13,7 @@ import { isHtmx } from '../web/htmx'
 import { pageProps, type PageContext } from '../web/page'
 import { redirect, render, setFlash } from '../web/render'
 import { deviceParams, devicePatchesQuery, fleetQuery, jobParams } from './model'
-import { createPatchJob, decidePatches, devicePatches, fleetPatches, getPatchJob, requestScan } from './service'
+import { complianceOf, createPatchJob, decidePatches, devicePatches, fleetPatches, getPatchJob, requestScan } from './service'
 
 const id = t.String({ minLength: 1, maxLength: 64 })
 const decideForm = t.Object({
@@ -44,7 +44,8 @@ export function patchPageRoutes(ctx: AppContext) {
       const approveOrgs = await orgsWith(actor, 'patches:approve')
       const table = <FleetPatchTable rows={result.data} total={result.total} limit={result.limit} filters={filters} counts={result.counts} selectable={approveOrgs.length > 0} />
       if (isHtmx(c.request) && c.request.headers.get('hx-target') === 'patch-table') return render(c, table)
-      return render(c, <FleetPatchesPage page={await pageProps(ctx, c)} table={table} filters={filters} orgs={await orgsWith(actor, 'patches:read')} approveOrgs={approveOrgs} installOrgs={await orgsWith(actor, 'patches:install')} />)
+      const compliance = await complianceOf(ctx, actor, { orgId: c.query.orgId, limit: 1 })
+      return render(c, <FleetPatchesPage page={await pageProps(ctx, c)} table={table} compliance={compliance} filters={filters} orgs={await orgsWith(actor, 'patches:read')} approveOrgs={approveOrgs} installOrgs={await orgsWith(actor, 'patches:install')} />)
     }, { query: fleetQuery })
     .post('/patches/decide', async (c) => {
       const actor = userOf(c.actor)

@@ -15,9 +15,9 @@ import type { PatchInstallItem } from '../protocol/patching'
 import { orgIdsWith, requireOrg } from '../tenancy/scope'
 import {
   findPatches, findPatchJob, findScanStatus, fleetStateCounts, insertPatchJob, listApprovals, listDevicePatchView, listFleetPatches, listPatchJobDevices,
-  setDeviceStates, upsertApprovals, upsertScanStatus, type DevicePatch, type Patch, type PatchJob, type PatchJobDevice,
+  patchCompliance, setDeviceStates, upsertApprovals, upsertScanStatus, type DevicePatch, type Patch, type PatchJob, type PatchJobDevice,
 } from './repo'
-import type { ApproveBody, CreateJobBody, FleetQuery, DevicePatchesQuery } from './model'
+import type { ApproveBody, ComplianceQuery, CreateJobBody, FleetQuery, DevicePatchesQuery } from './model'
 
 type Ctx = AppContext
 
@@ -149,6 +149,23 @@ export async function getPatchJob(ctx: Ctx, actor: UserActor, id: string) {
   const counts: Partial<Record<PatchJobDevice['status'], number>> = {}
   for (const d of devices) counts[d.status] = (counts[d.status] ?? 0) + 1
   return { ...job, counts, devices, patches: patches.map(patchSummary) }
+}
+
+/** complianceOf: % of scanned devices missing nothing, and per device what it misses (worst first). */
+export async function complianceOf(ctx: Ctx, actor: UserActor, q: ComplianceQuery) {
+  const v = deviceVisibility(actor.scope, 'patches:read')
+  if (q.orgId && !v.orgIds.includes(q.orgId) && !v.siteOrgIds.includes(q.orgId)) throw new NotFoundError('organization')
+  const overdueDays = q.overdueDays ?? 7
+  const rows = isEmptyVisibility(v) ? [] : await patchCompliance(ctx.db, v, q.orgId, ctx.clock.now() - overdueDays * 24 * 3600_000)
+  const patched = rows.filter((r) => r.missing === 0).length
+  rows.sort((a, b) => b.overdueCritical - a.overdueCritical || b.missingCritical - a.missingCritical || b.missing - a.missing || a.hostname.localeCompare(b.hostname))
+  return {
+    orgId: q.orgId ?? null, overdueDays, devicesScanned: rows.length, devicesPatched: patched,
+    percentPatched: rows.length ? Math.round((patched / rows.length) * 1000) / 10 : null,
+    missing: rows.reduce((n, r) => n + r.missing, 0), missingCritical: rows.reduce((n, r) => n + r.missingCritical, 0),
+    devicesWithOverdueCritical: rows.filter((r) => r.overdueCritical > 0).length, rebootPending: rows.filter((r) => r.rebootRequired).length,
+    devices: rows.slice(0, q.limit ?? 100),
+  }
 }
 
 export const patchSummary = (p: Patch) => ({ id: p.id, source: p.source, externalId: p.externalId, version: p.version, title: p.title, severity: p.severity, classification: p.classification })

@@ -67,12 +67,29 @@ export function FleetPatchTable({ rows, total, limit, filters, counts, selectabl
   )
 }
 
-export function FleetPatchesPage({ page, table, filters, orgs, approveOrgs, installOrgs }: {
-  page: PageProps; table: JSX.Element; filters: FleetFilters; orgs: { id: string; name: string }[]; approveOrgs: { id: string; name: string }[]; installOrgs: { id: string; name: string }[]
+export type ComplianceSummary = { devicesScanned: number; devicesPatched: number; percentPatched: number | null; missingCritical: number; devicesWithOverdueCritical: number; overdueDays: number; rebootPending: number }
+
+function ComplianceCard({ c }: { c: ComplianceSummary }) {
+  return (
+    <section class="card" id="patch-compliance">
+      <p>
+        <strong safe>{c.percentPatched === null ? '—' : `${c.percentPatched}%`}</strong> of scanned devices fully patched
+        <span class="small muted" safe>{` (${c.devicesPatched} of ${c.devicesScanned})`}</span>
+        {' · '}<span class={c.missingCritical ? 'badge bad' : 'badge ok'} safe>{`${c.missingCritical} critical missing`}</span>
+        {' · '}<span class={c.devicesWithOverdueCritical ? 'badge warn' : 'badge'} safe>{`${c.devicesWithOverdueCritical} devices with critical/security updates older than ${c.overdueDays} days`}</span>
+        {' · '}<span class="badge" safe>{`${c.rebootPending} waiting for a reboot`}</span>
+      </p>
+    </section>
+  )
+}
+
+export function FleetPatchesPage({ page, table, compliance, filters, orgs, approveOrgs, installOrgs }: {
+  page: PageProps; table: JSX.Element; compliance: ComplianceSummary; filters: FleetFilters; orgs: { id: string; name: string }[]; approveOrgs: { id: string; name: string }[]; installOrgs: { id: string; name: string }[]
 }) {
   return (
     <Layout page={page} title="Patches">
       <PageHeader title="Patches" subtitle="Operating-system and third-party updates your devices are missing: approve them per organization, then install them with a patch job." />
+      <ComplianceCard c={compliance} />
       <form id="patch-filters" class="filters" method="get" action="/patches" hx-get="/patches" hx-target="#patch-table" hx-select="#patch-table" hx-swap="outerHTML" hx-trigger="input delay:300ms, change" hx-push-url="true">
         <div class="field"><label for="f-search">Search</label><input id="f-search" type="search" name="search" value={filters.search} placeholder="openssl, KB5036893…" /></div>
         <FilterSelect name="state" label="State" value={filters.state} options={states.map((s) => [s, stateLabels[s]])} />
