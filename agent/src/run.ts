@@ -172,6 +172,8 @@ export class RunningAgent {
   private async heartbeatLoop() {
     // note: one loop at a time (heartbeatSoon may fire while a heartbeat is in flight; that one schedules the next).
     if (this.stopped || this.paused || this.heartbeatInFlight) return
+    // One chain of timers: a heartbeatSoon() during a heartbeat left the old chain's timer behind.
+    if (this.heartbeatTimer) { clearTimeout(this.heartbeatTimer); this.heartbeatTimer = null }
     let next = this.heartbeatSeconds * 1000
     this.heartbeatInFlight = true
     try {
