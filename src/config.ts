@@ -37,6 +37,11 @@ export type Config = {
    * its SQLite database) is on a network file system (src/system/filesystem.ts says why not).
    */
   allowNetworkFs: boolean
+  /**
+   * BREEZE_AGENTS_DIR: where agent builds are found besides <data dir>/agents; by default the
+   * agents/ folder next to the server executable, or dist/agents when running from source.
+   */
+  agentsDir: string
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
@@ -96,7 +101,14 @@ export function loadConfig(flags: ConfigFlags = {}, env: Record<string, string |
     },
     metrics: metricsAccess(env),
     allowNetworkFs: flags['allow-network-fs'] === true || env.BREEZE_ALLOW_NETWORK_FS === '1' || env.BREEZE_ALLOW_NETWORK_FS === 'true',
+    agentsDir: path.resolve(env.BREEZE_AGENTS_DIR || defaultAgentsDir()),
   }
+}
+
+/** The agents/ folder next to the compiled server, or what `npm run build` writes when running from source. */
+function defaultAgentsDir(): string {
+  const exe = path.basename(process.execPath)
+  return /^bun(\.exe)?$/.test(exe) ? path.join(import.meta.dir, '..', 'dist', 'agents') : path.join(path.dirname(process.execPath), 'agents')
 }
 
 function metricsAccess(env: Record<string, string | undefined>): Config['metrics'] {

@@ -34,7 +34,7 @@ export function agentApiRoutes(ctx: AppContext) {
       return new Response(kind === 'sh' ? refusalSh(check.message) : refusalPs1(check.message), { status: check.status, headers })
     }
     const server = await publicBaseUrl(ctx, check.partnerId)
-    const builds = findAgentBuilds(ctx.config.dataDir)
+    const builds = findAgentBuilds(ctx.config)
     return new Response(kind === 'sh' ? installSh(server, key!, builds) : installPs1(server, key!, builds), { headers: scriptHeaders })
   }
 
@@ -53,7 +53,7 @@ export function agentApiRoutes(ctx: AppContext) {
       return body
     }, { detail: agentDoc('Ask whether a pending enrollment was approved') })
     .get('/agents/:platform', (c) => {
-      const build = isAgentPlatform(c.params.platform) ? findAgentBuilds(ctx.config.dataDir, true).get(c.params.platform) : undefined
+      const build = isAgentPlatform(c.params.platform) ? findAgentBuilds(ctx.config, true).get(c.params.platform) : undefined
       if (!build) throw new NotFoundError(`agent build for ${c.params.platform}`)
       // An update names the build it was offered; if the file changed since, the agent asks again later.
       if (c.query.sha256 && c.query.sha256 !== build.sha256) throw new ConflictError('this build changed since it was offered; the next heartbeat offers the current one')

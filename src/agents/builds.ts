@@ -16,13 +16,12 @@ type Manifest = Partial<Record<AgentPlatform, { version: string; sha256: string;
 
 export const agentFileName = (platform: AgentPlatform) => `breeze-agent-${platform}${platform.startsWith('windows') ? '.exe' : ''}`
 
+/** Where builds are looked for (config: the data dir and agentsDir). */
+export type BuildPlaces = { dataDir: string; agentsDir: string }
+
 /** buildDirs lists where builds are looked for, first match wins. */
-export function buildDirs(dataDir: string): string[] {
-  const dirs = [path.join(dataDir, 'agents')]
-  const exe = path.basename(process.execPath)
-  if (!/^bun(\.exe)?$/.test(exe)) dirs.push(path.join(path.dirname(process.execPath), 'agents'))
-  else dirs.push(path.join(import.meta.dir, '..', '..', 'dist', 'agents'))
-  return dirs
+export function buildDirs(places: BuildPlaces): string[] {
+  return [path.join(places.dataDir, 'agents'), places.agentsDir]
 }
 
 // note: hashing a 100 MB executable takes ~100 ms, so results are kept per file, size and mtime.
@@ -38,26 +37,26 @@ function sha256File(file: string, stamp: string): string {
 
 const scanCache = new Map<string, { at: number; stamp: string; builds: Map<AgentPlatform, AgentBuild> }>()
 
-function manifestStamp(dataDir: string): string {
-  return buildDirs(dataDir).map((dir) => { try { return statSync(path.join(dir, 'manifest.json')).mtimeMs } catch { return 0 } }).join(':')
+function manifestStamp(places: BuildPlaces): string {
+  return buildDirs(places).map((dir) => { try { return statSync(path.join(dir, 'manifest.json')).mtimeMs } catch { return 0 } }).join(':')
 }
 
 /**
  * findAgentBuilds returns the build available for each platform. Heartbeats ask on every call,
  * so a scan is reused for 5 s unless a manifest changed; `fresh` (downloads) always rescans.
  */
-export function findAgentBuilds(dataDir: string, fresh = false): Map<AgentPlatform, AgentBuild> {
-  const cached = scanCache.get(dataDir)
-  const stamp = manifestStamp(dataDir)
+export function findAgentBuilds(places: BuildPlaces, fresh = false): Map<AgentPlatform, AgentBuild> {
+  const cached = scanCache.get(places.dataDir)
+  const stamp = manifestStamp(places)
   if (!fresh && cached && cached.stamp === stamp && performance.now() - cached.at < 5_000) return cached.builds
-  const builds = scanBuilds(dataDir)
-  scanCache.set(dataDir, { at: performance.now(), stamp, builds })
+  const builds = scanBuilds(places)
+  scanCache.set(places.dataDir, { at: performance.now(), stamp, builds })
   return builds
 }
 
-function scanBuilds(dataDir: string): Map<AgentPlatform, AgentBuild> {
+function scanBuilds(places: BuildPlaces): Map<AgentPlatform, AgentBuild> {
   const found = new Map<AgentPlatform, AgentBuild>()
-  for (const dir of buildDirs(dataDir)) {
+  for (const dir of buildDirs(places)) {
     if (!existsSync(dir)) continue
     let manifest: Manifest = {}
     let manifestTime = 0
@@ -85,7 +84,7 @@ function scanBuilds(dataDir: string): Map<AgentPlatform, AgentBuild> {
 
 /** upgradeFor returns the instruction to switch to the served build, when it differs from what the agent runs. */
 export function upgradeFor(ctx: Pick<AppContext, 'config' | 'keys'>, platform: string, agentVersion: string, failed: string[] = []): UpgradeInstruction | null {
-  const build = findAgentBuilds(ctx.config.dataDir).get(platform as AgentPlatform)
+  const build = findAgentBuilds(ctx.config).get(platform as AgentPlatform)
   if (!build || build.version === 'unknown' || build.version === agentVersion || failed.includes(build.version)) return null
   const signature = sign(null, Buffer.from(updateSigningText(platform, build.version, build.sha256)), ctx.keys.signingKey).toString('base64')
   return { version: build.version, platform, url: `/agents/${platform}?sha256=${build.sha256}`, sha256: build.sha256, size: build.size, signature }

@@ -46,7 +46,8 @@ const oneLiner = (key: string) => `curl -sSL '${s.url}/install.sh?key=${q(key)}'
 const newKey = async (extra: Record<string, unknown> = {}) => (await admin.post('/api/v1/enrollment-keys', { orgId, siteId, name: 'install', ...extra })).json.key as string
 
 beforeAll(async () => {
-  s = await startTestServer()
+  // Builds only from the data dir (installBuild): not the checkout's dist/agents that `npm start` or `npm run build` may have made.
+  s = await startTestServer({ env: { BREEZE_AGENTS_DIR: path.join(work, 'no-builds') } })
   const a = await setupAdmin(s.ctx)
   orgId = (await makeOrg(s.ctx, a.partnerId, 'Acme')).id
   siteId = (await makeSite(s.ctx, orgId, 'HQ')).id

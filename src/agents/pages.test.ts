@@ -43,7 +43,7 @@ describe('Add device', () => {
   test('shows each platform\'s build or says how to produce it', async () => {
     const page = await admin.get('/devices/add')
     expect(page.status).toBe(200)
-    const builds = findAgentBuilds(s.dataDir, true)
+    const builds = findAgentBuilds(s.config, true)
     expect(builds.get('linux-x64')?.file).toBe(path.join(s.dataDir, 'agents', 'breeze-agent-linux-x64'))
     expect(page.text).toContain('href="/agents/linux-x64"')
     for (const p of agentPlatforms) expect(page.text.includes(`href="/agents/${p}"`)).toBe(builds.has(p))
@@ -102,7 +102,7 @@ describe('install script and downloads', () => {
     expect((await fetch(`${s.url}/install.sh`)).status).toBe(400)
     const key = (await admin.post('/api/v1/enrollment-keys', { orgId, siteId, name: 'ps1' })).json.key
     const ps1 = await (await fetch(`${s.url}/install.ps1?key=${key}`)).text()
-    const builds = findAgentBuilds(s.dataDir, true)
+    const builds = findAgentBuilds(s.config, true)
     expect(ps1).toContain(`$Sha256 = '${builds.get('windows-x64')?.sha256 ?? ''}'`)
     expect(ps1).toContain("$ProgressPreference = 'SilentlyContinue'")
     expect(ps1).toContain('/api/v1/agents/install-check')

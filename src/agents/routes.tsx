@@ -32,7 +32,7 @@ const addDeviceForm = t.Object({
 })
 
 function buildRows(ctx: AppContext): BuildRow[] {
-  const builds = findAgentBuilds(ctx.config.dataDir)
+  const builds = findAgentBuilds(ctx.config)
   return agentPlatforms.map((p) => {
     const b = builds.get(p)
     return { platform: p, label: platformLabels[p], available: !!b, version: b?.version ?? null, sizeMb: b ? Math.round(b.size / 1e5) / 10 : null, sha256: b?.sha256 ?? null }

@@ -1,7 +1,7 @@
 // `npm run build` makes a server binary that runs from any folder with only a data directory
 // (migrations, pages and static files embedded), and agent builds it serves.
 import { afterAll, expect, test } from 'bun:test'
-import { copyFileSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 
@@ -10,11 +10,12 @@ const work = mkdtempSync(path.join(os.tmpdir(), 'breeze-build-'))
 afterAll(() => rmSync(work, { recursive: true, force: true }))
 
 test('the compiled server starts from another folder and serves pages, assets and the agent', async () => {
-  const build = Bun.spawnSync(['bun', 'run', 'build'], { cwd: root, stdout: 'pipe', stderr: 'pipe' })
+  // note: the agents go next to the copied server, not into the checkout's dist/agents, where
+  // every later test server (and the PostgreSQL run after this one) would find them.
+  const build = Bun.spawnSync(['bun', 'run', 'build', '--out', path.join(work, 'agents')], { cwd: root, stdout: 'pipe', stderr: 'pipe' })
   expect(build.exitCode).toBe(0)
   const exe = path.join(work, 'breeze')
   copyFileSync(path.join(root, 'dist', 'breeze'), exe)
-  symlinkSync(path.join(root, 'dist', 'agents'), path.join(work, 'agents'))
 
   const version = Bun.spawnSync([exe, 'version'], { cwd: work, stdout: 'pipe' })
   expect(version.stdout.toString()).toMatch(/\d+\.\d+\.\d+/)

@@ -238,7 +238,7 @@ describe('maintenance on the pages', () => {
     expect((await techPage.get('/devices?status=maintenance')).text).toContain('maint-page')
     const inMaintenance = (await admin.get('/api/v1/devices?status=maintenance')).json.pagination.total
     expect(inMaintenance).toBeGreaterThanOrEqual(1)
-    expect((await techPage.get('/')).text).toContain(`status=maintenance"><span class="value">${inMaintenance}</span><span class="label">Maintenance</span>`)
+    expect((await techPage.get('/')).text).toContain(`status=maintenance"><span class="value" data-figure="maintenance">${inMaintenance}</span><span class="label">Maintenance</span>`)
     const end = await techPage.form(`/devices/${d.id}/maintenance/end`, {}, `/devices/${d.id}`)
     expect(end.status).toBe(303)
     expect((await row(d.id)).status).toBe('online')
