@@ -9,6 +9,7 @@ import { listDevices } from '../devices/service'
 import { listLivePartners, listOrgNames } from '../tenancy/repo'
 import { can, orgIdsWith, partnerIdsWith } from '../tenancy/scope'
 import { actorPlugin, userOf } from '../web/actor-plugin'
+import { csvExport, isoTime } from '../web/csv'
 import { isHtmx } from '../web/htmx'
 import { pageProps } from '../web/page'
 import { redirect, render, setFlash } from '../web/render'
@@ -23,6 +24,7 @@ import { cancelRun, getRun, listRunsOf, recentRuns, runNow } from './run-history
 import { cronPreview } from './schedule'
 
 const idParams = t.Object({ id: t.String({ maxLength: 64 }) })
+const listQuery = t.Object({ search: t.Optional(t.String({ maxLength: 200 })), trigger: t.Optional(t.String({ maxLength: 20 })), orgId: t.Optional(t.String({ maxLength: 64 })) })
 const runForm = t.Object({ deviceId: t.Optional(t.String({ maxLength: 64 })), test: t.Optional(t.String({ maxLength: 5 })), orgId: t.Optional(t.String({ maxLength: 64 })) })
 
 /** Names of what an automation refers to, for reading it in words (empty when the caller cannot list them). */
@@ -40,6 +42,18 @@ async function owners(ctx: AppContext, actor: UserActor) {
 }
 
 export function automationRoutes(ctx: AppContext) {
+  /** The list's rows (page and CSV alike): each automation with its owner's name and its last run. */
+  async function listRows(actor: UserActor, query: typeof listQuery.static) {
+    const list = await listAutomations(ctx, actor, query)
+    const last = new Map<string, { status: string; at: number }>()
+    for (const r of await recentRuns(ctx, actor)) if (!last.has(r.automationId)) last.set(r.automationId, { status: r.status, at: r.createdAt })
+    const names = await orgNames(actor)
+    return list.map((a) => ({
+      id: a.id, name: a.name, enabled: a.enabled, owner: (a.orgId ? names.get(a.orgId) : names.get(a.partnerId)) ?? '', trigger: describeTrigger(a.trigger), triggerType: a.trigger.type,
+      steps: allSteps(a.actions).length, runCount: a.runCount, last: last.get(a.id) ?? null,
+    }))
+  }
+
   async function orgNames(actor: UserActor) {
     const v = automationVisibility(actor.scope)
     const names = new Map((await listOrgNames(ctx.db, v.orgIds)).map((o) => [o.id, o.name]))
@@ -51,16 +65,14 @@ export function automationRoutes(ctx: AppContext) {
     .use(actorPlugin(ctx))
     .get('/automations', async (c) => {
       const actor = userOf(c.actor)
-      const list = await listAutomations(ctx, actor, c.query)
-      const last = new Map<string, { status: string; at: number }>()
-      for (const r of await recentRuns(ctx, actor)) if (!last.has(r.automationId)) last.set(r.automationId, { status: r.status, at: r.createdAt })
-      const names = await orgNames(actor)
-      const rows = list.map((a) => ({
-        id: a.id, name: a.name, enabled: a.enabled, owner: (a.orgId ? names.get(a.orgId) : names.get(a.partnerId)) ?? '', trigger: describeTrigger(a.trigger), triggerType: a.trigger.type,
-        steps: allSteps(a.actions).length, runCount: a.runCount, last: last.get(a.id) ?? null,
-      }))
-      return render(c, <AutomationsPage page={await pageProps(ctx, c)} rows={rows} query={c.query} canCreate={(await owners(ctx, actor)).length > 0} />)
-    }, { query: t.Object({ search: t.Optional(t.String({ maxLength: 200 })), trigger: t.Optional(t.String({ maxLength: 20 })), orgId: t.Optional(t.String({ maxLength: 64 })) }) })
+      return render(c, <AutomationsPage page={await pageProps(ctx, c)} rows={await listRows(actor, c.query)} query={c.query} canCreate={(await owners(ctx, actor)).length > 0} />)
+    }, { query: listQuery })
+    .get('/automations/export.csv', async (c) => {
+      const rows = await listRows(userOf(c.actor), c.query)
+      return csvExport(ctx.log, 'automations.csv', ['Name', 'Owner', 'Enabled', 'Trigger', 'Steps', 'Runs', 'Last run', 'Last run at'],
+        async () => ({ rows, perPage: Infinity }),
+        (r) => [r.name, r.owner, r.enabled ? 'yes' : 'no', r.trigger, r.steps, r.runCount, r.last?.status ?? '', isoTime(r.last?.at)])
+    }, { query: listQuery })
     .get('/automations/new', async (c) => {
       const actor = userOf(c.actor)
       const list = await owners(ctx, actor)

@@ -7,6 +7,7 @@ import { ValidationError } from '../lib/errors'
 import { can, orgIdsWith } from '../tenancy/scope'
 import { listSites } from '../tenancy/sites'
 import { actorPlugin, userOf } from '../web/actor-plugin'
+import { csvExport, isoTime } from '../web/csv'
 import { checkValues, fieldErrorsOf, formObject, type FieldErrors, type FormValues } from '../web/forms'
 import { pageProps, type PageContext } from '../web/page'
 import { redirect, render, setFlash } from '../web/render'
@@ -59,6 +60,16 @@ export function groupRoutes(ctx: AppContext) {
       const page = await pageProps(ctx, c)
       const groups = await listGroups(ctx, actor, { orgId: page.activeOrgId ?? undefined })
       return render(c, <GroupsPage page={page} groups={groups} orgs={page.orgs} canCreate={orgIdsWith(actor.scope, 'devices:write').length > 0} />)
+    })
+    .get('/groups/export.csv', async (c) => {
+      const actor = userOf(c.actor)
+      const page = await pageProps(ctx, c)
+      const orgNames = new Map(page.orgs.map((o) => [o.id, o.name]))
+      const groups = await listGroups(ctx, actor, { orgId: page.activeOrgId ?? undefined })
+      const names = new Map(groups.map((g) => [g.id, g.name]))
+      return csvExport(ctx.log, 'device-groups.csv', ['Name', 'Organization', 'Type', 'Rule', 'Parent', 'Members', 'Created'],
+        async () => ({ rows: groups, perPage: Infinity }),
+        (g) => [g.name, orgNames.get(g.orgId) ?? '', g.type, g.ruleText ?? '', g.parentId ? names.get(g.parentId) ?? '' : '', g.memberCount, isoTime(g.createdAt)])
     })
     .get('/groups/rules', async (c) => render(c, <RulesPage page={await pageProps(ctx, c)} fields={Object.entries(ruleFields) as [string, FieldDef][]} />))
     // "Make this a group" from a fleet query opens the form with the query as the rule.

@@ -15,6 +15,7 @@ import { listScripts, scriptUsableIn } from '../scripts/library'
 import { listOrgNames, listSites } from '../tenancy/repo'
 import { can, orgIdsWith } from '../tenancy/scope'
 import { actorPlugin, userOf } from '../web/actor-plugin'
+import { csvExport, isoTime } from '../web/csv'
 import { checkValues, fieldErrorsOf, type FieldErrors, type FormValues } from '../web/forms'
 import { pageProps, type PageContext } from '../web/page'
 import { redirect, render, setFlash } from '../web/render'
@@ -37,6 +38,9 @@ async function choicesFor(ctx: AppContext, actor: UserActor, orgId: string): Pro
   const channels = (await listChannels(ctx, actor)).filter((c) => c.enabled && usableBy({ orgId, partnerId }, c)).map((c) => ({ value: c.id, label: `${c.name} (${c.type})` }))
   return { scripts, channels }
 }
+
+
+const policyListQuery = t.Object({ type: t.Optional(t.String({ maxLength: 20 })), status: t.Optional(t.String({ maxLength: 20 })), search: t.Optional(t.String({ maxLength: 200 })), orgId: t.Optional(t.String({ maxLength: 64 })) })
 
 export function policyRoutes(ctx: AppContext) {
   async function editor(c: PageContext, opts: { policyId?: string; orgId?: string; values?: FormValues; errors?: FieldErrors }, status = 200) {
@@ -77,7 +81,15 @@ export function policyRoutes(ctx: AppContext) {
       const policies = await listPoliciesFor(ctx, actor, c.query)
       const orgNames = Object.fromEntries((await listOrgNames(ctx.db, orgIdsWith(actor.scope, 'policies:read'))).map((o) => [o.id, o.name]))
       return render(c, <PoliciesPage page={await pageProps(ctx, c)} policies={policies} orgNames={orgNames} query={c.query} canCreate={orgIdsWith(actor.scope, 'policies:write').length > 0} />)
-    }, { query: t.Object({ type: t.Optional(t.String({ maxLength: 20 })), status: t.Optional(t.String({ maxLength: 20 })), search: t.Optional(t.String({ maxLength: 200 })), orgId: t.Optional(t.String({ maxLength: 64 })) }) })
+    }, { query: policyListQuery })
+    .get('/policies/export.csv', async (c) => {
+      const actor = userOf(c.actor)
+      const policies = await listPoliciesFor(ctx, actor, c.query)
+      const orgNames = new Map((await listOrgNames(ctx.db, orgIdsWith(actor.scope, 'policies:read'))).map((o) => [o.id, o.name]))
+      return csvExport(ctx.log, 'policies.csv', ['Name', 'Organization', 'Type', 'Status', 'Enforcement', 'Priority', 'Check every (min)', 'Version', 'Updated'],
+        async () => ({ rows: policies, perPage: Infinity }),
+        (p) => [p.name, orgNames.get(p.orgId) ?? '', p.type, p.status, p.enforcement, p.priority, p.checkIntervalMinutes, p.version, isoTime(p.updatedAt)])
+    }, { query: policyListQuery })
     .get('/policies/templates', async (c) => {
       const actor = userOf(c.actor)
       const orgs = (await listOrgNames(ctx.db, orgIdsWith(actor.scope, 'policies:write'))).map((o) => ({ value: o.id, label: o.name }))

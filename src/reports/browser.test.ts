@@ -90,7 +90,7 @@ test('the list pages export what they show as CSV (software with its search)', a
   const [runs] = await Promise.all([page.waitForEvent('download'), page.click('#runs-export')])
   expect(runs.suggestedFilename()).toBe('script-runs.csv')
   expect((await Bun.file((await runs.path())!).text()).split('\r\n')[0]).toBe('Created,Script,Device,Status,Exit code,Started,Completed,By,Error,Execution')
-  for (const [url, button, file] of [['/orgs', '#orgs-export', 'organizations.csv'], ['/sites', '#sites-export', 'sites.csv'], ['/users', '#users-export', 'users.csv'], ['/tickets', '#tickets-export', 'tickets.csv']]) {
+  for (const [url, button, file] of [['/orgs', '#orgs-export', 'organizations.csv'], ['/sites', '#sites-export', 'sites.csv'], ['/users', '#users-export', 'users.csv'], ['/tickets', '#tickets-export', 'tickets.csv'], ['/policies', '#policies-export', 'policies.csv'], ['/automations', '#automations-export', 'automations.csv']]) {
     await page.goto(`${s.url}${url}`)
     const [d] = await Promise.all([page.waitForEvent('download'), page.click(button)])
     expect(d.suggestedFilename()).toBe(file)

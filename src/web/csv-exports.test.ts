@@ -1,5 +1,5 @@
 // CSV exports of the list pages that had none: software (the fleet list and one title's
-// devices), alerts and tickets. Each follows the list's filters and the caller's scope.
+// devices), alerts, tickets, organizations, sites, users, device groups, policies and automations. Each follows the list's filters and the caller's scope.
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { makeAlert } from '../testing/alerts'
 import type { TestClient } from '../testing/client'
@@ -10,6 +10,8 @@ import { startTestServer, type TestServer } from '../testing/server'
 let s: TestServer
 let admin: TestClient
 let orgUser: TestClient
+let orgIdA: string
+let deviceIdA: string
 
 beforeAll(async () => {
   s = await startTestServer()
@@ -22,12 +24,18 @@ beforeAll(async () => {
     { orgId: orgA, siteId: siteA, hostname: 'wingtip-01', software: [{ name: 'Mozilla Firefox', version: '128.0', publisher: 'Mozilla' }, { name: '=HYPERLINK("x")', version: '1' }] },
     { orgId: orgB, siteId: siteB, hostname: 'woodgrove-01', software: [{ name: 'Mozilla Firefox', version: '115.0', publisher: 'Mozilla' }, { name: 'Woodgrove Ledger', version: '2.0' }] },
   ])
+  orgIdA = orgA
+  deviceIdA = devA.id
   await makeAlert(s.ctx, { partnerId: a.partnerId, orgId: orgA, siteId: siteA, deviceId: devA.id, title: 'Wingtip disk full', severity: 'high' })
   await makeAlert(s.ctx, { partnerId: a.partnerId, orgId: orgB, siteId: siteB, title: 'Woodgrove offline', severity: 'critical' })
   admin = s.client()
   await admin.login(a.email, testPassword)
   expect((await admin.post('/api/v1/tickets', { orgId: orgA, title: 'Wingtip printer, "jammed", again' })).status).toBe(201)
   expect((await admin.post('/api/v1/tickets', { orgId: orgB, title: 'Woodgrove VPN' })).status).toBe(201)
+  expect((await admin.post('/api/v1/device-groups', { orgId: orgA, name: 'Wingtip Linux', type: 'dynamic', rule: 'os = linux' })).status).toBe(201)
+  expect((await admin.post('/api/v1/device-groups', { orgId: orgB, name: 'Woodgrove servers', type: 'static' })).status).toBe(201)
+  expect((await admin.post('/api/v1/policies', { orgId: orgA, name: 'Wingtip baseline', type: 'monitoring' })).status).toBe(201)
+  expect((await admin.post('/api/v1/policies', { orgId: orgB, name: 'Woodgrove patching', type: 'patching' })).status).toBe(201)
   await makeUser(s.ctx, 'tech@wingtip.example', 'org_technician', { orgId: orgA })
   orgUser = s.client()
   await orgUser.login('tech@wingtip.example', testPassword)
@@ -82,4 +90,22 @@ test('organizations, sites and users: what the list shows, within scope', async 
   expect(users[0]).toBe('Name,Email,Status,Two-factor,Access,Last sign-in,Created')
   expect(users.find((l) => l.includes('tech@wingtip.example'))).toContain(',active,off,Org Technician · Wingtip,')
   expect((await csv(orgUser, '/users/export.csv')).join('\n')).not.toContain('admin@example.com')
+})
+
+test('device groups and policies: what the list shows, within scope and filters', async () => {
+  const groups = await csv(admin, '/groups/export.csv')
+  expect(groups[0]).toBe('Name,Organization,Type,Rule,Parent,Members,Created')
+  expect(groups.find((l) => l.startsWith('Wingtip Linux,'))).toStartWith('Wingtip Linux,Wingtip,dynamic,os = linux,,')
+  expect(groups.some((l) => l.startsWith('Woodgrove servers,Woodgrove,static,'))).toBe(true)
+  expect((await csv(orgUser, '/groups/export.csv')).join('\n')).not.toContain('Woodgrove')
+  const policies = await csv(admin, '/policies/export.csv')
+  expect(policies[0]).toBe('Name,Organization,Type,Status,Enforcement,Priority,Check every (min),Version,Updated')
+  expect(policies.map((l) => l.split(',').slice(0, 3).join(','))).toEqual(expect.arrayContaining(['Wingtip baseline,Wingtip,monitoring', 'Woodgrove patching,Woodgrove,patching']))
+  expect(await csv(admin, '/policies/export.csv?type=patching')).toHaveLength(2)
+  const made = await admin.post('/api/v1/automations', { orgId: orgIdA, name: 'Tag Wingtip', trigger: { type: 'manual' }, actions: [{ id: 't', type: 'update_device', addTags: ['x'], target: { deviceIds: [deviceIdA] } }] })
+  expect(made.status).toBe(201)
+  const automations = await csv(admin, '/automations/export.csv')
+  expect(automations[0]).toBe('Name,Owner,Enabled,Trigger,Steps,Runs,Last run,Last run at')
+  expect(automations.find((l) => l.startsWith('Tag Wingtip,'))).toStartWith('Tag Wingtip,Wingtip,')
+  expect((await csv(admin, '/automations/export.csv?search=nothing-like-it'))).toHaveLength(1)
 })

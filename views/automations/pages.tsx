@@ -16,7 +16,7 @@ export function AutomationsPage({ page, rows, query, canCreate }: { page: PagePr
       <PageHeader title="Automations" subtitle="Workflows that run on a schedule, on events, from a webhook or by hand">
         {canCreate ? <a class="btn primary" href="/automations/new">New automation</a> : ''}
       </PageHeader>
-      <form class="filters" method="get" action="/automations">
+      <form class="filters" method="get" action="/automations" hx-boost="false">
         <div class="field"><label for="q-search">Search</label><input id="q-search" type="search" name="search" value={query.search} /></div>
         <div class="field">
           <label for="q-trigger">Trigger</label>
@@ -26,6 +26,7 @@ export function AutomationsPage({ page, rows, query, canCreate }: { page: PagePr
           </select>
         </div>
         <button class="btn" type="submit">Filter</button>
+        <button class="btn" type="submit" formaction="/automations/export.csv" id="automations-export">Export CSV</button>
       </form>
       {rows.length === 0
         ? <div class="card"><EmptyState title="No automations yet" text="An automation runs steps — scripts, notifications, device changes, waits and conditions — when its trigger fires." action={canCreate ? { href: '/automations/new', label: 'New automation' } : undefined} /></div>

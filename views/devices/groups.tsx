@@ -37,6 +37,7 @@ export function GroupsPage({ page, groups, orgs, canCreate }: { page: PageProps;
     <Layout page={page} title="Device groups">
       <PageHeader title="Device groups" subtitle="Static groups hold the devices you put in them; dynamic groups hold every device matching their rule, kept current as devices change.">
         <a class="btn" href="/groups/rules">Rule language</a>
+        {groups.length ? <a class="btn" href="/groups/export.csv" hx-boost="false" id="groups-export">Export CSV</a> : ''}
         {canCreate ? <a class="btn primary" href="/groups/new">New group</a> : ''}
       </PageHeader>
       {byOrg.length === 0

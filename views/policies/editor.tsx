@@ -27,11 +27,12 @@ export function PoliciesPage({ page, policies, orgNames, query, canCreate }: { p
         {canCreate ? <a class="btn primary" href="/policies/new">New policy</a> : ''}
       </PageHeader>
       <PolicyTabs current="policies" can={page.can} />
-      <form class="filters" method="get" action="/policies">
+      <form class="filters" method="get" action="/policies" hx-boost="false">
         <div class="field"><label for="q-search">Search</label><input id="q-search" type="search" name="search" value={query.search} /></div>
         <div class="field"><label for="q-type">Type</label><select id="q-type" name="type"><option value="">Any</option>{typeOptions.map((o) => <option value={o.value} selected={query.type === o.value} safe>{o.label}</option>)}</select></div>
         <div class="field"><label for="q-status">Status</label><select id="q-status" name="status"><option value="">Any</option>{statusOptions.map((o) => <option value={o.value} selected={query.status === o.value} safe>{o.label}</option>)}</select></div>
         <button class="btn" type="submit">Filter</button>
+        <button class="btn" type="submit" formaction="/policies/export.csv" id="policies-export">Export CSV</button>
       </form>
       {policies.length === 0
         ? <div class="card"><EmptyState title="No policies" text="Start from a template (workstation and server baselines, Linux and Windows security, patching, monitoring…) or write your own." action={canCreate ? { href: '/policies/templates', label: 'Browse templates' } : undefined} /></div>
