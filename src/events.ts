@@ -40,6 +40,8 @@ export type Events = {
   'alert.acknowledged': { alertId: string; orgId: string | null; userId: string | null }
   'alert.resolved': { alertId: string; orgId: string | null; ruleId: string | null; deviceId: string | null; auto: boolean }
   // patch management (issue 12): one event per update and device at the end of an install
+  /** A patch scan or install of the device ended (its update states may have changed): patch alert conditions are checked again. */
+  'patches.changed': { deviceId: string; orgId: string }
   'patch.installed': { deviceId: string; orgId: string; jobId: string; patchId: string; source: string; externalId: string; version: string; severity: string; rebootRequired: boolean }
   'patch.failed': { deviceId: string; orgId: string; jobId: string; patchId: string; source: string; externalId: string; version: string; severity: string; error: string }
   // reports (issue 19); orgId null for a partner-wide report

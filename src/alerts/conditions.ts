@@ -32,12 +32,17 @@ export type DeviceFacts = {
   agentVersion: string | null
   services: { name: string; displayName: string | null; state: string }[] | null
   software: { name: string }[] | null
+  /**
+   * The device's updates that are not done (available, approved, installing, failed; not
+   * declined by its org), loaded only for patch rules; null: not loaded on this path.
+   */
+  patches?: { severity: string; classification: string; state: string; firstSeenAt: number }[] | null
   /** Only on the software.changed path. */
   change: { installed: SoftwareRef[]; removed: SoftwareRef[] } | null
 }
 
 /** Why an evaluation runs; each condition kind is re-checked only on the triggers that can change it. */
-export type Trigger = 'heartbeat' | 'inventory' | 'software' | 'services' | 'tick'
+export type Trigger = 'heartbeat' | 'inventory' | 'software' | 'services' | 'patches' | 'tick'
 
 const triggersOf: Record<Condition['type'], Trigger[]> = {
   metric: ['heartbeat'],
@@ -50,6 +55,9 @@ const triggersOf: Record<Condition['type'], Trigger[]> = {
   // processes: counted by the agent for the globs process rules name, every heartbeat.
   process_not_running: ['heartbeat'],
   process_cpu: ['heartbeat'],
+  // patches: a scan or install ended (patches.changed); missing updates also come of age with time (tick).
+  patch_missing: ['patches', 'tick'],
+  patch_failed: ['patches'],
   pending_reboot: ['heartbeat'],
   // note: an agent reports its version with every heartbeat, but it only changes when the
   // agent restarts (after an update), and a restarted agent sends its inventory: checking
@@ -156,6 +164,16 @@ export function evaluateItem(c: Condition, facts: DeviceFacts, subject: string, 
       if (c.type === 'process_not_running') return { holds: p.count === 0, known: true, values: { process: c.name, count: p.count } }
       return { holds: p.count > 0 && p.cpuPercent > c.percent, known: true, values: { process: c.name, count: p.count, value: p.cpuPercent, threshold: c.percent, minutes: c.minutes } }
     }
+    case 'patch_missing': case 'patch_failed': {
+      if (!facts.patches) return { holds: false, known: false, values: {} }
+      if (c.type === 'patch_failed') {
+        const failed = facts.patches.filter((x) => x.state === 'failed').length
+        return { holds: failed > 0, known: true, values: { failed } }
+      }
+      const cutoff = facts.now - c.days * 24 * 3_600_000
+      const n = facts.patches.filter((x) => x.state !== 'failed' && patchSeverityMatches(c.severity, x) && x.firstSeenAt < cutoff).length
+      return { holds: n > 0, known: true, values: { missing: n, severity: c.severity, days: c.days } }
+    }
     case 'pending_reboot':
       return { holds: facts.pendingReboot === true, known: facts.pendingReboot !== null, values: { days: c.days, pendingReboot: facts.pendingReboot } }
     case 'agent_outdated': {
@@ -214,6 +232,13 @@ export function versionOrder(a: string, b: string): number {
   return 0
 }
 
+/** patchSeverityMatches: critical = critical; important = critical or important; security = security classification; any = every update. */
+export function patchSeverityMatches(severity: 'critical' | 'important' | 'security' | 'any', p: { severity: string; classification: string }): boolean {
+  if (severity === 'any') return true
+  if (severity === 'security') return p.classification === 'security'
+  return p.severity === 'critical' || (severity === 'important' && p.severity === 'important')
+}
+
 /** processGlobs: the process globs the rules' conditions watch (what the agent is told to count). */
 export function processGlobs(conditions: RuleConditions): string[] {
   return conditions.items.flatMap((c) => (c.type === 'process_not_running' || c.type === 'process_cpu' ? [c.name] : []))
@@ -246,6 +271,8 @@ export function describeCondition(c: Condition): string {
     case 'service': return `service "${c.name}" stopped${c.durationMinutes ? ` for ${c.durationMinutes} min` : ''}`
     case 'process_not_running': return `process "${c.name}" not running`
     case 'process_cpu': return `process "${c.name}" above ${c.percent}% CPU for ${c.minutes} min`
+    case 'patch_missing': return `${c.severity === 'any' ? 'an' : `a ${c.severity}`} update missing for more than ${c.days} day${c.days === 1 ? '' : 's'}`
+    case 'patch_failed': return 'an update failed to install'
     case 'pending_reboot': return `reboot pending for ${c.days} day${c.days === 1 ? '' : 's'}`
     case 'agent_outdated': return `agent older than ${c.minVersion || 'the server version'}`
   }

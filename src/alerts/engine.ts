@@ -8,7 +8,7 @@ import type { HeartbeatMetrics, SoftwareRef } from '../events'
 import { deleteWatch, lastResolvedAt, listWatchesForDevice, listWatchesForDevices, saveWatch, type AlertWatch } from './alerts-repo'
 import { describeConditions, durationMs, evaluateItem, itemHolds, volumeSubjects, type DeviceFacts, type Trigger } from './conditions'
 import { afterOfflineFired, parentAtFire } from './correlation'
-import { deviceGroupIds, deviceServices, deviceSoftwareNames, deviceVolumes, findAlertDevice, siteName, type AlertDevice } from './facts-repo'
+import { deviceGroupIds, deviceOpenPatches, deviceServices, deviceSoftwareNames, deviceVolumes, findAlertDevice, siteName, type AlertDevice } from './facts-repo'
 import { fireAlert, notifyPlan, recordEvent, resolveAlert } from './lifecycle'
 import { activeMaintenance } from './maintenance'
 import { ruleCacheOf, type CompiledRule } from './rule-cache'
@@ -58,7 +58,7 @@ class FactLoader {
   /** heartbeatFacts: a heartbeat that needs nothing from the database (the common case), without an await. */
   heartbeatFacts(rules: CompiledRule[], now: number): DeviceFacts | null {
     const hb = this.input.metrics
-    if (!hb || rules.some((r) => r.needs.device || r.needs.services || r.needs.software)) return null
+    if (!hb || rules.some((r) => r.needs.device || r.needs.services || r.needs.software || r.needs.patches)) return null
     return {
       now, lastSeenAt: now, lastHeartbeatAt: now, offline: false, pendingReboot: this.input.partial ? null : hb.pendingReboot, agentVersion: null, services: null, software: null, change: this.input.change ?? null,
       metrics: { cpuPercent: hb.cpuPercent, ramPercent: hb.ramPercent, diskPercent: hb.diskPercent, processCount: hb.processCount, netInBytes: hb.netInBytes, netOutBytes: hb.netOutBytes, volumes: hb.volumes, custom: hb.custom, processes: hb.processes },
@@ -87,6 +87,7 @@ class FactLoader {
       agentVersion: device?.agentVersion ?? null,
       services: need('services') ? await deviceServices(this.ctx.db, this.input.deviceId) : null,
       software: need('software') ? await deviceSoftwareNames(this.ctx.db, this.input.deviceId) : null,
+      patches: need('patches') ? await deviceOpenPatches(this.ctx.db, this.input.deviceId) : null,
       change: this.input.change ?? null,
     }
   }

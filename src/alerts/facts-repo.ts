@@ -1,6 +1,6 @@
 // Reads of device data the alert engine evaluates (the devices domain owns these tables; the
 // engine only reads them, one narrow query per fact it needs).
-import { and, eq, inArray, isNotNull, lte, ne, or } from 'drizzle-orm'
+import { and, eq, inArray, isNotNull, isNull, lt, lte, ne, or } from 'drizzle-orm'
 import type { Db } from '../db'
 import { inIds } from '../db/sql'
 import { t } from '../db/tables'
@@ -57,6 +57,27 @@ export async function deviceServices(db: Db, deviceId: string) {
 
 export async function deviceSoftwareNames(db: Db, deviceId: string) {
   return db.select({ name: t.deviceSoftware.name }).from(t.deviceSoftware).where(eq(t.deviceSoftware.deviceId, deviceId))
+}
+
+/** The device-patch states that mean "not done" (as the compliance figures count them). */
+const openPatchStates = ['available', 'approved', 'installing', 'failed'] as const
+const notDeclined = () => or(isNull(t.patchApprovals.status), ne(t.patchApprovals.status, 'declined'))
+
+/** deviceOpenPatches: the device's updates not done and not declined by its org (patch conditions). */
+export async function deviceOpenPatches(db: Db, deviceId: string) {
+  return db.select({ severity: t.patches.severity, classification: t.patches.classification, state: t.devicePatches.state, firstSeenAt: t.devicePatches.firstSeenAt })
+    .from(t.devicePatches).innerJoin(t.patches, eq(t.patches.id, t.devicePatches.patchId))
+    .leftJoin(t.patchApprovals, and(eq(t.patchApprovals.orgId, t.devicePatches.orgId), eq(t.patchApprovals.patchId, t.devicePatches.patchId)))
+    .where(and(eq(t.devicePatches.deviceId, deviceId), inArray(t.devicePatches.state, [...openPatchStates]), notDeclined()))
+}
+
+/** devicesMissingPatchesSince: live devices of `orgIds` missing an update (not failed, not declined) they first reported before `cutoff` (the periodic pass of patch_missing rules). */
+export async function devicesMissingPatchesSince(db: Db, orgIds: string[], cutoff: number): Promise<AlertDevice[]> {
+  if (orgIds.length === 0) return []
+  const rows = await db.selectDistinct({ id: t.devicePatches.deviceId }).from(t.devicePatches)
+    .leftJoin(t.patchApprovals, and(eq(t.patchApprovals.orgId, t.devicePatches.orgId), eq(t.patchApprovals.patchId, t.devicePatches.patchId)))
+    .where(and(inIds(t.devicePatches.orgId, orgIds), inArray(t.devicePatches.state, ['available', 'approved', 'installing']), lt(t.devicePatches.firstSeenAt, cutoff), notDeclined()))
+  return (await listAlertDevices(db, rows.map((r) => r.id))).filter((d) => d.status !== 'decommissioned')
 }
 
 /** deviceVolumes: percent used per mount, from the last inventory. */

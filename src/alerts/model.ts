@@ -2,14 +2,14 @@
 // fields are all checked here, so a bad operator or a negative duration is a 400 naming
 // exactly that field; the per-kind required fields and metric names are checked in rules.ts.
 import { t } from 'elysia'
-import { alertStatuses, operators, severities } from './types'
+import { alertStatuses, operators, patchSeverities, severities } from './types'
 import { anyNumber, epochMs, int } from '../web/model-types'
 
 const lit = <const T extends string>(values: readonly T[], error?: string) => t.Union(values.map((v) => t.Literal(v)), error ? { error } : {})
 const id = t.String({ minLength: 1, maxLength: 64 })
 
 export const conditionBody = t.Object({
-  type: lit(['metric', 'offline', 'stale', 'software', 'service', 'process_not_running', 'process_cpu', 'pending_reboot', 'agent_outdated'], 'type must be one of metric, offline, stale, software, service, process_not_running, process_cpu, pending_reboot, agent_outdated'),
+  type: lit(['metric', 'offline', 'stale', 'software', 'service', 'process_not_running', 'process_cpu', 'patch_missing', 'patch_failed', 'pending_reboot', 'agent_outdated'], 'type must be one of metric, offline, stale, software, service, process_not_running, process_cpu, patch_missing, patch_failed, pending_reboot, agent_outdated'),
   metric: t.Optional(t.String({ minLength: 1, maxLength: 80 })),
   operator: t.Optional(lit(operators, 'operator must be one of gt, gte, lt, lte, eq, neq')),
   value: t.Optional(anyNumber()),
@@ -20,6 +20,7 @@ export const conditionBody = t.Object({
   pattern: t.Optional(t.String({ minLength: 1, maxLength: 500 })),
   name: t.Optional(t.String({ minLength: 1, maxLength: 200 })),
   percent: t.Optional(int({ minimum: 1, maximum: 100, error: 'percent must be between 1 and 100' })),
+  severity: t.Optional(lit(patchSeverities, 'severity must be critical, important, security or any')),
   days: t.Optional(int({ minimum: 1, maximum: 365, error: 'days must be between 1 and 365' })),
   minVersion: t.Optional(t.String({ maxLength: 40, pattern: '^[0-9]+(\\.[0-9]+){0,3}([-+][0-9A-Za-z.-]+)?$', error: 'minVersion must look like 1.2.3' })),
 })

@@ -8,7 +8,7 @@ import { listRulesForOrg, orgPartner, type AlertRule } from './rules-repo'
 export type CompiledRule = AlertRule & {
   triggers: Set<Trigger>
   /** Facts beyond the heartbeat that evaluating it needs. */
-  needs: { services: boolean; software: boolean; groups: boolean; device: boolean }
+  needs: { services: boolean; software: boolean; groups: boolean; device: boolean; patches: boolean }
   /** An offline rule: other alerts of an offline device are grouped under its alerts. */
   isOffline: boolean
   /** A software installed/removed rule: fires on the change, never auto-resolves. */
@@ -26,6 +26,7 @@ export function compileRule(rule: AlertRule): CompiledRule {
       services: items.some((c) => c.type === 'service'),
       software: items.some((c) => c.type === 'software' && (c.event === 'present' || c.event === 'absent')),
       groups: rule.targets.kind === 'groups',
+      patches: items.some((c) => c.type === 'patch_missing' || c.type === 'patch_failed'),
       device: rule.targets.kind === 'sites' || items.some((c) => c.type === 'agent_outdated'),
     },
     isOffline: items.some((c) => c.type === 'offline'),
@@ -75,7 +76,7 @@ export class RuleCache {
     const org = await orgPartner(ctx.db, orgId)
     if (!org) { this.byOrg.delete(orgId); return null }
     const rules = (await listRulesForOrg(ctx.db, orgId, org.partnerId)).map(compileRule)
-    const byTrigger = Object.fromEntries((['heartbeat', 'inventory', 'software', 'services', 'tick'] as const).map((tr) => [tr, rules.filter((r) => r.triggers.has(tr))])) as Record<Trigger, CompiledRule[]>
+    const byTrigger = Object.fromEntries((['heartbeat', 'inventory', 'software', 'services', 'patches', 'tick'] as const).map((tr) => [tr, rules.filter((r) => r.triggers.has(tr))])) as Record<Trigger, CompiledRule[]>
     const entry: Entry = { at: Date.now(), partnerId: org.partnerId, orgName: org.name, rules, byTrigger, offlineRuleIds: rules.filter((r) => r.isOffline).map((r) => r.id),
       processRules: rules.filter((r) => r.conditions.items.some((c) => c.type === 'process_not_running' || c.type === 'process_cpu')) }
     if (generation === this.generation) this.byOrg.set(orgId, entry)

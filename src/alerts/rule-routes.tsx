@@ -26,6 +26,7 @@ const conditionFields: Record<string, [string, 'text' | 'number'][]> = {
   offline: [['minutes', 'number']], stale: [['minutes', 'number']],
   software: [['event', 'text'], ['pattern', 'text']], service: [['name', 'text'], ['durationMinutes', 'number']],
   process_not_running: [['name', 'text']], process_cpu: [['name', 'text'], ['percent', 'number'], ['minutes', 'number']],
+  patch_missing: [['severity', 'text'], ['days', 'number']], patch_failed: [],
   pending_reboot: [['days', 'number']], agent_outdated: [['minVersion', 'text']],
 }
 

@@ -68,6 +68,8 @@ function checkCondition(c: ConditionInput, path: string): Condition {
       if (c.minutes !== undefined && c.minutes > 24 * 60) throw new ValidationError(`${path}/minutes`, 'a process CPU window is at most 1440 minutes')
       return { type: 'process_cpu', name: processName(need('name'), `${path}/name`), percent: need('percent'), minutes: need('minutes') }
     }
+    case 'patch_missing': return { type: 'patch_missing', severity: need('severity'), days: need('days') }
+    case 'patch_failed': return { type: 'patch_failed' }
     case 'pending_reboot': return { type: 'pending_reboot', days: need('days') }
     case 'agent_outdated': return { type: 'agent_outdated', ...(c.minVersion ? { minVersion: c.minVersion } : {}) }
   }

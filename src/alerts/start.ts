@@ -7,7 +7,7 @@ import { dueUnsuppress } from './alerts-repo'
 import { evaluateDevice, pruneYoungStates, type EvaluationInput } from './engine'
 import { EvaluationQueue } from './queue'
 import { runDueEscalations } from './escalation'
-import { devicesSilentSince, findAlertDevice } from './facts-repo'
+import { devicesMissingPatchesSince, devicesSilentSince, findAlertDevice } from './facts-repo'
 import { notifyPlan, releaseAlert } from './lifecycle'
 import { activeMaintenance } from './maintenance'
 import { deviceGroupIds } from './facts-repo'
@@ -33,12 +33,34 @@ export async function startAlerting(ctx: AppContext) {
   ctx.events.on('software.changed', (p) => evaluate({ deviceId: p.deviceId, orgId: p.orgId, trigger: 'software', change: { installed: p.installed, removed: p.removed } }))
   ctx.events.on('device.online', (p) => evaluate({ deviceId: p.deviceId, orgId: p.orgId, trigger: 'tick' }))
   ctx.events.on('device.offline', (p) => evaluate({ deviceId: p.deviceId, orgId: p.orgId, trigger: 'tick' }))
+  // A patch scan or install ended: patch conditions of that device are checked again.
+  ctx.events.on('patches.changed', (p) => evaluate({ deviceId: p.deviceId, orgId: p.orgId, trigger: 'patches' }))
   ctx.events.on('script.completed', (p) => recordCustomMetrics(ctx, { id: p.deviceId, orgId: p.orgId }, p.customMetrics))
   // A saved rule is evaluated against its devices' current state at once (a job: it survives a restart).
   ctx.jobs.register(ruleSavedJob, (p: { ruleId: string }) => evaluateSavedRule(ctx, p.ruleId, evaluate), { maxAttempts: 3, leaseMs: 5 * 60_000 })
   ctx.events.on('alert_rule.saved', async (p) => { await ctx.jobs.enqueue(ruleSavedJob, { ruleId: p.ruleId }) })
   registerDeliveryJob(ctx)
   await ctx.jobs.every(alertTickJob, alertTickMs, () => alertTick(ctx, evaluate))
+  await ctx.jobs.every(patchAgeJob, patchAgeMs, () => evaluatePatchAges(ctx, evaluate))
+}
+
+export const patchAgeJob = 'alerts.patch-age'
+export const patchAgeMs = 15 * 60_000
+
+/**
+ * evaluatePatchAges is the periodic pass of patch_missing rules: a missing update comes of age
+ * with time alone, so the devices missing one older than the shortest rule's days are checked
+ * (every 15 minutes: the windows are days long). Updates done or declined resolve on the next
+ * scan or install of the device (patches.changed).
+ */
+export async function evaluatePatchAges(ctx: AppContext, evaluate: (input: EvaluationInput) => Promise<void> = (input) => evaluateDevice(ctx, input)) {
+  const rules = (await listEnabledRules(ctx.db)).map(compileRule).filter((r) => r.conditions.items.some((c) => c.type === 'patch_missing'))
+  if (rules.length === 0) return
+  const days = Math.min(...rules.flatMap((r) => r.conditions.items.flatMap((c) => (c.type === 'patch_missing' ? [c.days] : []))))
+  const orgIds = new Set(rules.flatMap((r) => (r.orgId ? [r.orgId] : [])))
+  for (const id of await orgIdsOfPartners(ctx.db, [...new Set(rules.filter((r) => !r.orgId).map((r) => r.partnerId))])) orgIds.add(id)
+  const devices = await devicesMissingPatchesSince(ctx.db, [...orgIds], ctx.clock.now() - days * 24 * 3_600_000)
+  await Promise.all(devices.map((device) => evaluate({ deviceId: device.id, orgId: device.orgId, trigger: 'tick', device })))
 }
 
 export const ruleSavedJob = 'alerts.rule-saved'
@@ -74,7 +96,7 @@ export async function alertTick(ctx: AppContext, evaluate: (input: EvaluationInp
 
 /** evaluateSilentDevices runs the offline/stale rules on devices quiet for at least the shortest window. */
 async function evaluateSilentDevices(ctx: AppContext, evaluate: (input: EvaluationInput) => Promise<void>) {
-  const rules = (await listEnabledRules(ctx.db)).map(compileRule).filter((r) => r.triggers.has('tick'))
+  const rules = (await listEnabledRules(ctx.db)).map(compileRule).filter((r) => r.conditions.items.some((c) => c.type === 'offline' || c.type === 'stale'))
   if (rules.length === 0) return
   const minutes = Math.min(...rules.flatMap((r) => r.conditions.items.flatMap((c) => (c.type === 'offline' || c.type === 'stale' ? [c.minutes] : []))))
   const orgIds = new Set(rules.flatMap((r) => (r.orgId ? [r.orgId] : [])))

@@ -41,11 +41,20 @@ export type ServiceCondition = { type: 'service'; name: string; durationMinutes?
 export type ProcessNotRunningCondition = { type: 'process_not_running'; name: string }
 /** The processes matching `name` use more than `percent` % CPU together (capped at 100), in every heartbeat for `minutes`. */
 export type ProcessCpuCondition = { type: 'process_cpu'; name: string; percent: number; minutes: number }
+/** Patch severities a patch_missing condition can name: at least critical, at least important, security classification, or any. */
+export const patchSeverities = ['critical', 'important', 'security', 'any'] as const
+/**
+ * The device misses an update (available, approved, installing or failed, not declined by its
+ * org) of that severity which the device first reported more than `days` days ago.
+ */
+export type PatchMissingCondition = { type: 'patch_missing'; severity: (typeof patchSeverities)[number]; days: number }
+/** The device's latest install of some update failed, and no later install of it succeeded (its state is failed). */
+export type PatchFailedCondition = { type: 'patch_failed' }
 export type PendingRebootCondition = { type: 'pending_reboot'; days: number }
 /** The agent runs a version older than minVersion (default: this server's version). */
 export type AgentOutdatedCondition = { type: 'agent_outdated'; minVersion?: string }
 
-export type Condition = MetricCondition | OfflineCondition | StaleCondition | SoftwareCondition | ServiceCondition | ProcessNotRunningCondition | ProcessCpuCondition | PendingRebootCondition | AgentOutdatedCondition
+export type Condition = MetricCondition | OfflineCondition | StaleCondition | SoftwareCondition | ServiceCondition | ProcessNotRunningCondition | ProcessCpuCondition | PatchMissingCondition | PatchFailedCondition | PendingRebootCondition | AgentOutdatedCondition
 export type ConditionType = Condition['type']
 
 export type RuleConditions = { match: 'all' | 'any'; items: Condition[] }

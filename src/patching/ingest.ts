@@ -38,6 +38,7 @@ export async function applyScan(ctx: TxContext, command: CommandRow, outcome: Co
     lastScanAt: now, providers: result.providers, rebootRequired: result.rebootRequired, updatedAt: now,
   })
   announce(ctx, device.orgId, device.id)
+  ctx.events.emit('patches.changed', { deviceId: device.id, orgId: device.orgId })
 }
 
 /**
@@ -138,6 +139,7 @@ export async function applyInstall(ctx: TxContext, command: CommandRow, outcome:
     await finishPatchJob(ctx.db, jd.jobId, failedN === 0 ? 'completed' : doneN === 0 ? 'failed' : 'completed_with_errors', now)
   }
   announce(ctx, jd.orgId, jd.deviceId, jd.jobId)
+  ctx.events.emit('patches.changed', { deviceId: jd.deviceId, orgId: jd.orgId })
 }
 
 /** announce tells open pages (device Patches tab, fleet view, job page) after the commit. */

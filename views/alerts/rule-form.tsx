@@ -17,8 +17,9 @@ export type RuleFormOptions = {
 
 const conditionTypes: [string, string][] = [
   ['metric', 'Metric threshold'], ['offline', 'Device offline'], ['stale', 'No heartbeat (stale data)'], ['software', 'Software installed / removed / present / absent'],
-  ['service', 'Service stopped'], ['process_not_running', 'Process not running'], ['process_cpu', 'Process CPU above a threshold'], ['pending_reboot', 'Reboot pending'], ['agent_outdated', 'Agent outdated'],
+  ['service', 'Service stopped'], ['process_not_running', 'Process not running'], ['process_cpu', 'Process CPU above a threshold'], ['patch_missing', 'Update missing for N days'], ['patch_failed', 'Update install failed'], ['pending_reboot', 'Reboot pending'], ['agent_outdated', 'Agent outdated'],
 ]
+const patchSeverityOptions = [{ value: 'critical', label: 'Critical' }, { value: 'important', label: 'Important or critical' }, { value: 'security', label: 'Security' }, { value: 'any', label: 'Any update' }]
 const operators: [string, string][] = [['gt', '>'], ['gte', '≥'], ['lt', '<'], ['lte', '≤'], ['eq', '='], ['neq', '≠']]
 
 function str(v: unknown): string | undefined {
@@ -59,6 +60,11 @@ function ConditionRow({ index, item, errors }: { index: string; item: Record<str
         <Input name={n('percent')} label="CPU above (%)" type="number" min={1} max={100} value={str(item.percent)} errors={errors} hint="All matching processes together" />
         <Input name={n('minutes')} label="For (minutes)" type="number" min={1} value={str(item.minutes)} errors={errors} hint="In every heartbeat for this long" />
       </div>
+      <div class="grid-4" x-show="is('patch_missing')" x-cloak>
+        <Select name={n('severity')} label="Update severity" options={patchSeverityOptions} value={str(item.severity) ?? 'critical'} errors={errors} />
+        <Input name={n('days')} label="Missing for more than (days)" type="number" min={1} value={str(item.days)} errors={errors} hint="Since the device first reported it" />
+      </div>
+      <div x-show="is('patch_failed')" x-cloak><p class="muted">Holds while an update's last install on the device failed (until it installs, or a scan finds it gone).</p></div>
       <div class="grid-4" x-show="is('pending_reboot')" x-cloak>
         <Input name={n('days')} label="Pending for (days)" type="number" min={1} value={str(item.days)} errors={errors} />
       </div>
