@@ -108,7 +108,8 @@ describe('processes on a real agent', () => {
     children.push(parent)
     const list = await waitFor(async () => {
       const json = (await admin.get(`/api/v1/devices/${deviceId}/processes?search=${marker}&limit=500`)).json
-      return json.processes.length === 3 ? json : null
+      // note: a child forked by bash is named bash until it has exec'd sleep: wait for both sleeps.
+      return json.processes.length === 3 && json.processes.filter((p: { name: string }) => p.name === 'sleep').length === 2 ? json : null
     }, 20_000, 'the tree in the list')
     const kids = list.processes.filter((p: { name: string }) => p.name === 'sleep').map((p: { pid: number }) => p.pid)
     expect(kids).toHaveLength(2)
